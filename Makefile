@@ -1,0 +1,19 @@
+# The two commands of the README.  Both set the environment up on first use
+# (tools/setup.sh: .venv, CPU torch, mmcv built once and cached as a wheel).
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PYTEST_ARGS ?=
+
+.PHONY: setup quickstart test clean-venv
+
+setup:
+	@bash tools/setup.sh
+
+quickstart: setup
+	$(PY) tools/quickstart.py $(ARGS)
+
+test: setup
+	$(PY) -m pytest -q -ra $(PYTEST_ARGS)
+
+clean-venv:
+	rm -rf $(VENV)

@@ -1,0 +1,2 @@
+_base_ = ['./retinanet_r18-c16_fpn_12e_aquarium.py', '../_base_/box_losses.py']
+model = dict(bbox_head={{_base_.retinanet_box_losses.focal_ciou}})

@@ -1,0 +1,2 @@
+_base_ = ['./retinanet_r50_fpn_1x_voc0712.py', '../_base_/box_losses.py']
+model = dict(bbox_head={{_base_.retinanet_box_losses.diou}})

@@ -1,0 +1,3 @@
+_base_ = 'mmdet::ssd/ssd300_coco.py'
+
+custom_imports = dict(imports=['focal_iou_mmdet'], allow_failed_imports=False)

@@ -1,0 +1,2 @@
+_base_ = ['./ssd512_voc0712.py', '../_base_/box_losses.py']
+model = dict(bbox_head={{_base_.ssd_box_losses.focal_diou}})

@@ -1,0 +1,3 @@
+_base_ = 'mmdet::pascal_voc/ssd512_voc0712.py'
+
+custom_imports = dict(imports=['focal_iou_mmdet'], allow_failed_imports=False)

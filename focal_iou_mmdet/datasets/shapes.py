@@ -1,0 +1,173 @@
+"""A deterministic, small-object shapes detection set in COCO format.
+
+Used by the CPU quickstart: no download, the same bytes for the same
+arguments.  Each image is ``img_size`` square with a textured, cluttered
+background (smooth colour field, noise, random unlabelled strokes) and 3-9
+labelled shapes of 4 classes with aspect ratios from 1:3 to 3:1.  Object sides
+are log-uniform in ``[8, 96]`` px, so most boxes are COCO-"small"
+(area < 32^2) at the training size (the images are not resized).
+
+    python -m focal_iou_mmdet.datasets.shapes OUT_DIR [--num-train N] ...
+"""
+import argparse
+import hashlib
+import json
+import math
+import os
+import os.path as osp
+from typing import Dict, List
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFilter
+
+CLASSES = ('rectangle', 'ellipse', 'triangle', 'cross')
+VERSION = 1  # bump when the generator changes what it writes
+
+
+def _background(rng: np.random.Generator, size: int) -> Image.Image:
+    # smooth colour field: a coarse random grid upsampled
+    coarse = rng.uniform(40, 215, size=(4, 4, 3)).astype(np.uint8)
+    img = Image.fromarray(coarse).resize((size, size), Image.BICUBIC)
+    arr = np.asarray(img).astype(np.float32)
+    arr += rng.normal(0, 18, size=arr.shape)  # texture
+    img = Image.fromarray(arr.clip(0, 255).astype(np.uint8))
+    draw = ImageDraw.Draw(img)
+    for _ in range(int(rng.integers(6, 16))):  # clutter: unlabelled strokes
+        pts = [tuple(rng.uniform(0, size, 2)) for _ in range(3)]
+        color = tuple(int(c) for c in rng.integers(0, 256, 3))
+        draw.line(pts, fill=color, width=int(rng.integers(1, 4)))
+    return img.filter(ImageFilter.GaussianBlur(0.6))
+
+
+def _shape_points(cls: str, x1, y1, x2, y2, rng) -> List[tuple]:
+    w, h = x2 - x1, y2 - y1
+    if cls == 'triangle':
+        if rng.random() < 0.5:
+            return [(x1 + w / 2, y1), (x2, y2), (x1, y2)]
+        return [(x1, y1), (x2, y1), (x1 + w / 2, y2)]
+    # cross: a plus of two bars, a third of the box thick
+    tw, th = w / 3, h / 3
+    return [(x1 + tw, y1), (x2 - tw, y1), (x2 - tw, y1 + th), (x2, y1 + th),
+            (x2, y2 - th), (x2 - tw, y2 - th), (x2 - tw, y2), (x1 + tw, y2),
+            (x1 + tw, y2 - th), (x1, y2 - th), (x1, y1 + th), (x1 + tw, y1 + th)]
+
+
+def _iou(a, b) -> float:
+    iw = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    ih = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    inter = iw * ih
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1])
+    return inter / (union - inter)
+
+
+def _image(rng: np.random.Generator, size: int, min_side: float,
+           max_side: float):
+    img = _background(rng, size)
+    draw = ImageDraw.Draw(img)
+    boxes, labels = [], []
+    for _ in range(int(rng.integers(3, 10))):
+        for _attempt in range(20):
+            side = math.exp(rng.uniform(math.log(min_side), math.log(max_side)))
+            ratio = math.exp(rng.uniform(math.log(1 / 3), math.log(3)))
+            w = max(4.0, side * math.sqrt(ratio))
+            h = max(4.0, side / math.sqrt(ratio))
+            if w >= size - 2 or h >= size - 2:
+                continue
+            x1 = float(rng.uniform(0, size - w))
+            y1 = float(rng.uniform(0, size - h))
+            box = (round(x1), round(y1), round(x1 + w), round(y1 + h))
+            if all(_iou(box, b) < 0.2 for b in boxes):
+                break
+        else:
+            continue
+        label = int(rng.integers(len(CLASSES)))
+        color = tuple(int(c) for c in rng.integers(0, 256, 3))
+        outline = tuple(255 - c for c in color)
+        x1, y1, x2, y2 = box
+        cls = CLASSES[label]
+        if cls == 'rectangle':
+            draw.rectangle(box, fill=color, outline=outline)
+        elif cls == 'ellipse':
+            draw.ellipse(box, fill=color, outline=outline)
+        else:
+            draw.polygon(_shape_points(cls, x1, y1, x2, y2, rng), fill=color,
+                         outline=outline)
+        boxes.append(box)
+        labels.append(label)
+    return img, boxes, labels
+
+
+def _split(out_dir: str, split: str, num: int, seed: int, size: int,
+           min_side: float, max_side: float) -> Dict:
+    rng = np.random.default_rng([seed, {'train': 0, 'val': 1}[split]])
+    img_dir = osp.join(out_dir, split)
+    os.makedirs(img_dir, exist_ok=True)
+    images, annotations = [], []
+    for i in range(num):
+        img, boxes, labels = _image(rng, size, min_side, max_side)
+        name = f'{i:05d}.png'
+        img.save(osp.join(img_dir, name))
+        images.append(dict(id=i + 1, file_name=name, width=size, height=size))
+        for box, label in zip(boxes, labels):
+            w, h = box[2] - box[0], box[3] - box[1]
+            annotations.append(
+                dict(id=len(annotations) + 1, image_id=i + 1,
+                     category_id=label + 1, bbox=[box[0], box[1], w, h],
+                     area=float(w * h), iscrowd=0))
+    return dict(
+        images=images, annotations=annotations,
+        categories=[dict(id=i + 1, name=c) for i, c in enumerate(CLASSES)])
+
+
+def generate_shapes_dataset(out_dir: str, num_train: int = 256,
+                            num_val: int = 64, img_size: int = 256,
+                            seed: int = 0, min_side: float = 8.0,
+                            max_side: float = 96.0) -> str:
+    """Write (or reuse) the set under ``out_dir``; returns ``out_dir``.
+
+    Layout: ``train/``, ``val/`` (PNG) and ``annotations/instances_{train,
+    val}.json``.  A ``manifest.json`` records the arguments; an existing set
+    with the same manifest is reused, any other is regenerated.
+    """
+    params = dict(version=VERSION, num_train=num_train, num_val=num_val,
+                  img_size=img_size, seed=seed, min_side=min_side,
+                  max_side=max_side)
+    manifest = osp.join(out_dir, 'manifest.json')
+    if osp.exists(manifest):
+        with open(manifest) as f:
+            if json.load(f).get('params') == params:
+                return out_dir
+        os.remove(manifest)
+    os.makedirs(osp.join(out_dir, 'annotations'), exist_ok=True)
+    digests = {}
+    for split, num in (('train', num_train), ('val', num_val)):
+        coco = _split(out_dir, split, num, seed, img_size, min_side, max_side)
+        text = json.dumps(coco)
+        path = osp.join(out_dir, 'annotations', f'instances_{split}.json')
+        with open(path + '.tmp', 'w') as f:
+            f.write(text)
+        os.replace(path + '.tmp', path)
+        digests[split] = hashlib.sha1(text.encode()).hexdigest()
+    # the manifest is written last: a crash mid-way leaves no manifest, so
+    # the next call regenerates instead of reusing a partial set
+    with open(manifest + '.tmp', 'w') as f:
+        json.dump(dict(params=params, sha1=digests), f, indent=1)
+    os.replace(manifest + '.tmp', manifest)
+    return out_dir
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument('out_dir')
+    p.add_argument('--num-train', type=int, default=256)
+    p.add_argument('--num-val', type=int, default=64)
+    p.add_argument('--img-size', type=int, default=256)
+    p.add_argument('--seed', type=int, default=0)
+    a = p.parse_args(argv)
+    generate_shapes_dataset(a.out_dir, a.num_train, a.num_val, a.img_size,
+                            a.seed)
+    print(a.out_dir)
+
+
+if __name__ == '__main__':
+    main()

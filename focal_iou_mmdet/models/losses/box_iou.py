@@ -1,0 +1,191 @@
+r"""IoU variants of aligned boxes, written once for every loss in this package.
+
+Each variant is returned as an :class:`IoUTerms` ``(iou, penalties)`` so that
+``V = iou - sum(penalties)`` and the base loss is ``1 - V``.  Keeping the
+terms apart lets the same numbers serve the plain losses, the Focal-IoU
+family (which needs ``V``) and Alpha-IoU (which raises every term to a power).
+
+Boxes are ``(..., 4)`` tensors in ``(x1, y1, x2, y2)`` order.  Widths and
+heights are clamped at 0, so a zero-area or inverted box (``x2 < x1``) has
+zero area instead of a negative one; the IoU is then 0 and every term stays
+finite.  ``eps`` is added to every denominator.
+
+Variants (``rho`` is the distance of the box centres, ``C`` the smallest
+enclosing box with width ``C_w`` and height ``C_h``, ``c^2 = C_w^2 + C_h^2``):
+
+=======  ==================================================================  ============
+mode     V                                                                   range of V
+=======  ==================================================================  ============
+iou      IoU                                                                 [0, 1]
+giou     IoU - |C \ (A u B)| / |C|            (Rezatofighi et al., CVPR 2019) (-1, 1]
+diou     IoU - rho^2 / c^2                    (Zheng et al., AAAI 2020)       (-1, 1]
+ciou     IoU - rho^2 / c^2 - alpha * v,  v = 4/pi^2 (atan(w_t/h_t) - atan(w/h))^2,
+         alpha = v / (1 - IoU + v), detached  (Zheng et al., AAAI 2020)       [-1, 1] (clamped)
+eiou     IoU - rho^2 / c^2 - (w - w_t)^2 / C_w^2 - (h - h_t)^2 / C_h^2
+         (Efficient-IoU, Zhang et al., arXiv 2101.08158)                     (-3, 1]
+siou     IoU - (Delta + Omega) / 2            (Gevorgyan, arXiv 2205.12740)   [-1, 1] (clamped)
+=======  ==================================================================  ============
+
+CIoU's ``alpha`` follows the seed and torchvision (no gate).  mmdet's
+``CIoULoss`` multiplies it by ``[IoU > 0.5]``; pass ``ciou_gate=0.5`` for that
+form.  SIoU follows the paper: angle cost ``Lambda = sin(2 * a)`` with ``a``
+the angle between the centre offset and the nearer axis, distance cost
+``Delta = sum_t (1 - exp(-(2 - Lambda) * rho_t))`` with
+``rho_x = (dx / C_w)^2``, ``rho_y = (dy / C_h)^2``, shape cost
+``Omega = sum_t (1 - exp(-omega_t))^4``, ``omega_w = |w - w_t| / max(w, w_t)``.
+(This is mmdet's ``SIoULoss(neg_gamma=True)``.)  CIoU and SIoU are clamped to
+[-1, 1] as in the seed and in mmdet.
+"""
+import math
+from typing import NamedTuple, Optional, Tuple
+
+import torch
+from torch import Tensor
+
+IOU_MODES = ('iou', 'giou', 'diou', 'ciou', 'eiou', 'siou')
+
+# Lower bound of V for each mode, as clamped here; c = (V - low) / (1 - low)
+# maps V onto [0, 1].  This reproduces the seed's mappings exactly
+# (IoU: c = IoU; DIoU: (V + 1) / 2; CIoU: (V + 2) / 3) and extends the same
+# rule -- "one unit per penalty term that can reach 1" -- to the others.
+# CIoU is clamped to [-1, 1] but, like the seed, mapped with its two penalty
+# terms (low = -2), so its confidence lies in [1/3, 1].
+CONFIDENCE_LOW = {
+    'iou': 0.0,
+    'giou': -1.0,
+    'diou': -1.0,
+    'ciou': -2.0,
+    'eiou': -3.0,
+    'siou': -2.0,
+}
+
+# Clamp applied to V (None: no clamp needed, the range is already bounded).
+_V_CLAMP = {
+    'iou': (0.0, 1.0),
+    'giou': None,
+    'diou': (-1.0, 1.0),
+    'ciou': (-1.0, 1.0),
+    'eiou': None,
+    'siou': (-1.0, 1.0),
+}
+
+
+class IoUTerms(NamedTuple):
+    """``V = iou - sum(penalties)``, before any clamp."""
+    iou: Tensor
+    penalties: Tuple[Tensor, ...]
+
+    def value(self, mode: str) -> Tensor:
+        """The variant ``V`` with the clamp the mode prescribes."""
+        v = self.iou
+        for p in self.penalties:
+            v = v - p
+        bounds = _V_CLAMP[mode]
+        if bounds is not None:
+            v = v.clamp(min=bounds[0], max=bounds[1])
+        return v
+
+
+def check_iou_mode(mode: str) -> str:
+    if mode not in IOU_MODES:
+        raise ValueError(
+            f'iou_mode must be one of {IOU_MODES} (or a registered IoU-style '
+            f'loss config), got {mode!r}')
+    return mode
+
+
+def confidence(v: Tensor, mode: str) -> Tensor:
+    """Map the variant ``V`` onto [0, 1] as the seed does (see module doc)."""
+    low = CONFIDENCE_LOW[check_iou_mode(mode)]
+    if low == 0.0:
+        return v
+    return (v - low) / (1.0 - low)
+
+
+def iou_terms(pred: Tensor,
+              target: Tensor,
+              mode: str = 'iou',
+              eps: float = 1e-6,
+              ciou_gate: Optional[float] = None) -> IoUTerms:
+    """IoU and penalty terms of aligned boxes ``pred`` and ``target``.
+
+    Args:
+        pred, target (Tensor): boxes ``(..., 4)`` in xyxy order.
+        mode (str): one of :data:`IOU_MODES`.
+        eps (float): added to every denominator.
+        ciou_gate (float, optional): if given, CIoU's ``alpha`` is zero where
+            ``IoU <= ciou_gate`` (mmdet uses 0.5).  Default: no gate (seed).
+
+    Returns:
+        IoUTerms: ``iou`` of shape ``(...)`` and the mode's penalty terms.
+    """
+    check_iou_mode(mode)
+    px1, py1, px2, py2 = pred.unbind(-1)
+    tx1, ty1, tx2, ty2 = target.unbind(-1)
+    pw = (px2 - px1).clamp(min=0)
+    ph = (py2 - py1).clamp(min=0)
+    tw = (tx2 - tx1).clamp(min=0)
+    th = (ty2 - ty1).clamp(min=0)
+
+    iw = (torch.min(px2, tx2) - torch.max(px1, tx1)).clamp(min=0)
+    ih = (torch.min(py2, ty2) - torch.max(py1, ty1)).clamp(min=0)
+    overlap = iw * ih
+    union = pw * ph + tw * th - overlap
+    iou = overlap / (union + eps)
+    if mode == 'iou':
+        return IoUTerms(iou, ())
+
+    # smallest enclosing box
+    cw = (torch.max(px2, tx2) - torch.min(px1, tx1)).clamp(min=0)
+    ch = (torch.max(py2, ty2) - torch.min(py1, ty1)).clamp(min=0)
+    if mode == 'giou':
+        enclose = cw * ch
+        return IoUTerms(iou, ((enclose - union) / (enclose + eps), ))
+
+    # centre offset (target minus pred)
+    dx = (tx1 + tx2 - px1 - px2) * 0.5
+    dy = (ty1 + ty2 - py1 - py2) * 0.5
+    if mode == 'siou':
+        return IoUTerms(iou, _siou_penalty(dx, dy, cw, ch, pw, ph, tw, th,
+                                           eps))
+
+    c2 = cw * cw + ch * ch + eps
+    dist = (dx * dx + dy * dy) / c2
+    if mode == 'diou':
+        return IoUTerms(iou, (dist, ))
+    if mode == 'ciou':
+        v = (4 / math.pi**2) * torch.pow(
+            torch.atan(tw / (th + eps)) - torch.atan(pw / (ph + eps)), 2)
+        with torch.no_grad():
+            alpha = v / (1 - iou + v + eps)
+            if ciou_gate is not None:
+                alpha = alpha * (iou > ciou_gate).to(alpha.dtype)
+        return IoUTerms(iou, (dist, alpha * v))
+    # eiou
+    dw = (pw - tw)**2 / (cw * cw + eps)
+    dh = (ph - th)**2 / (ch * ch + eps)
+    return IoUTerms(iou, (dist, dw, dh))
+
+
+def _siou_penalty(dx, dy, cw, ch, pw, ph, tw, th, eps):
+    # angle cost: 1 - 2 sin^2(arcsin(x) - pi/4) = sin(2 arcsin x)
+    #           = 2 |dx| |dy| / (dx^2 + dy^2), whichever axis is nearer.
+    sigma2 = dx * dx + dy * dy + eps
+    angle = 2 * dx.abs() * dy.abs() / sigma2
+    gamma = 2 - angle
+    rho_x = (dx / (cw + eps))**2
+    rho_y = (dy / (ch + eps))**2
+    distance = 2 - torch.exp(-gamma * rho_x) - torch.exp(-gamma * rho_y)
+    omega_w = (pw - tw).abs() / (torch.max(pw, tw) + eps)
+    omega_h = (ph - th).abs() / (torch.max(ph, th) + eps)
+    shape = (1 - torch.exp(-omega_w))**4 + (1 - torch.exp(-omega_h))**4
+    return (0.5 * (distance + shape), )
+
+
+def box_iou_variant(pred: Tensor,
+                    target: Tensor,
+                    mode: str = 'iou',
+                    eps: float = 1e-6,
+                    ciou_gate: Optional[float] = None) -> Tensor:
+    """The variant ``V`` of aligned boxes (loss is ``1 - V``)."""
+    return iou_terms(pred, target, mode, eps, ciou_gate).value(mode)

@@ -1,0 +1,319 @@
+r"""Focal IoU loss: a focal factor around any IoU-based box-regression loss.
+
+Seed (default) mode, as in the authors' Focal-IoU code (Focal-IOU-SSD,
+``multibox_loss.py``; Focal-IOU-Detectron, ``net.py``)::
+
+    L = s * (1 - alpha * c) ** gamma * (1 - V)
+
+``V`` is the chosen IoU variant (:mod:`.box_iou`), ``c`` the variant mapped onto
+[0, 1] (IoU: ``c = IoU``; GIoU/DIoU: ``(V + 1) / 2``; CIoU/SIoU: ``(V + 2) / 3``;
+EIoU: ``(V + 3) / 4``), ``alpha = 0.5``, ``gamma = 2`` and ``s`` a per-variant
+constant.  The focal factor is *not* detached, so its gradient flows (the
+authors' "dynamic learning rate"); ``detach_focal=True`` detaches it.
+
+``s`` defaults to the seed's constants: 2.477 (IoU), 3.088 (DIoU), 3.3 (CIoU).
+These three satisfy ``s = (1 - 0.5 * c(V0)) ** -2`` with ``V0`` = 0.73, 0.72 and
+0.70, i.e. they make the focal factor 1 for a well-localised box (V ~ 0.72).
+Variants the seed does not cover get the constant of the seed variant with the
+same mapping -- GIoU 3.088 (as DIoU), SIoU 3.3 (as CIoU) -- and EIoU, whose
+mapping is new, gets the same rule at the seed's mean ``V0`` = 0.717: 3.49.
+A loss given as a config of another registered IoU-style loss gets 1.0.
+
+Quality mode (Focal-EIoU, Zhang et al., "Focal and Efficient IOU Loss for
+Accurate Bounding Box Regression", arXiv 2101.08158)::
+
+    L = s * IoU.detach() ** gamma * (1 - V)        (gamma defaults to 0.5)
+
+Power mode (Alpha-IoU, He et al., NeurIPS 2021)::
+
+    L = s * (1 - IoU ** alpha_power + sum_i P_i ** alpha_power)
+
+with ``P_i`` the penalty terms of the variant (``alpha_power`` defaults to 3).
+
+With ``scale=1`` and ``gamma=0`` (or ``alpha=0``) the seed mode is exactly the
+plain base loss ``1 - V`` (:class:`PlainIoULoss`).
+
+Numerics: fp16/bf16 inputs are computed in float32 and the loss is returned in
+float32 (float64 stays float64).  Rows whose weight is 0 are replaced by a
+dummy box before any arithmetic, so a NaN/inf there reaches neither the loss
+nor the gradient of other rows.
+"""
+from typing import Optional, Union
+
+import torch
+from mmdet.models.losses.utils import weight_reduce_loss
+from mmdet.registry import MODELS
+from torch import Tensor, nn
+
+from .box_iou import (CONFIDENCE_LOW, IOU_MODES, IoUTerms, check_iou_mode,
+                      confidence, iou_terms)
+
+LOSS_MODES = ('seed', 'quality', 'power')
+REDUCTIONS = ('none', 'mean', 'sum')
+
+#: Default ``scale`` of the seed mode per IoU variant (see module docstring).
+SEED_SCALE = {
+    'iou': 2.477,
+    'giou': 3.088,
+    'diou': 3.088,
+    'ciou': 3.3,
+    'eiou': 3.49,
+    'siou': 3.3,
+}
+
+#: ``V0`` behind the seed's constants (see module docstring); used only to
+#: document and test how the constants of the non-seed variants were chosen.
+SEED_SCALE_V0 = 0.717
+
+
+def _check_reduction(name: str, value: Optional[str], allow_none: bool):
+    allowed = REDUCTIONS + ((None, ) if allow_none else ())
+    if value not in allowed:
+        raise ValueError(f'{name} must be one of {allowed}, got {value!r}')
+
+
+class FocalIoULoss(nn.Module):
+    """Focal IoU loss around any IoU variant (see the module docstring).
+
+    Args:
+        iou_mode (str | dict): the base variant: one of ``'iou', 'giou',
+            'diou', 'ciou', 'eiou', 'siou'``, or the config (or registered
+            name) of another IoU-style loss in ``MODELS`` (e.g.
+            ``dict(type='BoundedIoULoss')``); such a loss is evaluated per box
+            with ``reduction_override='none'``, ``V = 1 - loss`` and the focal
+            confidence ``c`` is the plain IoU.
+        mode (str): ``'seed'`` (default), ``'quality'`` or ``'power'``.
+        alpha (float): focal weight ``a`` in [0, 1), seed mode. Default 0.5.
+        gamma (float, optional): focal exponent >= 0.  Default: 2.0 in seed
+            mode, 0.5 in quality mode.
+        scale (float, optional): constant ``s`` > 0.  Default: the seed's
+            per-variant constant (:data:`SEED_SCALE`) in seed mode, else 1.0.
+        detach_focal (bool): detach the seed-mode focal factor.  Default False.
+        alpha_power (float): Alpha-IoU power > 0, power mode.  Default 3.0.
+        ciou_gate (float, optional): gate CIoU's alpha at ``IoU > ciou_gate``
+            (mmdet's form uses 0.5).  Default None (seed form).
+        eps (float): added to denominators.  Default 1e-6.
+        reduction (str): ``'none'``, ``'mean'`` or ``'sum'``.
+        loss_weight (float): multiplies the reduced loss.
+    """
+
+    def __init__(self,
+                 iou_mode: Union[str, dict] = 'iou',
+                 mode: str = 'seed',
+                 alpha: float = 0.5,
+                 gamma: Optional[float] = None,
+                 scale: Optional[float] = None,
+                 detach_focal: bool = False,
+                 alpha_power: float = 3.0,
+                 ciou_gate: Optional[float] = None,
+                 eps: float = 1e-6,
+                 reduction: str = 'mean',
+                 loss_weight: float = 1.0) -> None:
+        super().__init__()
+        if mode not in LOSS_MODES:
+            raise ValueError(f'mode must be one of {LOSS_MODES}, got {mode!r}')
+        _check_reduction('reduction', reduction, allow_none=False)
+        if not 0.0 <= alpha < 1.0:
+            raise ValueError(f'alpha must be in [0, 1), got {alpha!r}')
+        if gamma is None:
+            gamma = 0.5 if mode == 'quality' else 2.0
+        if gamma < 0:
+            raise ValueError(f'gamma must be >= 0, got {gamma!r}')
+        if alpha_power <= 0:
+            raise ValueError(f'alpha_power must be > 0, got {alpha_power!r}')
+        if eps <= 0:
+            raise ValueError(f'eps must be > 0, got {eps!r}')
+        if ciou_gate is not None and not 0.0 <= ciou_gate < 1.0:
+            raise ValueError(
+                f'ciou_gate must be None or in [0, 1), got {ciou_gate!r}')
+
+        self.base_loss: Optional[nn.Module] = None
+        if isinstance(iou_mode, str) and iou_mode in IOU_MODES:
+            self.iou_mode = iou_mode
+        elif isinstance(iou_mode, (str, dict)):
+            self.iou_mode = 'custom'
+            cfg = dict(type=iou_mode) if isinstance(iou_mode, str) else dict(
+                iou_mode)
+            loss_type = cfg.get('type')
+            if loss_type is None or (isinstance(loss_type, str)
+                                     and MODELS.get(loss_type) is None):
+                raise ValueError(
+                    f'iou_mode must be one of {IOU_MODES} or the config of a '
+                    f'registered IoU-style loss, got {iou_mode!r}')
+            self.base_loss = MODELS.build(cfg)
+            if mode == 'power':
+                raise ValueError(
+                    "mode='power' needs a built-in iou_mode "
+                    f'{IOU_MODES}, got {iou_mode!r}')
+        else:
+            raise ValueError(
+                f'iou_mode must be one of {IOU_MODES} or a loss config dict, '
+                f'got {iou_mode!r}')
+
+        if scale is None:
+            scale = SEED_SCALE.get(self.iou_mode, 1.0) if mode == 'seed' \
+                else 1.0
+        if scale <= 0:
+            raise ValueError(f'scale must be > 0, got {scale!r}')
+
+        self.mode = mode
+        self.alpha = float(alpha)
+        self.gamma = float(gamma)
+        self.scale = float(scale)
+        self.detach_focal = detach_focal
+        self.alpha_power = float(alpha_power)
+        self.ciou_gate = ciou_gate
+        self.eps = eps
+        self.reduction = reduction
+        self.loss_weight = loss_weight
+
+    def extra_repr(self) -> str:
+        return (f'iou_mode={self.iou_mode!r}, mode={self.mode!r}, '
+                f'alpha={self.alpha}, gamma={self.gamma}, '
+                f'scale={self.scale}, loss_weight={self.loss_weight}')
+
+    # ------------------------------------------------------------------ #
+    def per_box_loss(self, pred: Tensor, target: Tensor) -> Tensor:
+        """Unreduced, unweighted loss of shape ``pred.shape[:-1]``."""
+        if self.base_loss is not None:
+            return self._custom_loss(pred, target)
+        terms = iou_terms(pred, target, self.iou_mode, self.eps,
+                          self.ciou_gate)
+        if self.mode == 'power':
+            return self.scale * self._power_loss(terms)
+        v = terms.value(self.iou_mode)
+        base = 1 - v
+        if self.mode == 'quality':
+            q = terms.iou.detach().clamp(min=0, max=1)
+            return self.scale * q.pow(self.gamma) * base
+        return self.scale * self._focal_factor(confidence(v, self.iou_mode)) \
+            * base
+
+    def _focal_factor(self, c: Tensor) -> Tensor:
+        if self.gamma == 0 or self.alpha == 0:
+            return torch.ones_like(c)
+        if self.detach_focal:
+            c = c.detach()
+        return (1 - self.alpha * c).pow(self.gamma)
+
+    def _power_loss(self, terms: IoUTerms) -> Tensor:
+        a, eps = self.alpha_power, self.eps
+        loss = 1 - terms.iou.clamp(min=eps).pow(a)
+        for p in terms.penalties:
+            loss = loss + p.clamp(min=eps).pow(a)
+        return loss
+
+    def _custom_loss(self, pred: Tensor, target: Tensor) -> Tensor:
+        base = self.base_loss(pred, target, reduction_override='none')
+        if base.dim() == pred.dim():  # per-coordinate loss, e.g. (n, 4)
+            base = base.sum(-1)
+        iou = iou_terms(pred, target, 'iou', self.eps).iou
+        if self.mode == 'quality':
+            return self.scale * iou.detach().pow(self.gamma) * base
+        return self.scale * self._focal_factor(iou) * base
+
+    @staticmethod
+    def _zero_loss(pred: Tensor, reduction: str) -> Tensor:
+        """An exact 0 (per box for ``'none'``), still connected to ``pred``
+        (DDP needs every parameter in the graph) with a zero gradient, and
+        blind to non-finite values in ``pred``."""
+        finite = torch.where(torch.isfinite(pred), pred,
+                             torch.zeros_like(pred))
+        zeros = (finite * 0).sum(-1)
+        if pred.dtype in (torch.float16, torch.bfloat16):
+            zeros = zeros.float()
+        return zeros if reduction == 'none' else zeros.sum()
+
+    # ------------------------------------------------------------------ #
+    def forward(self,
+                pred: Tensor,
+                target: Tensor,
+                weight: Optional[Tensor] = None,
+                avg_factor: Optional[float] = None,
+                reduction_override: Optional[str] = None,
+                **kwargs) -> Tensor:
+        """Forward, with mmdet's loss API.
+
+        Args:
+            pred (Tensor): predicted boxes (x1, y1, x2, y2), shape (n, 4).
+            target (Tensor): target boxes, shape (n, 4).
+            weight (Tensor, optional): shape (n,) or (n, 4) (averaged over the
+                last dim, as mmdet's IoU losses do).
+            avg_factor (float, optional): divide the sum by this instead of n.
+            reduction_override (str, optional): ``'none'``, ``'mean'`` or
+                ``'sum'``.
+        """
+        _check_reduction('reduction_override', reduction_override,
+                         allow_none=True)
+        reduction = reduction_override or self.reduction
+        if pred.shape != target.shape or pred.shape[-1:] != (4, ):
+            raise ValueError('pred and target must both have shape (n, 4), '
+                             f'got {tuple(pred.shape)} and '
+                             f'{tuple(target.shape)}')
+        if weight is not None and weight.dim() == pred.dim():
+            if weight.shape != pred.shape:
+                raise ValueError(
+                    f'weight must have shape {tuple(pred.shape[:-1])} or '
+                    f'{tuple(pred.shape)}, got {tuple(weight.shape)}')
+            weight = weight.mean(-1)
+        if pred.numel() == 0 or (weight is not None
+                                 and not torch.any(weight > 0)):
+            return self._zero_loss(pred, reduction)
+
+        out_dtype = torch.float32 if pred.dtype in (
+            torch.float16, torch.bfloat16) else pred.dtype
+        pred_c = pred.to(out_dtype)
+        target_c = target.to(out_dtype)
+        if weight is not None:
+            weight = weight.to(out_dtype)
+            # Replace ignored rows by a harmless unit box: a NaN/inf there
+            # then reaches neither the loss nor other rows' gradients.
+            keep = (weight > 0).unsqueeze(-1)
+            dummy = pred_c.new_tensor([0.0, 0.0, 1.0, 1.0])
+            pred_c = torch.where(keep, pred_c, dummy)
+            target_c = torch.where(keep, target_c, dummy)
+
+        loss = self.per_box_loss(pred_c, target_c)
+        loss = weight_reduce_loss(loss, weight, reduction, avg_factor)
+        return self.loss_weight * loss
+
+
+class _Preset(FocalIoULoss):
+    """A :class:`FocalIoULoss` with other defaults; any argument may still be
+    given."""
+    preset: dict = {}
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**{**self.preset, **kwargs})
+
+
+def _preset(name: str, doc: str, **defaults) -> type:
+    cls = type(name, (_Preset, ), dict(preset=defaults, __doc__=doc))
+    return MODELS.register_module(name=name, module=cls)
+
+
+MODELS.register_module(name='FocalIoULoss', module=FocalIoULoss)
+PlainIoULoss = _preset(
+    'PlainIoULoss',
+    'The plain base loss ``1 - V`` (``FocalIoULoss`` with gamma=0, '
+    "scale=1); default iou_mode='iou'.",
+    gamma=0.0, scale=1.0)
+FocalGIoULoss = _preset('FocalGIoULoss', 'Focal-GIoU (seed mode).',
+                        iou_mode='giou')
+FocalDIoULoss = _preset('FocalDIoULoss', 'Focal-DIoU (seed mode).',
+                        iou_mode='diou')
+FocalCIoULoss = _preset('FocalCIoULoss', 'Focal-CIoU (seed mode).',
+                        iou_mode='ciou')
+FocalEIoULoss = _preset(
+    'FocalEIoULoss',
+    'Focal-EIoU (Zhang et al. 2021): IoU.detach()**0.5 * L_EIoU.',
+    iou_mode='eiou', mode='quality')
+AlphaIoULoss = _preset('AlphaIoULoss',
+                       'Alpha-IoU (He et al. 2021), power 3, on IoU.',
+                       mode='power')
+
+__all__ = [
+    'FocalIoULoss', 'PlainIoULoss', 'FocalGIoULoss', 'FocalDIoULoss',
+    'FocalCIoULoss', 'FocalEIoULoss', 'AlphaIoULoss', 'SEED_SCALE',
+    'SEED_SCALE_V0', 'CONFIDENCE_LOW'
+]
