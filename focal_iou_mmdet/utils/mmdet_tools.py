@@ -31,9 +31,37 @@ def mmdet_config_path(name: str) -> str:
     return _mmdet_mim_file('configs', name)
 
 
+def _launcher(argv: List[str]) -> str:
+    for i, arg in enumerate(argv):
+        if arg == '--launcher' and i + 1 < len(argv):
+            return argv[i + 1]
+        if arg.startswith('--launcher='):
+            return arg.split('=', 1)[1]
+    return 'none'
+
+
+def _with_cfg_options(argv: List[str], options: List[str]) -> List[str]:
+    """Append ``options`` to the ``--cfg-options`` of ``argv``."""
+    if not options:
+        return argv
+    if '--cfg-options' not in argv:
+        return argv + ['--cfg-options'] + options
+    i = argv.index('--cfg-options') + 1
+    while i < len(argv) and not argv[i].startswith('--'):
+        i += 1
+    return argv[:i] + options + argv[i:]
+
+
 def run_mmdet_tool(name: str, argv: Optional[List[str]] = None) -> None:
-    """Run mmdet's ``tools/<name>`` as ``__main__`` with ``argv``."""
+    """Run mmdet's ``tools/<name>`` as ``__main__`` with ``argv``.
+
+    On a machine without CUDA, a ``--launcher pytorch|slurm`` run first
+    starts a gloo process group (:mod:`.cpu_dist`).
+    """
     import focal_iou_mmdet  # noqa: F401  (registers our modules)
+    from .cpu_dist import init_cpu_process_group
+    argv = list(sys.argv[1:] if argv is None else argv)
+    argv = _with_cfg_options(argv, init_cpu_process_group(_launcher(argv)))
     path = mmdet_tool_path(name)
-    sys.argv = [path] + list(sys.argv[1:] if argv is None else argv)
+    sys.argv = [path] + argv
     runpy.run_path(path, run_name='__main__')

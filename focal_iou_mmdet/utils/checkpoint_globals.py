@@ -1,0 +1,79 @@
+"""Let ``torch.load(weights_only=True)`` read mmengine/mmdet checkpoints.
+
+Since torch 2.6, ``torch.load`` defaults to ``weights_only=True`` and mmengine
+0.10.7 cannot resume: its checkpoints hold the message hub's
+``HistoryBuffer`` objects and numpy arrays/scalars (``Unsupported global:
+mmengine.logging.history_buffer.HistoryBuffer``).  We keep ``weights_only``
+on and allow-list exactly what such a checkpoint contains (found by reading
+real checkpoints' pickles):
+
+- ``mmengine.logging.history_buffer.HistoryBuffer``;
+- numpy arrays and scalars: ``ndarray``, ``dtype``, the numeric dtype classes
+  of ``numpy.dtypes``, ``multiarray._reconstruct`` and ``multiarray.scalar``
+  (under both numpy 1 and numpy 2 module names);
+- ``getattr``, which a ``HistoryBuffer`` uses to pickle its statistics
+  methods (``getattr(HistoryBuffer, 'mean')``).  The real ``getattr`` would
+  reach any attribute of any allowed object, so the name is bound to
+  :func:`_history_buffer_getattr`, which resolves only those methods.
+
+Anything else (a foreign class, ``os.system``, a ``getattr`` on another
+object) is still refused.
+"""
+import pickle
+
+import numpy as np
+import torch
+
+_DONE = False
+
+
+# HistoryBuffer's built-in statistics; it adds them to its class-level
+# ``_statistics_methods`` only when a first instance is created.
+_BUILTIN_STATISTICS = ('min', 'max', 'mean', 'current')
+
+
+def _history_buffer_getattr(obj, name):
+    from mmengine.logging.history_buffer import HistoryBuffer
+    if obj is HistoryBuffer and (name in _BUILTIN_STATISTICS
+                                 or name in HistoryBuffer._statistics_methods):
+        return getattr(obj, name)
+    raise pickle.UnpicklingError(
+        f'weights_only checkpoint load: refusing getattr({obj!r}, {name!r}); '
+        'only HistoryBuffer statistics methods are allowed')
+
+
+def _numpy_globals():
+    out = [np.ndarray, np.dtype]
+    multiarray = getattr(np, '_core', None) or np.core
+    multiarray = multiarray.multiarray
+    for fn in (multiarray._reconstruct, multiarray.scalar):
+        for mod in ('numpy._core.multiarray', 'numpy.core.multiarray'):
+            out.append((fn, f'{mod}.{fn.__name__}'))
+    dtypes = getattr(np, 'dtypes', None)  # numpy >= 1.25
+    if dtypes is not None:
+        for name in dir(dtypes):
+            cls = getattr(dtypes, name)
+            if isinstance(cls, type) and issubclass(cls, np.dtype) and (
+                    name != 'ObjectDType'):  # never arbitrary objects
+                out.append(cls)
+    return out
+
+
+def mmengine_checkpoint_globals():
+    """The globals :func:`allow_mmengine_checkpoint_globals` adds."""
+    from mmengine.logging.history_buffer import HistoryBuffer
+    return [
+        HistoryBuffer,
+        (_history_buffer_getattr, 'builtins.getattr'),
+        (_history_buffer_getattr, '__builtin__.getattr'),
+    ] + _numpy_globals()
+
+
+def allow_mmengine_checkpoint_globals() -> None:
+    """Allow-list the globals of mmengine checkpoints (idempotent).  Called
+    when ``focal_iou_mmdet`` is imported."""
+    global _DONE
+    if _DONE or not hasattr(torch.serialization, 'add_safe_globals'):
+        return
+    torch.serialization.add_safe_globals(mmengine_checkpoint_globals())
+    _DONE = True

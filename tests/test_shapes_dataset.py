@@ -1,0 +1,64 @@
+"""The embedded shapes set: valid COCO json, small-object dominated,
+deterministic, reused, regenerated when its arguments change."""
+import json
+import os
+
+import pytest
+from pycocotools.coco import COCO
+
+from focal_iou_mmdet.datasets import SHAPES_CLASSES, generate_shapes_dataset
+
+
+@pytest.fixture(scope='module')
+def shapes(tmp_path_factory):
+    root = str(tmp_path_factory.mktemp('shapes'))
+    generate_shapes_dataset(root, num_train=40, num_val=12, seed=3)
+    return root
+
+
+def test_coco_json_loads_with_pycocotools(shapes):
+    for split, n in (('train', 40), ('val', 12)):
+        coco = COCO(os.path.join(shapes, 'annotations',
+                                 f'instances_{split}.json'))
+        assert len(coco.getImgIds()) == n
+        assert [c['name'] for c in coco.loadCats(coco.getCatIds())] == list(
+            SHAPES_CLASSES)
+        for img in coco.loadImgs(coco.getImgIds()):
+            assert os.path.exists(os.path.join(shapes, split,
+                                               img['file_name']))
+            anns = coco.loadAnns(coco.getAnnIds(imgIds=img['id']))
+            assert 1 <= len(anns) <= 9
+            for a in anns:
+                x, y, w, h = a['bbox']
+                assert w >= 4 and h >= 4 and a['area'] == w * h
+                assert x >= 0 and y >= 0 and x + w <= img['width'] + 1 \
+                    and y + h <= img['height'] + 1
+
+
+def test_small_objects_dominate_and_shapes_vary(shapes):
+    anns = json.load(open(os.path.join(
+        shapes, 'annotations', 'instances_train.json')))['annotations']
+    small = sum(a['area'] < 32**2 for a in anns) / len(anns)
+    assert small >= 0.5, small
+    ratios = [a['bbox'][2] / a['bbox'][3] for a in anns]
+    assert min(ratios) < 0.5 and max(ratios) > 2
+    assert {a['category_id'] for a in anns} == {1, 2, 3, 4}
+
+
+def test_deterministic_reused_and_regenerated(shapes, tmp_path):
+    other = str(tmp_path / 'again')
+    generate_shapes_dataset(other, num_train=40, num_val=12, seed=3)
+    manifest = lambda r: json.load(open(os.path.join(r, 'manifest.json')))  # noqa
+    assert manifest(other)['sha1'] == manifest(shapes)['sha1']
+    with open(os.path.join(shapes, 'train', '00000.png'), 'rb') as a, \
+            open(os.path.join(other, 'train', '00000.png'), 'rb') as b:
+        assert a.read() == b.read()
+    # same arguments: reused, nothing rewritten
+    stamp = os.path.getmtime(os.path.join(other, 'annotations',
+                                          'instances_train.json'))
+    generate_shapes_dataset(other, num_train=40, num_val=12, seed=3)
+    assert os.path.getmtime(os.path.join(
+        other, 'annotations', 'instances_train.json')) == stamp
+    # other seed: regenerated, different content
+    generate_shapes_dataset(other, num_train=40, num_val=12, seed=4)
+    assert manifest(other)['sha1'] != manifest(shapes)['sha1']
