@@ -36,3 +36,17 @@ def random_boxes(n, seed=0, dtype=torch.float64, overlap=True):
 @pytest.fixture
 def boxes():
     return random_boxes(64)
+
+
+@pytest.fixture(scope='session')
+def slurm_cluster(tmp_path_factory):
+    """A running single-node SLURM cluster (see slurm_cluster.py); skipped
+    with the reason when the SLURM binaries are absent."""
+    from slurm_cluster import SlurmCluster, missing_binaries
+    missing = missing_binaries()
+    if missing:
+        pytest.skip(f'SLURM binaries absent: {missing} (.ci/run installs '
+                    'slurmctld slurmd slurm-client munge)')
+    cluster = SlurmCluster(str(tmp_path_factory.mktemp('slurm'))).start()
+    yield cluster
+    cluster.stop()

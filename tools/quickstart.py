@@ -44,7 +44,7 @@ def parse_args(argv=None):
     p.add_argument('--seeds', type=int, nargs='+', default=[0])
     p.add_argument('--work-dir', default='work_dirs/quickstart')
     p.add_argument('--data-dir', default='work_dirs/data/shapes')
-    p.add_argument('--num-train', type=int, default=256)
+    p.add_argument('--num-train', type=int, default=192)
     p.add_argument('--num-val', type=int, default=64)
     p.add_argument('--smoke', action='store_true',
                    help='seconds-long check: 8/4 images, 1 epoch')

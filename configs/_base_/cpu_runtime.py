@@ -20,4 +20,6 @@ cpu_runtime = dict(
         logger=dict(type='LoggerHook', interval=10),
         checkpoint=dict(type='CheckpointHook', interval=1, max_keep_ckpts=2)),
     randomness=dict(seed=0),
+    # resume continues the RNG streams too (focal_iou_mmdet RNGStateHook)
+    custom_hooks=[dict(type='RNGStateHook')],
 )

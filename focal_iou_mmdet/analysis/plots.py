@@ -1,4 +1,5 @@
 """PNG figures of a loss comparison (matplotlib, no display needed)."""
+import textwrap
 from typing import Dict, List
 
 import matplotlib
@@ -74,7 +75,10 @@ def plot_ap_by_size(rows: List[dict], path: str, title: str = '') -> str:
                       label=r['label'])
         ax.bar_label(bars, fmt='%.1f', fontsize=8)
     ax.set_xticks(range(len(sizes)), sizes)
-    ax.set(ylabel='AP (%)', title=title or 'AP by object size (COCO areas)')
+    ax.set_ylabel('AP (%)')
+    ax.set_title(textwrap.fill(
+        'AP by object size (COCO areas)' + (f': {title}' if title else ''),
+        60), fontsize=9)
     ax.grid(axis='y', alpha=0.3)
     ax.legend()
     fig.tight_layout()

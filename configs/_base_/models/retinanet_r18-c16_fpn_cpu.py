@@ -17,3 +17,4 @@ optim_wrapper = {{_base_.cpu_runtime.optim_wrapper}}
 param_scheduler = {{_base_.cpu_runtime.param_scheduler}}
 default_hooks = {{_base_.cpu_runtime.default_hooks}}
 randomness = {{_base_.cpu_runtime.randomness}}
+custom_hooks = {{_base_.cpu_runtime.custom_hooks}}

@@ -28,3 +28,9 @@ optim_wrapper = {{_base_.cpu_runtime.optim_wrapper}}
 param_scheduler = {{_base_.cpu_runtime.param_scheduler}}
 default_hooks = {{_base_.cpu_runtime.default_hooks}}
 randomness = {{_base_.cpu_runtime.randomness}}
+# mmdet's SSD hooks, then ours
+custom_hooks = [
+    dict(type='NumClassCheckHook'),
+    dict(type='CheckInvalidLossHook', interval=50, priority='VERY_LOW'),
+    dict(type='RNGStateHook'),
+]

@@ -1,0 +1,137 @@
+"""The DIoU paper's bounding-box regression simulation, with our losses.
+
+Protocol (Zheng et al., AAAI 2020; the seed's headline figure uses it):
+
+- anchor centres: ``points`` (5,000) uniform in a disc of radius 3 around
+  (10, 10): ``radius = 3 * sqrt(U)``, ``angle = 2 * pi * U``;
+- targets: 7 boxes centred at (10, 10), area 1, aspect ratios w:h = 1:4, 1:3,
+  1:2, 1:1, 2:1, 3:1, 4:1;
+- at every point 7 anchor areas (0.5, 0.67, 0.75, 1, 1.33, 1.5, 2 x the
+  target area) x the same 7 aspect ratios, each regressed to each target:
+  5,000 x 7 x 7 x 7 = 1,715,000 cases;
+- ``iters`` (200) steps of gradient descent on each box (x, y, w, h):
+  ``box <- box - lr * (2 - IoU) * dL/dbox``, IoU the plain IoU of the current
+  box, lr = 0.1 for iterations 1-160, 0.01 for 161-180, 0.001 after;
+- ``error(k) = sum |x - x*| + |y - y*| + |w - w*| + |h - h*|`` after step k.
+
+The gradient is autograd's through the shipped loss modules (focal factor
+included), not the hand-written MATLAB gradients of the DIoU authors, so the
+curves differ somewhat from the published ones (see the README).
+"""
+import math
+import time
+from typing import Dict, List, Sequence
+
+import torch
+
+from ..models.losses import FocalIoULoss, iou_terms
+
+TARGET_RATIOS = (1 / 4, 1 / 3, 1 / 2, 1.0, 2.0, 3.0, 4.0)
+ANCHOR_AREAS = (0.5, 0.67, 0.75, 1.0, 1.33, 1.5, 2.0)
+
+#: Loss name -> FocalIoULoss arguments (seed constants in focal mode).
+SIM_LOSSES = {
+    'iou': dict(iou_mode='iou', gamma=0.0, scale=1.0),
+    'giou': dict(iou_mode='giou', gamma=0.0, scale=1.0),
+    'diou': dict(iou_mode='diou', gamma=0.0, scale=1.0),
+    'ciou': dict(iou_mode='ciou', gamma=0.0, scale=1.0),
+    'eiou': dict(iou_mode='eiou', gamma=0.0, scale=1.0),
+    'siou': dict(iou_mode='siou', gamma=0.0, scale=1.0),
+    'focal-iou': dict(iou_mode='iou'),
+    'focal-giou': dict(iou_mode='giou'),
+    'focal-diou': dict(iou_mode='diou'),
+    'focal-ciou': dict(iou_mode='ciou'),
+    'focal-eiou': dict(iou_mode='eiou', mode='quality'),
+}
+DEFAULT_LOSSES = ('iou', 'giou', 'diou', 'ciou', 'focal-iou', 'focal-diou',
+                  'focal-ciou')
+
+
+def learning_rate(k: int) -> float:
+    """Step size of iteration ``k`` (1-based)."""
+    return 0.1 if k <= 160 else (0.01 if k <= 180 else 0.001)
+
+
+def make_cases(points: int = 5000, seed: int = 0,
+               dtype: torch.dtype = torch.float32):
+    """``(anchors, targets, centres)``: anchors/targets as (N, 4) cxcywh."""
+    g = torch.Generator().manual_seed(seed)
+    radius = 3 * torch.sqrt(torch.rand(points, generator=g,
+                                       dtype=torch.float64))
+    angle = 2 * math.pi * torch.rand(points, generator=g,
+                                     dtype=torch.float64)
+    centres = torch.stack([10 + radius * torch.cos(angle),
+                           10 + radius * torch.sin(angle)], -1)
+    ratios = torch.tensor(TARGET_RATIOS, dtype=torch.float64)
+    areas = torch.tensor(ANCHOR_AREAS, dtype=torch.float64)
+    tw, th = torch.sqrt(ratios), 1 / torch.sqrt(ratios)  # area 1
+    # anchor shapes: (area, ratio) -> w, h
+    aw = torch.sqrt(areas[:, None] * ratios[None, :]).reshape(-1)
+    ah = torch.sqrt(areas[:, None] / ratios[None, :]).reshape(-1)
+    # cases: point x anchor shape (49) x target (7)
+    p = centres[:, None, None, :].expand(points, 49, 7, 2)
+    anchors = torch.cat([
+        p,
+        aw[None, :, None, None].expand(points, 49, 7, 1),
+        ah[None, :, None, None].expand(points, 49, 7, 1)
+    ], -1).reshape(-1, 4)
+    targets = torch.cat([
+        torch.full((points, 49, 7, 2), 10.0, dtype=torch.float64),
+        tw[None, None, :, None].expand(points, 49, 7, 1),
+        th[None, None, :, None].expand(points, 49, 7, 1)
+    ], -1).reshape(-1, 4)
+    return anchors.to(dtype), targets.to(dtype), centres
+
+
+def cxcywh_to_xyxy(b: torch.Tensor) -> torch.Tensor:
+    half = b[:, 2:] / 2
+    return torch.cat([b[:, :2] - half, b[:, :2] + half], -1)
+
+
+def simulate(loss_name: str, anchors: torch.Tensor, targets: torch.Tensor,
+             iters: int = 200) -> List[float]:
+    """Total error after each step 0..iters (index 0: before any step)."""
+    loss_fn = FocalIoULoss(reduction='sum', **SIM_LOSSES[loss_name])
+    box = anchors.clone()
+    target_xyxy = cxcywh_to_xyxy(targets)
+    errors = [float((box - targets).abs().sum(dtype=torch.float64))]
+    for k in range(1, iters + 1):
+        box.requires_grad_(True)
+        pred = cxcywh_to_xyxy(box)
+        loss = loss_fn(pred, target_xyxy)
+        grad, = torch.autograd.grad(loss, box)
+        with torch.no_grad():
+            iou = iou_terms(pred, target_xyxy, 'iou').iou
+            box = box - learning_rate(k) * (2 - iou)[:, None] * grad
+        errors.append(float((box - targets).abs().sum(dtype=torch.float64)))
+    return errors
+
+
+def run_simulation(losses: Sequence[str] = DEFAULT_LOSSES, points: int = 5000,
+                   iters: int = 200, seed: int = 0,
+                   dtype: torch.dtype = torch.float32,
+                   progress: bool = True) -> Dict[str, dict]:
+    """``{loss: dict(errors=[...], seconds=s)}`` over the same cases."""
+    unknown = [n for n in losses if n not in SIM_LOSSES]
+    if unknown:
+        raise ValueError(f'unknown loss {unknown}; choose from '
+                         f'{sorted(SIM_LOSSES)}')
+    anchors, targets, _ = make_cases(points, seed, dtype)
+    out = {}
+    for i, name in enumerate(losses, 1):
+        start = time.perf_counter()
+        errors = simulate(name, anchors, targets, iters)
+        out[name] = dict(errors=errors, seconds=time.perf_counter() - start)
+        if progress:
+            print(f'[{i}/{len(losses)}] {name:<11} error {errors[0]:.3e} -> '
+                  f'{errors[-1]:.3e} in {out[name]["seconds"]:.1f} s',
+                  flush=True)
+    return out
+
+
+def first_below(errors: List[float], fraction: float = 0.1):
+    """First iteration whose error is below ``fraction`` of the start."""
+    for k, e in enumerate(errors):
+        if e < fraction * errors[0]:
+            return k
+    return None
