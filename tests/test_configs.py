@@ -29,7 +29,11 @@ LOSS_TOKENS = ('iou', 'giou', 'diou', 'ciou', 'focal-iou', 'focal-giou',
 ALLOWED_DIFF = re.compile(
     r'^(model\.(roi_head\.)?bbox_head\.(loss_bbox(\..*)?|reg_decoded_bbox|type)'
     r'|custom_imports(\..*)?'
-    r'|\w+_box_losses(\..*)?)$')
+    r'|\w+_box_losses(\..*)?|diou_nms(\..*)?)$')
+# ... and a DIoU-NMS variant (``*_diou-nms_*``) only its test-time NMS.
+ALLOWED_NMS_DIFF = re.compile(
+    r'^(model\.test_cfg\.(rcnn\.)?nms\.(type|beta)'
+    r'|\w+_box_losses(\..*)?|diou_nms(\..*)?)$')
 
 
 def rel(path):
@@ -37,10 +41,11 @@ def rel(path):
 
 
 def baseline_of(path):
-    """A variant's baseline is the first entry of its ``_base_``."""
+    """A variant's baseline is the first (or only) local entry of its
+    ``_base_``; a baseline config inherits an ``mmdet::`` file instead."""
     with open(path) as f:
         text = f.read()
-    m = re.search(r"_base_ = \[\s*'\./([^']+)'", text)
+    m = re.search(r"_base_ = \[?\s*'\./([^']+)'", text)
     return os.path.join(os.path.dirname(path), m.group(1)) if m else None
 
 
@@ -91,6 +96,13 @@ def changed_keys(path, base):
 def test_variant_differs_from_baseline_only_in_box_loss(path):
     changed, b = changed_keys(path, baseline_of(path))
     assert changed, 'variant is identical to its baseline'
+    if '_diou-nms' in os.path.basename(path):
+        bad = sorted(k for k in changed if not ALLOWED_NMS_DIFF.match(k))
+        assert not bad, f'{rel(path)} also changes {bad}'
+        assert 'diou_nms' in {v for k, v in b.items()
+                              if re.match(r'model\.test_cfg\.(rcnn\.)?nms'
+                                          r'\.type$', k)}
+        return
     bad = sorted(k for k in changed if not ALLOWED_DIFF.match(k))
     assert not bad, f'{rel(path)} also changes {bad}'
     loss_type = next(v for k, v in b.items()

@@ -108,3 +108,16 @@ def test_full_head_with_focal_loss_trains():
     assert torch.isfinite(total)
     total.backward()
     assert all(torch.isfinite(f.grad).all() for f in feats)
+
+
+def test_predict_works_where_mmdet_ssdhead_fails():
+    """mmdet 3.3.0's SSDHead cannot predict (no loss_cls: mmdet #11305)."""
+    ours = build(head_cfg(type='SSDHeadWithBoxLoss'))
+    theirs = build(head_cfg())
+    theirs.load_state_dict(ours.state_dict())
+    feats, samples = inputs()
+    with torch.no_grad():
+        out = ours.predict(feats, samples, rescale=False)
+        assert len(out) == 2 and out[0].bboxes.shape[1] == 4
+        with pytest.raises(AttributeError, match='loss_cls'):
+            theirs.predict(feats, samples, rescale=False)

@@ -29,9 +29,9 @@ def _table(weight, ciou_weight):
     )
 
 
-def _overrides(table, **switches):
+def _overrides(table):
     return {
-        name: dict(switches, reg_decoded_bbox=True, loss_bbox=loss)
+        name: dict(reg_decoded_bbox=True, loss_bbox=loss)
         for name, loss in table.items()
     }
 
@@ -40,5 +40,13 @@ def _overrides(table, **switches):
 faster_rcnn_box_losses = _overrides(_table(10.0, 12.0))
 # model.bbox_head
 retinanet_box_losses = _overrides(_table(2.0, 2.0))
-# model.bbox_head (mmdet's SSDHead has no loss_bbox: our subclass has)
-ssd_box_losses = _overrides(_table(5.0, 5.0), type='SSDHeadWithBoxLoss')
+# model.bbox_head (the SSD baselines use SSDHeadWithBoxLoss, whose default
+# loss is mmdet's SSD loss: mmdet's SSDHead has no loss_bbox)
+ssd_box_losses = _overrides(_table(5.0, 5.0))
+
+
+# DIoU-NMS at test time (Zheng et al. 2020; beta = 1 as the seed's default).
+# Merged into the detector's own nms dict, so mmdet's iou_threshold stays
+# (0.45 SSD, 0.5 RetinaNet and the Faster R-CNN RoI head).  Dense heads read
+# model.test_cfg.nms, Faster R-CNN model.test_cfg.rcnn.nms (RPN: plain NMS).
+diou_nms = dict(type='diou_nms', beta=1.0)

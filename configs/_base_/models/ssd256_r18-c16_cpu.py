@@ -15,6 +15,7 @@ model = dict(
               level_strides=(2, 2, 2, 1), level_paddings=(1, 1, 1, 0),
               last_kernel_size=2, l2_norm_scale=None),
     bbox_head=dict(
+        type='SSDHeadWithBoxLoss',  # mmdet's SSD loss; fixes SSD inference
         in_channels=(32, 64, 64, 64, 64, 64),
         # mmdet derives anchor sizes for 300/512 inputs only; these cover
         # 12-256 px, weighted to the small objects of the CPU datasets.

@@ -7,7 +7,15 @@ loss is exactly mmdet's.  With an IoU-family loss and ``reg_decoded_bbox=True``
 it decodes the *positive* anchors only and applies the loss to the decoded
 boxes, so a NaN/inf predicted for a negative anchor cannot reach it.
 
-Used by the Focal-IoU SSD configs (the seed trains SSD with
+It also fixes mmdet 3.3.0's SSD inference: ``BaseDenseHead`` reads
+``self.loss_cls``, which ``SSDHead`` never creates, so every SSD predict fails
+with ``AttributeError: 'SSDHead' object has no attribute 'loss_cls'``
+(open-mmlab/mmdetection#11305, #11780; unmerged fix #11524).  SSD's
+classification loss is the built-in softmax cross-entropy, so ``loss_cls`` is
+``None`` here.  Our SSD baselines use this head too (with its default, mmdet's
+loss), so every SSD config can validate and test.
+
+Used by all SSD configs of this package (the seed trains SSD with
 ``5 * loc + cls``: Focal-IOU-SSD, ``multibox_loss.py``).
 """
 from typing import Optional, Tuple
@@ -30,6 +38,7 @@ class SSDHeadWithBoxLoss(SSDHead):
     def __init__(self, *args, loss_bbox: Optional[dict] = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.loss_bbox = MODELS.build(loss_bbox) if loss_bbox else None
+        self.loss_cls = None  # see the module docstring (mmdet #11305)
 
     def loss_by_feat_single(self, cls_score: Tensor, bbox_pred: Tensor,
                             anchor: Tensor, labels: Tensor,

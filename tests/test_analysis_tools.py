@@ -1,0 +1,84 @@
+"""Fast versions of the simulation, gradient and benchmark tools."""
+import csv
+import os
+import subprocess
+import sys
+
+import pytest
+from conftest import ROOT
+
+from focal_iou_mmdet.analysis.simulation import (first_below, make_cases,
+                                                 run_simulation)
+
+
+def test_simulation_cases_follow_the_protocol():
+    anchors, targets, centres = make_cases(points=10)
+    assert anchors.shape == targets.shape == (10 * 7 * 7 * 7, 4)
+    d = ((centres - 10)**2).sum(-1).sqrt()
+    assert (d <= 3).all()
+    areas = (targets[:, 2] * targets[:, 3]).unique()
+    assert areas.allclose(areas.new_ones(1))  # targets: area 1
+    ratios = sorted({round(float(r), 3)
+                     for r in anchors[:, 2] / anchors[:, 3]})
+    assert ratios == [0.25, 0.333, 0.5, 1.0, 2.0, 3.0, 4.0]
+    assert len({round(float(a), 2)
+                for a in anchors[:, 2] * anchors[:, 3]}) == 7
+
+
+def test_simulation_qualitative_ordering():
+    """--points 200: DIoU/CIoU end far below IoU; all start equal."""
+    res = run_simulation(['iou', 'giou', 'diou', 'ciou', 'focal-ciou'],
+                         points=200, iters=200, progress=False)
+    starts = {r['errors'][0] for r in res.values()}
+    assert len(starts) == 1
+    end = {k: r['errors'][-1] for k, r in res.items()}
+    assert end['diou'] < 0.1 * end['iou']
+    assert end['ciou'] < 0.1 * end['iou']
+    assert end['giou'] < end['iou']
+    assert first_below(res['iou']['errors']) is None  # IoU stalls
+    assert first_below(res['ciou']['errors']) is not None
+
+
+def test_simulate_tool_writes_csv_and_png(tmp_path):
+    out = subprocess.run(
+        [sys.executable, 'tools/simulate_regression.py', '--points', '20',
+         '--iters', '30', '--losses', 'iou', 'focal-diou', '--out-dir',
+         str(tmp_path)], cwd=ROOT, capture_output=True, text=True,
+        timeout=300)
+    assert out.returncode == 0, out.stderr
+    rows = list(csv.reader(open(tmp_path / 'errors.csv')))
+    assert rows[0] == ['iteration', 'iou', 'focal-diou'] and len(rows) == 32
+    assert (tmp_path / 'simulation.png').read_bytes()[:4] == b'\x89PNG'
+    assert 'it 10' in out.stdout and '<10% at' in out.stdout
+
+
+def test_gradient_tool_shows_focal_rescaling(tmp_path):
+    out = subprocess.run(
+        [sys.executable, 'tools/analyze_gradients.py', '--out-dir',
+         str(tmp_path)], cwd=ROOT, capture_output=True, text=True,
+        timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert (tmp_path / 'gradients.png').read_bytes()[:4] == b'\x89PNG'
+    rows = [r for r in csv.DictReader(open(tmp_path / 'gradients.csv'))
+            if r['base'] == 'iou' and float(r['iou']) > 0.01]
+    assert len(rows) > 50
+    # Focal-IoU: L = s (1 - c/2)^2 (1 - c), c = IoU, so the gradient is the
+    # plain one times |dL/dc| = s (1 - c/2)(2 - 3c/2): 2s at IoU 0, s/4 at 1
+    for r in rows:
+        c = float(r['iou'])
+        expected = 2.477 * (1 - c / 2) * (2 - 1.5 * c)
+        assert float(r['grad_ratio']) == pytest.approx(expected, rel=1e-3)
+    lo = min(rows, key=lambda r: float(r['iou']))
+    hi = max(rows, key=lambda r: float(r['iou']))
+    assert float(lo['grad_ratio']) > 4.5 > 1.5 > float(hi['grad_ratio'])
+
+
+def test_benchmark_tool_small():
+    sys.path.insert(0, os.path.join(ROOT, 'tools'))
+    import benchmark_loss
+    rows = benchmark_loss.main(['--sizes', '1000', '--repeats', '2'])
+    mmdet_rows = [r for r in rows if r['loss'].startswith('mmdet')]
+    assert len(mmdet_rows) == 4
+    assert all(r['time_ratio'] == 1.0 for r in mmdet_rows)
+    assert all(r['ms'] > 0 and r['mem'] > 0 for r in rows)
+    assert any(r['loss'] == 'ours focal-ciou' for r in rows)
