@@ -20,6 +20,7 @@ extension.
 """
 from typing import Tuple
 
+import numpy as np
 import torch
 from torch import Tensor
 
@@ -78,11 +79,11 @@ def diou_nms(boxes: Tensor,
     idx = idx[order]
     if idx.numel() == 0:
         return boxes.new_zeros((0, 5)), idx
-    sup = _suppression(boxes[idx].float(), iou_threshold, beta).cpu()
+    sup = _suppression(boxes[idx].float(), iou_threshold, beta).cpu().numpy()
     n = idx.numel()
-    removed = torch.zeros(n, dtype=torch.bool)
+    removed = np.zeros(n, dtype=bool)
     kept = []
-    for i in range(n):  # greedy, in score order
+    for i in range(n):  # greedy, in score order (numpy: cheap scalar access)
         if removed[i]:
             continue
         kept.append(i)
