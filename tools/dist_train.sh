@@ -1,22 +1,5 @@
 #!/usr/bin/env bash
 # tools/dist_train.sh CONFIG GPUS [train.py args]   (mmdet's interface)
-# env: NNODES NODE_RANK PORT MASTER_ADDR.  On a machine without CUDA, GPUS
-# processes train on CPU with gloo.
-CONFIG=$1
-GPUS=$2
-NNODES=${NNODES:-1}
-NODE_RANK=${NODE_RANK:-0}
-PORT=${PORT:-29500}
-MASTER_ADDR=${MASTER_ADDR:-"127.0.0.1"}
-PYTHON=${PYTHON:-python}
-
-PYTHONPATH="$(dirname $0)/..":$PYTHONPATH \
-$PYTHON -m torch.distributed.run \
-    --nnodes=$NNODES \
-    --node_rank=$NODE_RANK \
-    --master_addr=$MASTER_ADDR \
-    --nproc_per_node=$GPUS \
-    --master_port=$PORT \
-    $(dirname "$0")/train.py \
-    $CONFIG \
-    --launcher pytorch ${@:3}
+# env: NNODES NODE_RANK PORT MASTER_ADDR (see torchrun_tool.sh).  On a
+# machine without CUDA, GPUS processes train on CPU with gloo.
+exec bash "$(dirname "$0")/torchrun_tool.sh" train.py "$2" "$1" "${@:3}"

@@ -1,27 +1,4 @@
 #!/usr/bin/env bash
 # tools/slurm_test.sh PARTITION JOB_NAME CONFIG CHECKPOINT [test.py args]
-# env as slurm_train.sh (GPUS GPUS_PER_NODE CPUS_PER_TASK SRUN_ARGS GRES).
-set -x
-
-PARTITION=$1
-JOB_NAME=$2
-CONFIG=$3
-CHECKPOINT=$4
-GPUS=${GPUS:-8}
-GPUS_PER_NODE=${GPUS_PER_NODE:-8}
-CPUS_PER_TASK=${CPUS_PER_TASK:-5}
-GRES=${GRES-gpu:${GPUS_PER_NODE}}
-SRUN_ARGS=${SRUN_ARGS:-""}
-PY_ARGS=${@:5}
-PYTHON=${PYTHON:-python}
-
-PYTHONPATH="$(dirname $0)/..":$PYTHONPATH \
-srun -p ${PARTITION} \
-    --job-name=${JOB_NAME} \
-    ${GRES:+--gres=${GRES}} \
-    --ntasks=${GPUS} \
-    --ntasks-per-node=${GPUS_PER_NODE} \
-    --cpus-per-task=${CPUS_PER_TASK} \
-    --kill-on-bad-exit=1 \
-    ${SRUN_ARGS} \
-    $PYTHON -u $(dirname "$0")/test.py ${CONFIG} ${CHECKPOINT} --launcher="slurm" ${PY_ARGS}
+# (mmdet's interface; env: see srun_tool.sh)
+exec bash "$(dirname "$0")/srun_tool.sh" "$1" "$2" test.py "$3" "$4" "${@:5}"

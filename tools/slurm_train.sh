@@ -1,29 +1,6 @@
 #!/usr/bin/env bash
 # tools/slurm_train.sh PARTITION JOB_NAME CONFIG WORK_DIR [train.py args]
-# env (mmdet's): GPUS GPUS_PER_NODE CPUS_PER_TASK SRUN_ARGS; and GRES,
-# default gpu:$GPUS_PER_NODE -- set GRES= (empty) on a cluster without GPUs,
-# where the GPUS tasks train on CPU with gloo.
-set -x
-
-PARTITION=$1
-JOB_NAME=$2
-CONFIG=$3
-WORK_DIR=$4
-GPUS=${GPUS:-8}
-GPUS_PER_NODE=${GPUS_PER_NODE:-8}
-CPUS_PER_TASK=${CPUS_PER_TASK:-5}
-GRES=${GRES-gpu:${GPUS_PER_NODE}}
-SRUN_ARGS=${SRUN_ARGS:-""}
-PY_ARGS=${@:5}
-PYTHON=${PYTHON:-python}
-
-PYTHONPATH="$(dirname $0)/..":$PYTHONPATH \
-srun -p ${PARTITION} \
-    --job-name=${JOB_NAME} \
-    ${GRES:+--gres=${GRES}} \
-    --ntasks=${GPUS} \
-    --ntasks-per-node=${GPUS_PER_NODE} \
-    --cpus-per-task=${CPUS_PER_TASK} \
-    --kill-on-bad-exit=1 \
-    ${SRUN_ARGS} \
-    $PYTHON -u $(dirname "$0")/train.py ${CONFIG} --work-dir=${WORK_DIR} --launcher="slurm" ${PY_ARGS}
+# (mmdet's interface; env: see srun_tool.sh -- on a cluster without GPUs
+# set GRES= and the GPUS tasks train on CPU with gloo)
+exec bash "$(dirname "$0")/srun_tool.sh" "$1" "$2" train.py "$3" \
+    --work-dir="$4" "${@:5}"
