@@ -14,16 +14,13 @@ import torch
 from conftest import ROOT
 
 import focal_iou_mmdet  # noqa: F401  (weights_only allow-list)
+from focal_iou_mmdet.analysis import TINY_RUN_OPTIONS
 from focal_iou_mmdet.datasets import generate_shapes_dataset
 
 CONFIG = os.path.join(ROOT, 'configs', 'cpu',
                       'retinanet_r18-c16_fpn_focal-ciou_12e_shapes.py')
-OPTIONS = [
-    'train_dataloader.batch_size=4', 'train_dataloader.num_workers=0',
-    'train_dataloader.persistent_workers=False',
-    'val_dataloader.num_workers=0', 'val_dataloader.persistent_workers=False',
-    'default_hooks.logger.interval=1', 'model.test_cfg.score_thr=0.0',
-    'default_hooks.checkpoint.max_keep_ckpts=-1'
+OPTIONS = TINY_RUN_OPTIONS + [
+    'default_hooks.checkpoint.max_keep_ckpts=-1'  # keep epoch_1.pth
 ]
 
 

@@ -11,19 +11,12 @@ import zipfile
 import pytest
 from conftest import ROOT
 
+from focal_iou_mmdet.analysis import TINY_RUN_OPTIONS
 from focal_iou_mmdet.datasets import generate_shapes_dataset
 
 CONFIG = 'retinanet_r18-c16_fpn_focal-ciou_12e_shapes.py'
 # one short epoch, no worker processes: seconds on 2 cores
-SHORT = [
-    '--cfg-options', 'train_cfg.max_epochs=1', 'train_dataloader.batch_size=4',
-    'train_dataloader.num_workers=0', 'train_dataloader.persistent_workers=False',
-    'val_dataloader.num_workers=0', 'val_dataloader.persistent_workers=False',
-    'default_hooks.logger.interval=1',
-    # an untrained model scores below mmdet's 0.05: keep every detection so
-    # that CocoMetric really evaluates
-    'model.test_cfg.score_thr=0.0'
-]
+SHORT = ['--cfg-options', 'train_cfg.max_epochs=1'] + TINY_RUN_OPTIONS
 
 
 @pytest.fixture(scope='module')

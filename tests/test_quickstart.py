@@ -62,3 +62,19 @@ def test_summary_of_synthetic_runs(tmp_path):
     table = format_table(rows)
     assert '11.0 ± 1.4' in table and '+3.0' in table and 'n/a' in table
     assert RunSpec('iou', 'x.py', 2).name == 'iou_seed2'
+
+
+@pytest.mark.slow
+def test_quickstart_smoke_ssd(tmp_path):
+    """The SSD-style CPU configs train and evaluate end to end too (mmdet's
+    SSD base wraps its train set in RepeatDataset; ours replaces it)."""
+    cmd = [sys.executable, 'tools/quickstart.py', '--smoke', '--detector',
+           'ssd', '--baseline', 'ciou', '--focal', 'focal-ciou', '--quiet',
+           '--work-dir', str(tmp_path / 'qs'), '--data-dir',
+           str(tmp_path / 'data')]
+    out = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True,
+                         timeout=600)
+    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
+    assert 'focal-ciou - ciou' in out.stdout
+    for run in ('ciou_seed0', 'focal-ciou_seed0'):
+        assert read_run(str(tmp_path / 'qs' / run)).epochs == [1]

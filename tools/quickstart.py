@@ -17,7 +17,8 @@ import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-from focal_iou_mmdet.analysis import RunSpec, compare  # noqa: E402
+from focal_iou_mmdet.analysis import (  # noqa: E402
+    TINY_RUN_OPTIONS, RunSpec, compare)
 from focal_iou_mmdet.datasets import generate_shapes_dataset  # noqa: E402
 
 DETECTORS = {
@@ -26,13 +27,6 @@ DETECTORS = {
 }
 LOSSES = ('iou', 'giou', 'diou', 'ciou', 'focal-iou', 'focal-giou',
           'focal-diou', 'focal-ciou', 'focal-eiou')
-# CI's seconds-long version: same code path, tiny data, one short epoch
-SMOKE_OPTIONS = [
-    'train_dataloader.batch_size=4', 'train_dataloader.num_workers=0',
-    'train_dataloader.persistent_workers=False',
-    'val_dataloader.num_workers=0', 'val_dataloader.persistent_workers=False',
-    'default_hooks.logger.interval=1', 'model.test_cfg.score_thr=0.0'
-]
 
 
 def parse_args(argv=None):
@@ -58,7 +52,7 @@ def main(argv=None):
     options = []
     if args.smoke:
         args.num_train, args.num_val, args.epochs = 8, 4, 1
-        options = SMOKE_OPTIONS
+        options = TINY_RUN_OPTIONS  # CI's seconds-long version
     data_dir = osp.abspath(args.data_dir)
     print(f'dataset: {data_dir} ({args.num_train} train / {args.num_val} val '
           'images, generated on first use)', flush=True)

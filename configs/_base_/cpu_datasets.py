@@ -42,8 +42,11 @@ def _coco(root, classes, size, train_split, val_split, batch_size):
             num_workers=2,
             persistent_workers=True,
             sampler=dict(type='DefaultSampler', shuffle=train),
+            # replace the inherited dataset wholesale (mmdet's SSD wraps
+            # its train set in RepeatDataset(times=5))
             dataset=dict(
                 common,
+                _delete_=True,
                 ann_file=f'annotations/instances_{split}.json',
                 data_prefix=dict(img=f'{split}/'),
                 filter_cfg=dict(filter_empty_gt=train, min_size=0),

@@ -1,9 +1,9 @@
-from .compare import (RunSpec, config_path, format_table, run_all, summarize,
+from .compare import (TINY_RUN_OPTIONS, RunSpec, config_path, format_table, run_all, summarize,
                       train_run, verdict)
 from .report import compare
 from .results import COCO_KEYS, RunResult, read_run
 
 __all__ = [
-    'RunSpec', 'config_path', 'format_table', 'run_all', 'summarize',
+    'TINY_RUN_OPTIONS', 'RunSpec', 'config_path', 'format_table', 'run_all', 'summarize',
     'train_run', 'verdict', 'compare', 'COCO_KEYS', 'RunResult', 'read_run'
 ]

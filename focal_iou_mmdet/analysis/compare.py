@@ -21,6 +21,16 @@ from typing import Dict, List, Optional, Sequence
 from .results import COCO_KEYS, RUN_INFO, RunResult, read_run
 
 METRICS = list(COCO_KEYS.values())  # AP, AP50, AP75, AP_s, AP_m, AP_l
+#: ``--cfg-options`` of a seconds-long run on a tiny set (the quickstart's
+#: ``--smoke`` and the end-to-end tests): no worker processes, batch 4, a log
+#: line per iteration, and every detection kept (an untrained model scores
+#: below mmdet's 0.05, and CocoMetric must have something to evaluate).
+TINY_RUN_OPTIONS = [
+    'train_dataloader.batch_size=4', 'train_dataloader.num_workers=0',
+    'train_dataloader.persistent_workers=False',
+    'val_dataloader.num_workers=0', 'val_dataloader.persistent_workers=False',
+    'default_hooks.logger.interval=1', 'model.test_cfg.score_thr=0.0'
+]
 TRAIN_CMD = [
     sys.executable, '-c',
     'from focal_iou_mmdet.utils import run_mmdet_tool; '
