@@ -1,3 +1,3 @@
-from .diou_nms import diou_matrix, diou_nms, register_diou_nms
+from .diou_nms import diou_nms, diou_to, register_diou_nms
 
-__all__ = ['diou_matrix', 'diou_nms', 'register_diou_nms']
+__all__ = ['diou_nms', 'diou_to', 'register_diou_nms']
