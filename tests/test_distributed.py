@@ -155,10 +155,13 @@ def test_slurm_requeued_job_resumes(slurm_cluster, tiny_shapes, tmp_path):
     on from the work dir's last_checkpoint instead of restarting."""
     work = str(tmp_path / 'requeue')
     epochs = 3
-    train = ' '.join(['bash', 'tools/slurm_train.sh',
-                      slurm_cluster.partition, 'requeue-test', CONFIG, work,
-                      '--resume', '--cfg-options',
-                      f'train_cfg.max_epochs={epochs}'] + OPTIONS)
+    # each (re)start gets its own rendezvous port: the killed ranks of the
+    # previous start may still hold the old one
+    train = ('export MASTER_PORT=$((MASTER_PORT + ${SLURM_RESTART_COUNT:-0}))'
+             '; ' + ' '.join(['bash', 'tools/slurm_train.sh',
+                              slurm_cluster.partition, 'requeue-test', CONFIG,
+                              work, '--resume', '--cfg-options',
+                              f'train_cfg.max_epochs={epochs}'] + OPTIONS))
     out = slurm_cluster.run(
         ['sbatch', '--parsable', '--requeue', '-p', slurm_cluster.partition,
          '-n', '2', '-c', '1', '-o', str(tmp_path / 'job_%j.out'),
@@ -188,7 +191,8 @@ def test_slurm_requeued_job_resumes(slurm_cluster, tiny_shapes, tmp_path):
         time.sleep(0.5)
     slurm_cluster.wait_job(job, timeout=600)
     assert os.path.exists(os.path.join(work, f'epoch_{epochs}.pth')), (
-        open(tmp_path / f'job_{job}.out').read()[-3000:])
+        open(tmp_path / f'job_{job}.out').read()[-3000:] +
+        slurm_cluster.logs())
     log = open(tmp_path / f'job_{job}.out').read()  # the requeued run's
     assert 'resumed epoch: ' in log
     resumed = int(log.split('resumed epoch: ')[1].split(',')[0])
