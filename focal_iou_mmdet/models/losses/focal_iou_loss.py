@@ -45,8 +45,7 @@ from mmdet.models.losses.utils import weight_reduce_loss
 from mmdet.registry import MODELS
 from torch import Tensor, nn
 
-from .box_iou import (CONFIDENCE_LOW, IOU_MODES, IoUTerms, check_iou_mode,
-                      confidence, iou_terms)
+from .box_iou import IOU_MODES, IoUTerms, confidence, iou_terms
 
 LOSS_MODES = ('seed', 'quality', 'power')
 REDUCTIONS = ('none', 'mean', 'sum')
@@ -315,5 +314,5 @@ AlphaIoULoss = _preset('AlphaIoULoss',
 __all__ = [
     'FocalIoULoss', 'PlainIoULoss', 'FocalGIoULoss', 'FocalDIoULoss',
     'FocalCIoULoss', 'FocalEIoULoss', 'AlphaIoULoss', 'SEED_SCALE',
-    'SEED_SCALE_V0', 'CONFIDENCE_LOW'
+    'SEED_SCALE_V0'
 ]
