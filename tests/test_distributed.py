@@ -185,6 +185,9 @@ def test_slurm_requeued_job_resumes(slurm_cluster, tiny_shapes, tmp_path):
     for _ in range(120):
         state = slurm_cluster.run(['squeue', '-h', '-j', job, '-o', '%T'])
         if state.stdout.strip() == 'PENDING':
+            # let slurmd finish cleaning up the killed instance first, or
+            # it refuses the relaunch ("Job N already killed, do not launch")
+            time.sleep(10)
             slurm_cluster.run(['scontrol', 'update', f'JobId={job}',
                                'StartTime=now'])
             break
