@@ -1,0 +1,105 @@
+"""Ablation sweeps: plan, run (local or one SLURM array), status, report.
+
+    tools/sweep.py plan   SPEC [--force]
+    tools/sweep.py run    SPEC --launcher local [--jobs N] [--retry-failed]
+    tools/sweep.py run    SPEC --launcher slurm --partition P
+                          [--gpus-per-run G] [--max-parallel K]
+                          [--cpus-per-task C] [--gres GRES] [sbatch args...]
+    tools/sweep.py status SPEC [--all]
+    tools/sweep.py report SPEC
+
+SPEC is a YAML/JSON/Python file (see focal_iou_mmdet/sweep/spec.py and
+configs/sweeps/).  Every command may be repeated: done runs are never
+trained again, interrupted ones resume from their last checkpoint.
+"""
+import argparse
+import sys
+import warnings
+
+from .spec import SweepSpecError, expand, load_spec, spec_summary
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(
+        prog='tools/sweep.py', description=__doc__.splitlines()[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog='\n'.join(__doc__.splitlines()[2:]))
+    p.add_argument('--work-root', default='work_dirs',
+                   help="where a spec without 'work_dir' puts its runs")
+    sub = p.add_subparsers(dest='command', required=True)
+    s = sub.add_parser('plan', help='check the spec, write one config per run')
+    s.add_argument('spec')
+    s.add_argument('--force', action='store_true',
+                   help='overwrite the configs of runs that already started')
+    s = sub.add_parser('run', help='plan, then train the pending runs')
+    s.add_argument('spec')
+    s.add_argument('--launcher', choices=['local', 'slurm'], default='local')
+    s.add_argument('--jobs', type=int, default=1,
+                   help='local: runs at a time (default 1)')
+    s.add_argument('--retry-failed', action='store_true')
+    s.add_argument('--force', action='store_true')
+    s.add_argument('--partition', help='slurm: the partition')
+    s.add_argument('--gpus-per-run', type=int, default=1,
+                   help='slurm: srun tasks (ranks) per run (default 1)')
+    s.add_argument('--max-parallel', type=int,
+                   help='slurm: array throttle %%K')
+    s.add_argument('--cpus-per-task', type=int, default=5,
+                   help='slurm: CPUs per rank (default 5, as mmdet)')
+    s.add_argument('--gres', default=None,
+                   help="slurm: default gpu:G; '' for a cluster without GPUs")
+    s.add_argument('--job-name')
+    s = sub.add_parser('status', help='progress table with counts and ETA')
+    s.add_argument('spec')
+    s.add_argument('--all', action='store_true', help='list every run')
+    s = sub.add_parser('report', help='results.csv, results.md, plots')
+    s.add_argument('spec')
+    s = sub.add_parser('exec', help=argparse.SUPPRESS)  # the worker
+    s.add_argument('run_dir')
+    s.add_argument('--launcher', choices=['none', 'slurm'], default='none')
+    args, extra = p.parse_known_args(argv)
+    if extra and not (args.command == 'run' and args.launcher == 'slurm'):
+        p.error(f'unrecognized arguments: {" ".join(extra)}')
+    if args.command == 'run' and args.launcher == 'slurm' and \
+            not args.partition:
+        p.error('--launcher slurm needs --partition')
+    args.sbatch_args = extra
+    return args
+
+
+def main(argv=None) -> int:
+    warnings.filterwarnings('ignore', message='pkg_resources is deprecated')
+    args = parse_args(argv)
+    if args.command == 'exec':
+        from .launch import exec_run
+        return exec_run(args.run_dir,
+                        'slurm' if args.launcher == 'slurm' else 'none')
+    try:
+        spec = load_spec(args.spec, args.work_root)
+        if args.command in ('plan', 'run'):
+            from .plan import plan
+            runs = plan(spec, force=args.force)
+            print(spec_summary(spec, runs), flush=True)
+        else:
+            runs = expand(spec)
+    except SweepSpecError as e:
+        print(f'error: {e}', file=sys.stderr)
+        return 2
+    if args.command == 'run':
+        from .launch import run_local, submit_slurm
+        if args.launcher == 'local':
+            final = run_local(spec, runs, args.jobs, args.retry_failed)
+            return 0 if final['failed'] == 0 and final['pending'] == 0 else 1
+        submit_slurm(spec, runs, args.partition, args.gpus_per_run,
+                     args.cpus_per_task, args.gres, args.max_parallel,
+                     args.retry_failed, args.sbatch_args, args.job_name)
+    elif args.command == 'status':
+        from .report import status_table
+        print(status_table(spec, runs, args.all))
+    elif args.command == 'report':
+        from .report import report
+        report(spec, runs)
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

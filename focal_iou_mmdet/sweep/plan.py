@@ -1,0 +1,270 @@
+"""Check a sweep's runs against the real configs and write one small config
+per run: ``_base_`` (the detector's config) plus the run's overrides as
+nested dicts -- mmengine merges them, nothing is text-replaced.
+
+Every override key is checked at plan time, so a typo fails here, not after
+hours in a cluster queue: each dict on its path must exist in the merged
+base config; a new leaf must be an argument of the class its dict builds
+(``type``); loss dicts are built once with their overrides.
+"""
+import inspect
+import json
+import os
+import os.path as osp
+import pprint
+from typing import Any, Dict, List, Optional, Tuple
+
+from .spec import (BOX_HEAD, Run, SweepSpec, SweepSpecError,
+                   default_box_head_path, expand, relpath)
+from .state import read_status, write_json
+
+RUN_JSON = 'run.json'
+
+
+def config_file(run_dir: str) -> str:
+    """The run's generated config: ``<run dir>/plan/<run id>.py``.  Not in
+    the run dir itself, where mmengine dumps the merged config under the
+    same file name."""
+    return osp.join(run_dir, 'plan', osp.basename(run_dir) + '.py')
+
+
+def _registries():
+    import mmdet.registry as reg
+    import focal_iou_mmdet  # noqa: F401  (registers our modules)
+    from mmdet.utils import register_all_modules
+    register_all_modules(init_default_scope=True)
+    return [reg.MODELS, reg.TASK_UTILS, reg.DATASETS, reg.TRANSFORMS,
+            reg.OPTIMIZERS, reg.OPTIM_WRAPPERS, reg.PARAM_SCHEDULERS,
+            reg.METRICS, reg.HOOKS, reg.VISBACKENDS, reg.LOOPS]
+
+
+def _runner_args() -> List[str]:
+    from mmengine.runner import Runner
+    return [p for p in inspect.signature(Runner.__init__).parameters
+            if p != 'self']
+
+
+def _find_class(type_, registries):
+    if not isinstance(type_, str):
+        return type_ if inspect.isclass(type_) else None
+    for reg in registries:
+        try:
+            cls = reg.get(type_)
+        except Exception:  # noqa: BLE001  (scoped names of other packages)
+            cls = None
+        if cls is not None:
+            return cls
+    return None
+
+
+def _accepts(cls, arg: str) -> Tuple[bool, List[str]]:
+    params = inspect.signature(cls.__init__).parameters
+    names = [p for p in params if p != 'self']
+    if any(p.kind == p.VAR_KEYWORD for p in params.values()):
+        return True, names
+    return arg in params, names
+
+
+class _Checker:
+    """Checks override keys against merged base configs (cached)."""
+
+    def __init__(self):
+        self.registries = _registries()
+        self.runner_args = _runner_args()
+        self.base_cfgs: Dict[str, dict] = {}
+        self.built: Dict[str, Optional[str]] = {}
+
+    def base(self, path: str) -> dict:
+        if path not in self.base_cfgs:
+            from mmengine.config import Config
+            self.base_cfgs[path] = Config.fromfile(path).to_dict()
+        return self.base_cfgs[path]
+
+    def resolve(self, run: Run, path: str) -> Dict[str, Any]:
+        """The run's overrides with ``box_head.`` made concrete."""
+        cfg = self.base(path)
+        head = default_box_head_path(cfg.get('model'))
+        return {(head + '.' + k[len(BOX_HEAD):] if k.startswith(BOX_HEAD)
+                 else k): v for k, v in run.overrides.items()}
+
+    def check(self, run: Run, path: str, overrides: Dict[str, Any]):
+        cfg = self.base(path)
+        for key, value in overrides.items():
+            self._check_key(run, path, cfg, key, value)
+        self._build_losses(run, cfg, overrides)
+
+    def _fail(self, run, key, why):
+        raise SweepSpecError(f'run {run.id!r}: key {key!r}: {why} '
+                             f'(config {relpath(run.base_config)})')
+
+    def _check_key(self, run, path, cfg, key, value):
+        parts = key.split('.')
+        node, new = cfg, False
+        for i, part in enumerate(parts[:-1]):
+            where = '.'.join(parts[:i]) or 'the config'
+            if isinstance(node, list):
+                self._fail(run, key, f'{where} is a list; override the whole '
+                           'list instead')
+            if new:
+                node = {}
+                continue
+            if isinstance(node, dict) and part in node:
+                node = node[part]
+                continue
+            if i == 0 and part in self.runner_args:
+                node, new = {}, True  # e.g. randomness: a Runner argument
+                continue
+            have = sorted(node) if isinstance(node, dict) else type(node)
+            self._fail(run, key, f'{part!r} not found in {where} '
+                       f'(it has: {have})')
+        leaf = parts[-1]
+        if new or (isinstance(node, dict) and leaf in node):
+            return
+        if not isinstance(node, dict):
+            self._fail(run, key, f'{".".join(parts[:-1])} is a '
+                       f'{type(node).__name__}, not a dict')
+        if len(parts) == 1:
+            if leaf in self.runner_args:
+                return
+            self._fail(run, key, 'not a key of the config nor a Runner '
+                       'argument')
+        if 'type' in node:
+            cls = _find_class(node['type'], self.registries)
+            if cls is None:
+                return  # a type of another package: mmengine will tell
+            ok, names = _accepts(cls, leaf)
+            if not ok:
+                self._fail(run, key, f'{getattr(cls, "__name__", cls)} '
+                           f'takes no argument {leaf!r} (it takes: {names})')
+            return
+        self._fail(run, key, f'{".".join(parts[:-1])} has no {leaf!r} '
+                   f'(it has: {sorted(node)})')
+
+    def _build_losses(self, run, cfg, overrides):
+        """Build each loss dict an override touches, so bad values (a
+        negative gamma, an unknown iou_mode) fail at plan time too."""
+        from mmdet.registry import MODELS
+        from mmengine.config import Config
+        merged = Config(cfg)
+        merged.merge_from_dict(overrides)
+        merged = merged.to_dict()
+        done = set()
+        for key in overrides:
+            parts = key.split('.')
+            for k in range(len(parts), 0, -1):
+                node = merged
+                for p in parts[:k]:
+                    node = node.get(p) if isinstance(node, dict) else None
+                if (isinstance(node, dict) and
+                        str(node.get('type', '')).endswith('Loss')):
+                    text = json.dumps(node, sort_keys=True, default=str)
+                    if text in done:
+                        break
+                    done.add(text)
+                    if text not in self.built:
+                        try:
+                            MODELS.build(node)
+                            self.built[text] = None
+                        except Exception as e:  # noqa: BLE001
+                            self.built[text] = f'{type(e).__name__}: {e}'
+                    if self.built[text]:
+                        self._fail(run, '.'.join(parts[:k]),
+                                   f'building {node} fails: '
+                                   f'{self.built[text]}')
+                    break
+
+
+def _nest(overrides: Dict[str, Any]) -> Dict[str, Any]:
+    root: Dict[str, Any] = {}
+    for key, value in overrides.items():
+        node = root
+        parts = key.split('.')
+        for p in parts[:-1]:
+            node = node.setdefault(p, {})
+        node[parts[-1]] = value
+    return root
+
+
+def _py(value) -> str:
+    if isinstance(value, dict):
+        inner = ', '.join(f'{k}={_py(v)}' if str(k).isidentifier() else
+                          f'**{{{k!r}: {_py(v)}}}' for k, v in value.items())
+        return f'dict({inner})'
+    return pprint.pformat(value, width=10**6)
+
+
+def config_text(spec: SweepSpec, run: Run, base: str,
+                overrides: Dict[str, Any]) -> str:
+    lines = [
+        f'# Run {run.id!r} of sweep {spec.name!r}, written by '
+        '`tools/sweep.py plan`',
+        f'# from {spec.path}: edit the spec, not this file.',
+        f'# {", ".join(f"{a}={v!r}" for a, v in run.values.items())}',
+        f'_base_ = [{base!r}]',
+    ]
+    for top, value in _nest(overrides).items():
+        lines.append(f'{top} = {_py(value)}')
+    return '\n'.join(lines) + '\n'
+
+
+def plan(spec: SweepSpec, force: bool = False,
+         write: bool = True) -> List[Run]:
+    """Expand, check and (``write``) materialise ``spec``'s runs under
+    ``spec.work_dir/<run id>/`` (``plan/<run id>.py``, ``run.json``).  A run that already
+    started keeps its config: a changed one is an error unless ``force``."""
+    from ..analysis.compare import config_path
+    runs = expand(spec)
+    checker = _Checker()
+    texts, conflicts = {}, []
+    for run in runs:
+        try:
+            base = config_path(run.base_config)
+        except FileNotFoundError:
+            raise SweepSpecError(
+                f'run {run.id!r}: config {run.base_config!r} not found '
+                f'(from {spec.configs[run.detector]!r} with '
+                f'{dict(run.values)})') from None
+        overrides = checker.resolve(run, base)
+        checker.check(run, base, overrides)
+        run.base_config = base
+        run.overrides = overrides
+        texts[run.id] = config_text(spec, run, base, overrides)
+        cfg_file = config_file(spec.run_dir(run.id))
+        if osp.exists(cfg_file) and open(cfg_file).read() != texts[run.id]:
+            if read_status(spec.run_dir(run.id))['state'] != 'pending':
+                conflicts.append(run.id)
+    if conflicts and not force:
+        raise SweepSpecError(
+            f'{len(conflicts)} run(s) already started with another config '
+            f'(e.g. {conflicts[:3]}): the spec changed under them.  Give the '
+            'sweep a new name, or pass --force to overwrite (their results '
+            'then mix two configs)')
+    # one generated file per detector config is parsed in full by mmengine
+    from mmengine.config import Config
+    checked = set()
+    if not write:
+        return runs
+    for run in runs:
+        run_dir = spec.run_dir(run.id)
+        cfg_file = config_file(run_dir)
+        os.makedirs(osp.dirname(cfg_file), exist_ok=True)
+        if not osp.exists(cfg_file) or open(cfg_file).read() != texts[run.id]:
+            with open(cfg_file + '.tmp', 'w') as f:
+                f.write(texts[run.id])
+            os.replace(cfg_file + '.tmp', cfg_file)
+        write_json(osp.join(run_dir, RUN_JSON), dict(
+            id=run.id, sweep=spec.name, spec=spec.path, digest=spec.digest,
+            values=run.values, base_config=run.base_config,
+            overrides=run.overrides, env=spec.env))
+        if run.base_config not in checked:
+            checked.add(run.base_config)
+            try:
+                Config.fromfile(cfg_file)
+            except Exception as e:  # noqa: BLE001
+                raise SweepSpecError(f'run {run.id!r}: generated {cfg_file} '
+                                     f'does not load: {e}') from e
+    write_json(osp.join(spec.work_dir, 'sweep.json'), dict(
+        name=spec.name, spec=spec.path, digest=spec.digest,
+        axes=spec.axes, baseline=spec.baseline,
+        runs=[r.id for r in runs]))
+    return runs

@@ -1,0 +1,370 @@
+"""A sweep spec: one small YAML (or Python) file that names the runs.
+
+Example (``configs/sweeps/shapes_gamma.yaml`` has more)::
+
+    name: gamma-ablation                 # default: the file's stem
+    configs:                             # axis 'detector': name -> config
+      retinanet: retinanet_r50_fpn_{loss}_1x_coco.py
+      faster-rcnn: faster-rcnn_r50_fpn_{loss}_1x_coco.py
+    axes:                                # product, in run-id order
+      loss: [baseline, iou, focal-iou, focal-ciou]
+      box_head.loss_bbox.gamma: [1.0, 2.0, 3.0]
+      seed: [0, 1, 2]
+    zip: []                              # groups of axes that vary together
+    exclude:                             # combinations to drop
+      - {loss: [baseline, iou], box_head.loss_bbox.gamma: [1.0, 3.0]}
+    options: {train_cfg.val_interval: 1} # fixed overrides for every run
+    baseline: {loss: iou}                # what report's deltas compare to
+    env: {SHAPES_ROOT: work_dirs/data/shapes/}
+
+Axes are of three kinds:
+
+* a *template* axis (``loss`` above) fills ``{loss}`` in the config names;
+  the value ``baseline`` drops the placeholder and one ``_`` beside it, so
+  ``ssd300_{loss}_coco.py`` names ``ssd300_coco.py``, mmdet's loss;
+* a *config key* (dotted): its value overrides that key.  ``box_head.`` is
+  the box head of each detector (``model.bbox_head`` for one-stage,
+  ``model.roi_head.bbox_head`` for two-stage detectors);
+* the aliases ``seed`` (``randomness.seed``) and ``epochs``
+  (``train_cfg.max_epochs``).
+
+A key axis value ``null`` leaves the config's own value (and is left out of
+the run id): ``gamma: [null, 1.0]`` runs the default and gamma 1.
+
+This module only expands the spec (no mmdet import); :mod:`.plan` checks the
+keys against the real configs and writes the run configs.
+"""
+import hashlib
+import itertools
+import json
+import os
+import os.path as osp
+import re
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional
+
+ALIASES = {'seed': 'randomness.seed', 'epochs': 'train_cfg.max_epochs'}
+BASELINE_VALUE = 'baseline'
+BOX_HEAD = 'box_head.'
+SPEC_KEYS = ('name', 'work_dir', 'configs', 'axes', 'zip', 'exclude',
+             'options', 'baseline', 'env')
+
+
+class SweepSpecError(ValueError):
+    """A sweep spec that cannot be planned; the message names the key."""
+
+
+@dataclass
+class Run:
+    """One planned run: its id, its axis values, and the config it
+    inherits (``base_config``) plus the key overrides (``overrides``, with
+    ``box_head.`` still unresolved)."""
+    id: str
+    values: 'OrderedDict[str, Any]'
+    base_config: str
+    overrides: Dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def detector(self) -> str:
+        return self.values['detector']
+
+
+@dataclass
+class SweepSpec:
+    name: str
+    path: str
+    work_dir: str
+    configs: 'OrderedDict[str, str]'
+    axes: 'OrderedDict[str, list]'
+    zip: List[List[str]]
+    exclude: List[Dict[str, list]]
+    options: Dict[str, Any]
+    baseline: Dict[str, Any]
+    env: Dict[str, str]
+    digest: str
+
+    @property
+    def template_axes(self) -> List[str]:
+        return [a for a in self.axes if is_template_axis(a)]
+
+    def run_dir(self, run_id: str) -> str:
+        return osp.join(self.work_dir, run_id)
+
+
+def is_template_axis(axis: str) -> bool:
+    return '.' not in axis and axis not in ALIASES
+
+
+def config_key(axis: str) -> str:
+    """The dotted config key an axis overrides (aliases resolved)."""
+    return ALIASES.get(axis, axis)
+
+
+def _read_file(path: str) -> dict:
+    if path.endswith(('.yaml', '.yml')):
+        import yaml
+        with open(path) as f:
+            data = yaml.safe_load(f) or {}
+    elif path.endswith('.json'):
+        with open(path) as f:
+            data = json.load(f)
+    elif path.endswith('.py'):
+        from mmengine.config import Config
+        data = Config.fromfile(path).to_dict()
+    else:
+        raise SweepSpecError(f'sweep spec {path!r}: use a .yaml, .json or '
+                             '.py file')
+    if not isinstance(data, dict):
+        raise SweepSpecError(f'sweep spec {path!r}: expected a mapping at '
+                             f'the top, got {type(data).__name__}')
+    return data
+
+
+def _as_list(value) -> list:
+    return list(value) if isinstance(value, (list, tuple)) else [value]
+
+
+def load_spec(path: str, work_root: str = 'work_dirs') -> SweepSpec:
+    """Read and check the structure of a sweep spec (keys, axes, zip,
+    exclude); config keys are checked later, by :func:`.plan.plan`."""
+    if not osp.isfile(path):
+        raise SweepSpecError(f'sweep spec {path!r} not found')
+    data = _read_file(path)
+    unknown = sorted(set(data) - set(SPEC_KEYS))
+    if unknown:
+        raise SweepSpecError(f'sweep spec {path!r}: unknown key(s) {unknown}; '
+                             f'known: {list(SPEC_KEYS)}')
+    name = str(data.get('name') or osp.splitext(osp.basename(path))[0])
+    if not re.fullmatch(r'[A-Za-z0-9][A-Za-z0-9._-]*', name):
+        raise SweepSpecError(f'name {name!r}: use letters, digits, ., _, -')
+    configs = data.get('configs')
+    if isinstance(configs, (str, list)):
+        configs = {osp.basename(c).split('_')[0]: c for c in _as_list(configs)}
+    if not configs or not isinstance(configs, dict):
+        raise SweepSpecError(
+            "'configs' must map detector names to config files, e.g. "
+            "{retinanet: retinanet_r50_fpn_{loss}_1x_coco.py}")
+    configs = OrderedDict((str(k), str(v)) for k, v in configs.items())
+
+    axes = OrderedDict(detector=list(configs))
+    raw_axes = data.get('axes') or {}
+    if not isinstance(raw_axes, dict):
+        raise SweepSpecError("'axes' must map axis names to lists of values")
+    for axis, values in raw_axes.items():
+        axis = str(axis)
+        if axis == 'detector':
+            raise SweepSpecError("axis 'detector' comes from 'configs'; do "
+                                 "not list it under 'axes'")
+        values = _as_list(values)
+        if not values:
+            raise SweepSpecError(f'axis {axis!r} has no values')
+        if len(set(map(repr, values))) != len(values):
+            raise SweepSpecError(f'axis {axis!r} repeats a value: {values}')
+        if is_template_axis(axis) and not any(
+                '{' + axis + '}' in c for c in configs.values()):
+            raise SweepSpecError(
+                f'axis {axis!r} is neither a config key (dotted, e.g. '
+                f'model.bbox_head.loss_bbox.gamma), an alias '
+                f'{sorted(ALIASES)}, nor a {{{axis}}} placeholder in '
+                "'configs'")
+        axes[axis] = values
+    for det, cfg in configs.items():
+        for ph in re.findall(r'{([^}]*)}', cfg):
+            if ph not in axes:
+                raise SweepSpecError(
+                    f'config {cfg!r} of {det!r} has placeholder {{{ph}}} '
+                    f"but 'axes' has no {ph!r}")
+
+    zips = [[str(a) for a in _as_list(g)] for g in (data.get('zip') or [])]
+    seen = set()
+    for group in zips:
+        for a in group:
+            if a not in axes or a == 'detector':
+                raise SweepSpecError(f'zip group {group}: {a!r} is not an '
+                                     f'axis (axes: {list(axes)[1:]})')
+            if a in seen:
+                raise SweepSpecError(f'axis {a!r} is in two zip groups')
+            seen.add(a)
+        lengths = {a: len(axes[a]) for a in group}
+        if len(set(lengths.values())) > 1:
+            raise SweepSpecError(f'zip group {group}: lengths differ '
+                                 f'{lengths}')
+
+    exclude = []
+    for entry in data.get('exclude') or []:
+        if not isinstance(entry, dict) or not entry:
+            raise SweepSpecError(f'exclude entry {entry!r}: expected a '
+                                 'mapping axis -> value(s)')
+        for a in entry:
+            if a not in axes:
+                raise SweepSpecError(f'exclude entry {entry}: {a!r} is not '
+                                     f'an axis (axes: {list(axes)})')
+        exclude.append({str(a): _as_list(v) for a, v in entry.items()})
+
+    options = dict(data.get('options') or {})
+    baseline = dict(data.get('baseline') or {})
+    if not baseline:
+        tmpl = [a for a in axes if a != 'detector' and is_template_axis(a)]
+        if tmpl:
+            baseline = {tmpl[0]: axes[tmpl[0]][0]}
+    for a, v in baseline.items():
+        if a not in axes or v not in axes[a]:
+            raise SweepSpecError(f'baseline {baseline}: {a}={v!r} is not a '
+                                 f'value of an axis (axes: {dict(axes)})')
+    env = {str(k): str(v) for k, v in (data.get('env') or {}).items()}
+
+    work_dir = data.get('work_dir') or osp.join(work_root, name)
+    digest = hashlib.sha1(json.dumps(
+        [data.get(k) for k in SPEC_KEYS], sort_keys=True,
+        default=str).encode()).hexdigest()[:12]
+    return SweepSpec(name=name, path=osp.abspath(path),
+                     work_dir=osp.abspath(work_dir), configs=configs,
+                     axes=axes, zip=zips, exclude=exclude, options=options,
+                     baseline=baseline, env=env, digest=digest)
+
+
+def fill_template(template: str, values: Dict[str, Any]) -> str:
+    """``{axis}`` placeholders filled; the value ``baseline`` (or '')
+    removes the placeholder and one ``_`` next to it."""
+    out = template
+    for ph in re.findall(r'{([^}]*)}', template):
+        v = str(values[ph])
+        token = '{' + ph + '}'
+        if v in (BASELINE_VALUE, ''):
+            if '_' + token in out:
+                out = out.replace('_' + token, '', 1)
+            elif token + '_' in out:
+                out = out.replace(token + '_', '', 1)
+            else:
+                out = out.replace(token, '', 1)
+        else:
+            out = out.replace(token, v, 1)
+    return out
+
+
+def _token(value) -> str:
+    text = str(value)
+    if isinstance(value, float) and value == int(value) and abs(value) < 1e6:
+        text = f'{value:.1f}'
+    token = re.sub(r'[^A-Za-z0-9.+-]+', '-', text).rstrip('-')
+    if not text.startswith('-'):
+        token = token.lstrip('-')
+    return token or 'none'
+
+
+def _short_names(axes: List[str]) -> Dict[str, str]:
+    """A short, unique name per key axis for run ids: the last key part
+    (``gamma``), longer where two would clash."""
+    out = {}
+    for a in axes:
+        parts = a.split('.')
+        for k in range(1, len(parts) + 1):
+            short = '-'.join(parts[-k:]).replace('_', '-')
+            if a == 'randomness.seed':
+                short = 'seed'
+            clash = [b for b in axes if b != a and
+                     '-'.join(b.split('.')[-k:]).replace('_', '-') == short]
+            if not clash:
+                break
+        out[a] = short
+    return out
+
+
+def run_id(values: Dict[str, Any], axes: List[str]) -> str:
+    """Stable and readable: ``<detector>_<template values>_<key><value>``,
+    e.g. ``retinanet_focal-ciou_gamma1.0_seed0``.  It depends only on the
+    run's own values, so growing a sweep never renames a finished run."""
+    keyed = [a for a in axes if not is_template_axis(a)]
+    short = _short_names([config_key(a) for a in keyed])
+    parts = []
+    for a in axes:
+        if is_template_axis(a):
+            parts.append(_token(values[a]))
+        elif values[a] is not None:  # None: the config's own value
+            name = 'seed' if a == 'seed' else ('epochs' if a == 'epochs'
+                                               else short[config_key(a)])
+            parts.append(name + _token(values[a]))
+    return '_'.join(parts)
+
+
+def _excluded(values: Dict[str, Any], exclude: List[Dict[str, list]]) -> bool:
+    return any(all(values[a] in vs for a, vs in entry.items())
+               for entry in exclude)
+
+
+def expand(spec: SweepSpec) -> List[Run]:
+    """All runs of ``spec``, in a stable order (product over the axes in
+    their written order, zipped groups varying together, exclusions
+    dropped)."""
+    # each zip group becomes one factor of tuples
+    factors, order = [], []
+    grouped = {a for g in spec.zip for a in g}
+    for axis, values in spec.axes.items():
+        if axis in grouped:
+            group = next(g for g in spec.zip if axis in g)
+            if group[0] != axis:
+                continue
+            factors.append(list(zip(*[spec.axes[a] for a in group])))
+            order.append(tuple(group))
+        else:
+            factors.append([(v,) for v in values])
+            order.append((axis,))
+    runs, ids = [], {}
+    names = list(spec.axes)
+    for combo in itertools.product(*factors):
+        values = OrderedDict()
+        for axes, vals in zip(order, combo):
+            values.update(zip(axes, vals))
+        values = OrderedDict((a, values[a]) for a in names)
+        if _excluded(values, spec.exclude):
+            continue
+        rid = run_id(values, names)
+        if rid in ids:
+            raise SweepSpecError(f'two runs get the id {rid!r}: {ids[rid]} and '
+                                 f'{dict(values)}; make the axis values '
+                                 'differ in their text')
+        ids[rid] = dict(values)
+        template = spec.configs[values['detector']]
+        overrides = {config_key(a): v for a, v in values.items()
+                     if not is_template_axis(a) and v is not None}
+        overrides = dict({config_key(k): v for k, v in spec.options.items()},
+                         **overrides)
+        runs.append(Run(rid, values, fill_template(template, values),
+                        overrides))
+    if not runs:
+        raise SweepSpecError('the spec gives no runs (all excluded?)')
+    return runs
+
+
+def run_values_text(run: Run) -> str:
+    return ', '.join(f'{a}={v}' for a, v in run.values.items())
+
+
+def relpath(path: str) -> str:
+    try:
+        rel = osp.relpath(path)
+    except ValueError:
+        return path
+    return path if rel.startswith('..' + os.sep + '..') else rel
+
+
+def spec_summary(spec: SweepSpec, runs: List[Run],
+                 show: int = 4) -> str:
+    sizes = ' x '.join(f'{len(v)} {a}' for a, v in spec.axes.items())
+    lines = [f'sweep {spec.name!r}: {len(runs)} runs ({sizes}'
+             + (f', zipped {spec.zip}' if spec.zip else '')
+             + (f', {len(spec.exclude)} exclusion(s)' if spec.exclude else '')
+             + f') in {relpath(spec.work_dir)}']
+    for run in runs[:show]:
+        lines.append(f'  {run.id}')
+    if len(runs) > show:
+        lines.append(f'  ... ({len(runs) - show} more)')
+    return '\n'.join(lines)
+
+
+def default_box_head_path(model_cfg: Optional[dict]) -> str:
+    """Where a detector's box-regression head lives in its config."""
+    if model_cfg and isinstance(model_cfg.get('roi_head'), dict):
+        return 'model.roi_head.bbox_head'
+    return 'model.bbox_head'

@@ -1,0 +1,473 @@
+"""Sweeps (tools/sweep.py): spec expansion and plan-time checks, status and
+report on synthetic work dirs, then real sweeps -- local (killed and
+restarted) and a SLURM array of 2-rank tasks with one task requeued."""
+import csv
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+from conftest import ROOT
+
+from focal_iou_mmdet.analysis.compare import config_path
+from focal_iou_mmdet.sweep import SweepSpecError, expand, load_spec
+from focal_iou_mmdet.sweep.plan import config_file, plan
+from focal_iou_mmdet.sweep.report import collect, report, summarize
+from focal_iou_mmdet.sweep.spec import fill_template, run_id
+from focal_iou_mmdet.sweep.state import (RunLock, effective_states,
+                                         read_status, update_status)
+
+SWEEP = [sys.executable, os.path.join(ROOT, 'tools', 'sweep.py')]
+TINY = {
+    'train_dataloader.batch_size': 4, 'train_dataloader.num_workers': 0,
+    'train_dataloader.persistent_workers': False,
+    'val_dataloader.num_workers': 0,
+    'val_dataloader.persistent_workers': False,
+    'default_hooks.logger.interval': 1, 'model.test_cfg.score_thr': 0.0,
+}
+
+
+def write_spec(path, **spec):
+    import yaml
+    with open(path, 'w') as f:
+        yaml.safe_dump(spec, f, sort_keys=False)
+    return str(path)
+
+
+def cpu_spec(tmp_path, name='s', **extra):
+    spec = dict(
+        name=name, work_dir=str(tmp_path / 'wd'),
+        configs={'retinanet': 'retinanet_r18-c16_fpn_{loss}_12e_shapes.py',
+                 'ssd': 'ssd256_r18-c16_{loss}_12e_shapes.py'},
+        axes={'loss': ['baseline', 'iou', 'focal-iou'],
+              'box_head.loss_bbox.gamma': [None, 1.0], 'seed': [0, 1]},
+        exclude=[{'loss': ['baseline', 'iou'],
+                  'box_head.loss_bbox.gamma': [1.0]}],
+        baseline={'loss': 'iou'})
+    spec.update(extra)
+    return load_spec(write_spec(tmp_path / f'{name}.yaml', **spec))
+
+
+# --------------------------------------------------------------------------
+# spec -> runs (no mmdet)
+
+
+def test_expand_product_exclude_and_ids(tmp_path):
+    spec = cpu_spec(tmp_path)
+    runs = expand(spec)
+    # 2 detectors x (baseline, iou: default gamma; focal-iou: 2 gammas) x 2
+    assert len(runs) == 2 * (1 + 1 + 2) * 2
+    ids = [r.id for r in runs]
+    assert len(set(ids)) == len(ids)
+    assert ids[:3] == ['retinanet_baseline_seed0', 'retinanet_baseline_seed1',
+                       'retinanet_iou_seed0']
+    focal = next(r for r in runs if r.id == 'ssd_focal-iou_gamma1.0_seed1')
+    assert focal.base_config == 'ssd256_r18-c16_focal-iou_12e_shapes.py'
+    assert focal.overrides == {'box_head.loss_bbox.gamma': 1.0,
+                               'randomness.seed': 1}
+    base = next(r for r in runs if r.id == 'retinanet_baseline_seed0')
+    assert base.base_config == 'retinanet_r18-c16_fpn_12e_shapes.py'
+    assert base.overrides == {'randomness.seed': 0}  # null gamma: untouched
+
+
+def test_run_ids_are_stable_when_the_sweep_grows(tmp_path):
+    small = {r.id: dict(r.values) for r in expand(cpu_spec(tmp_path))}
+    grown = cpu_spec(tmp_path, name='g', axes={
+        'loss': ['baseline', 'iou', 'focal-iou', 'focal-ciou'],
+        'box_head.loss_bbox.gamma': [None, 1.0, 3.0], 'seed': [0, 1, 2]})
+    big = {r.id: dict(r.values) for r in expand(grown)}
+    for rid, values in small.items():
+        assert big[rid] == values
+
+
+def test_zip_varies_axes_together(tmp_path):
+    spec = cpu_spec(tmp_path, axes={'loss': ['iou', 'focal-iou'],
+                                    'seed': [0, 1],
+                                    'optim_wrapper.optimizer.lr': [0.1, 0.2]},
+                    zip=[['seed', 'optim_wrapper.optimizer.lr']],
+                    exclude=[], configs={
+                        'retinanet':
+                        'retinanet_r18-c16_fpn_{loss}_12e_shapes.py'})
+    runs = expand(spec)
+    assert [r.id for r in runs] == [
+        'retinanet_iou_seed0_lr0.1', 'retinanet_iou_seed1_lr0.2',
+        'retinanet_focal-iou_seed0_lr0.1', 'retinanet_focal-iou_seed1_lr0.2']
+
+
+@pytest.mark.parametrize('template,value,expected', [
+    ('ssd300_{loss}_coco.py', 'baseline', 'ssd300_coco.py'),
+    ('ssd300_{loss}_coco.py', 'focal-ciou', 'ssd300_focal-ciou_coco.py'),
+    ('{loss}_x.py', 'baseline', 'x.py'),
+    ('faster-rcnn_r50_fpn_{loss}_1x_coco.py', 'baseline',
+     'faster-rcnn_r50_fpn_1x_coco.py'),
+])
+def test_fill_template(template, value, expected):
+    assert fill_template(template, {'loss': value}) == expected
+
+
+def test_run_id_tokens():
+    axes = ['detector', 'loss', 'model.bbox_head.loss_bbox.gamma', 'seed']
+    assert run_id({'detector': 'ssd', 'loss': 'focal-ciou',
+                   'model.bbox_head.loss_bbox.gamma': -0.5, 'seed': 3},
+                  axes) == 'ssd_focal-ciou_gamma-0.5_seed3'
+
+
+@pytest.mark.parametrize('bad,message', [
+    (dict(axes={'lsos': ['iou']}), "axis 'lsos' is neither a config key"),
+    (dict(colour='red'), "unknown key(s) ['colour']"),
+    (dict(axes={'loss': []}), "axis 'loss' has no values"),
+    (dict(zip=[['loss', 'seed']]), 'lengths differ'),
+    (dict(exclude=[{'gamma': 1}]), "'gamma' is not an axis"),
+    (dict(baseline={'loss': 'smooth-l1'}), "loss='smooth-l1' is not a value"),
+    (dict(axes={'loss': ['iou'], 'seed': [0]},
+          exclude=[{'loss': 'iou'}]), 'gives no runs'),
+    (dict(configs={'retinanet': 'retinanet_{los}.py'}, axes={'seed': [0]},
+          exclude=[], baseline={}), 'has placeholder {los}'),
+])
+def test_spec_errors_name_the_key(tmp_path, bad, message):
+    with pytest.raises(SweepSpecError) as e:
+        cpu_spec(tmp_path, **bad) if 'gives no runs' not in message else \
+            expand(cpu_spec(tmp_path, **bad))
+    assert message in str(e.value)
+
+
+# --------------------------------------------------------------------------
+# plan: real configs, mmdet registries
+
+
+@pytest.mark.parametrize('axes,exclude,message', [
+    # gamma is not an argument of the baseline's L1Loss
+    ({'loss': ['baseline', 'focal-iou'], 'box_head.loss_bbox.gamma': [1.0]},
+     [], "L1Loss takes no argument 'gamma'"),
+    ({'loss': ['iou'], 'model.bbox_head.los_bbox.gamma': [1.0]}, [],
+     "'los_bbox' not found in model.bbox_head"),
+    ({'loss': ['focal-iou'], 'box_head.loss_bbox.gamma': [-1.0]}, [],
+     'gamma must be >= 0'),
+    ({'loss': ['focal-iou'], 'model.bbox_head.loss_bbox.iou_mode': ['xiou']},
+     [], 'iou_mode'),
+    ({'loss': ['no-such-loss']}, [], "config 'retinanet_r18-c16_fpn_no-such"),
+    ({'loss': ['iou'], 'optimiser.lr': [0.1]}, [],
+     "'optimiser' not found in the config"),
+])
+def test_plan_catches_bad_keys_and_values(tmp_path, axes, exclude, message):
+    spec = cpu_spec(tmp_path, axes=axes, exclude=exclude, baseline={})
+    with pytest.raises(SweepSpecError) as e:
+        plan(spec)
+    assert message in str(e.value)
+    assert not os.path.exists(spec.work_dir)  # nothing written
+
+
+def _merged(path):
+    from mmengine.config import Config
+    return Config.fromfile(path).to_dict()
+
+
+def test_plan_writes_base_plus_override_configs(tmp_path):
+    spec = cpu_spec(tmp_path)
+    runs = plan(spec)
+    assert len(runs) == 16
+    run = next(r for r in runs if r.id == 'retinanet_focal-iou_gamma1.0_seed1')
+    path = config_file(spec.run_dir(run.id))
+    text = open(path).read()
+    repo_cfg = config_path('retinanet_r18-c16_fpn_focal-iou_12e_shapes.py')
+    assert f"_base_ = [{repo_cfg!r}]" in text
+    assert 'model = dict(bbox_head=dict(loss_bbox=dict(gamma=1.0)))' in text
+    assert 'randomness = dict(seed=1)' in text
+    got, ref = _merged(path), _merged(repo_cfg)
+    assert got['model']['bbox_head']['loss_bbox'] == dict(
+        ref['model']['bbox_head']['loss_bbox'], gamma=1.0)
+    got['model']['bbox_head']['loss_bbox'].pop('gamma')
+    assert got['model'] == ref['model']  # nothing else changed
+    assert got['randomness']['seed'] == 1
+    info = json.load(open(os.path.join(spec.run_dir(run.id), 'run.json')))
+    assert info['values']['loss'] == 'focal-iou'
+    # planning again changes nothing; a changed spec under a started run is
+    # refused unless forced
+    plan(spec)
+    update_status(spec.run_dir(run.id), state='done')
+    changed = cpu_spec(tmp_path, options={'epochs': 3})
+    with pytest.raises(SweepSpecError, match='already started'):
+        plan(changed)
+    plan(changed, force=True)
+
+
+def test_box_head_alias_resolves_per_detector(tmp_path):
+    spec = cpu_spec(tmp_path, configs={
+        'faster-rcnn': 'faster-rcnn_r50_fpn_{loss}_1x_coco.py',
+        'retinanet': 'retinanet_r50_fpn_{loss}_1x_coco.py'},
+        axes={'loss': ['focal-ciou'], 'box_head.loss_bbox.gamma': [1.5]},
+        exclude=[], baseline={})
+    runs = {r.id: r for r in plan(spec, write=False)}
+    assert runs['faster-rcnn_focal-ciou_gamma1.5'].overrides == {
+        'model.roi_head.bbox_head.loss_bbox.gamma': 1.5}
+    assert runs['retinanet_focal-ciou_gamma1.5'].overrides == {
+        'model.bbox_head.loss_bbox.gamma': 1.5}
+
+
+def test_shipped_example_specs_plan(tmp_path):
+    specs = os.path.join(ROOT, 'configs', 'sweeps')
+    names = sorted(os.listdir(specs))
+    assert 'coco_focal_ablation.yaml' in names
+    for name in names:
+        spec = load_spec(os.path.join(specs, name), str(tmp_path))
+        runs = plan(spec, write=False)
+        assert runs, name
+        if name == 'coco_focal_ablation.yaml':
+            # 4 detectors x (baseline + 4 plain + 5 focal x 3 gammas) x 3
+            assert len(runs) == 4 * (1 + 4 + 5 * 3) * 3
+
+
+# --------------------------------------------------------------------------
+# status and report on synthetic work dirs
+
+
+def _fake_run(run_dir, aps, state='done', seconds=60.0):
+    os.makedirs(os.path.join(run_dir, '20260101_000000', 'vis_data'),
+                exist_ok=True)
+    with open(os.path.join(run_dir, '20260101_000000', 'vis_data',
+                           'scalars.json'), 'w') as f:
+        for epoch, ap in enumerate(aps, 1):
+            f.write(json.dumps({'coco/bbox_mAP': ap, 'coco/bbox_mAP_50': ap,
+                                'coco/bbox_mAP_75': ap, 'coco/bbox_mAP_s': ap / 2,
+                                'coco/bbox_mAP_m': ap, 'coco/bbox_mAP_l': -1.0,
+                                'step': epoch}) + '\n')
+    update_status(run_dir, state=state, attempts=1,
+                  sessions=[dict(seconds=seconds, exit=0)])
+
+
+def test_report_aggregates_seeds_and_deltas(tmp_path):
+    spec = cpu_spec(tmp_path, axes={'loss': ['iou', 'focal-iou'],
+                                    'seed': [0, 1]}, exclude=[],
+                    configs={'retinanet':
+                             'retinanet_r18-c16_fpn_{loss}_12e_shapes.py'})
+    runs = plan(spec)
+    d = {r.id: spec.run_dir(r.id) for r in runs}
+    _fake_run(d['retinanet_iou_seed0'], [0.10, 0.20])
+    _fake_run(d['retinanet_iou_seed1'], [0.10, 0.30])
+    _fake_run(d['retinanet_focal-iou_seed0'], [0.30, 0.28])
+    # retinanet_focal-iou_seed1 never ran: a partial sweep
+    out = report(spec, runs)
+    rows = list(csv.DictReader(open(out['csv'])))
+    assert [r['run_id'] for r in rows] == [r.id for r in runs]
+    by = {r['run_id']: r for r in rows}
+    assert by['retinanet_iou_seed1']['AP'] == '30.0'
+    assert by['retinanet_iou_seed1']['AP_s'] == '15.0'
+    assert by['retinanet_iou_seed1']['AP_l'] == ''  # CocoMetric's -1
+    assert by['retinanet_focal-iou_seed0']['best_epoch'] == '1'
+    assert by['retinanet_focal-iou_seed0']['final_epoch'] == '2'
+    assert by['retinanet_focal-iou_seed1']['state'] == 'pending'
+    assert by['retinanet_focal-iou_seed1']['AP'] == ''
+    assert by['retinanet_iou_seed0']['train_time_s'] == '60.0'
+    stats = {s['key']: s for s in summarize(spec, collect(spec, runs))}
+    iou = stats[('retinanet', 'iou')]
+    assert iou['n'] == 2 and iou['AP'][0] == pytest.approx(25.0)
+    assert iou['AP'][1] == pytest.approx(7.0710678)  # sample std
+    focal = stats[('retinanet', 'focal-iou')]
+    assert focal['n'] == 1 and focal['dAP'] == pytest.approx(3.0)
+    md = open(out['md']).read()
+    assert '| retinanet | iou | 2/2 | 25.0 ± 7.1 |' in md
+    assert '| retinanet | focal-iou | 1/2 | 28.0 |' in md
+    assert 'Partial sweep: 1 of 4 runs' in md
+    assert '`retinanet_focal-iou_seed1`: pending' in md
+    assert 'focal-iou beats retinanet, iou: +3.0 AP' in md
+    for fig in out['figures']:
+        assert os.path.getsize(fig) > 1000
+
+
+def test_stale_running_status_reads_as_pending(tmp_path):
+    spec = cpu_spec(tmp_path, axes={'loss': ['iou']}, exclude=[],
+                    configs={'retinanet':
+                             'retinanet_r18-c16_fpn_{loss}_12e_shapes.py'})
+    (run,) = plan(spec)
+    d = spec.run_dir(run.id)
+    update_status(d, state='running', attempts=1)
+    # a live holder of the run's lock (another process): running
+    holder = subprocess.Popen([sys.executable, '-c', (
+        'import sys, time; sys.path.insert(0, %r)\n'
+        'from focal_iou_mmdet.sweep.state import RunLock\n'
+        'assert RunLock(%r).acquire(); print("locked", flush=True)\n'
+        'time.sleep(60)') % (ROOT, d)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == 'locked'
+        assert effective_states([d])[d]['state'] == 'running'
+        assert not RunLock(d).acquire()
+    finally:
+        holder.kill()
+        holder.wait()
+    # its process died: the run is pending again and says why
+    st = effective_states([d])[d]
+    assert st['state'] == 'pending' and 'gone' in st['stale']
+    assert read_status(d)['state'] == 'running'  # the file is not rewritten
+
+
+# --------------------------------------------------------------------------
+# real sweeps
+
+
+@pytest.fixture(scope='module')
+def tiny_shapes(tmp_path_factory):
+    from focal_iou_mmdet.datasets import generate_shapes_dataset
+    root = tmp_path_factory.mktemp('shapes')
+    generate_shapes_dataset(str(root), num_train=8, num_val=4)
+    return str(root) + '/'
+
+
+def _env(**extra):
+    env = dict(os.environ, PYTHONUNBUFFERED='1', **extra)
+    env.pop('PYTHONPATH', None)
+    return env
+
+
+def _wait_for_checkpoint(run_dir, epoch, proc=None, timeout=300):
+    last = os.path.join(run_dir, 'last_checkpoint')
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if os.path.exists(last) and open(last).read().strip().endswith(
+                f'epoch_{epoch}.pth'):
+            return
+        if proc is not None and proc.poll() is not None:
+            pytest.fail(f'the sweep ended (exit {proc.returncode}) before '
+                        f'{run_dir} reached epoch {epoch}')
+        time.sleep(0.1)
+    pytest.fail(f'no epoch_{epoch} checkpoint in {run_dir} within {timeout}s')
+
+
+def _attempts(run_dir):
+    log = open(os.path.join(run_dir, 'train_stdout.log')).read()
+    return log.split('===== attempt ')[1:]
+
+
+@pytest.mark.slow
+def test_local_sweep_killed_and_restarted(tmp_path, tiny_shapes):
+    spec_path = write_spec(
+        tmp_path / 'local.yaml', name='local', work_dir=str(tmp_path / 'wd'),
+        configs={'retinanet': 'retinanet_r18-c16_fpn_{loss}_12e_shapes.py'},
+        axes={'loss': ['iou', 'focal-iou', 'focal-ciou']},
+        options=dict(TINY, epochs=3), env={'SHAPES_ROOT': tiny_shapes})
+    spec = load_spec(spec_path)
+    d = {r.id: spec.run_dir(r.id) for r in expand(spec)}
+    cmd = SWEEP + ['run', spec_path, '--launcher', 'local', '--jobs', '1']
+    first = subprocess.Popen(cmd, cwd=str(tmp_path), env=_env(),
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                             text=True)
+    # kill -9 the sweep once run 1 is done and run 2 is mid-way
+    _wait_for_checkpoint(d['retinanet_focal-iou'], 1, first)
+    assert read_status(d['retinanet_iou'])['state'] == 'done'
+    first.send_signal(signal.SIGKILL)
+    out1 = first.communicate()[0]
+    done_ckpt = os.path.join(d['retinanet_iou'], 'epoch_3.pth')
+    mtime = os.stat(done_ckpt).st_mtime_ns
+
+    status = subprocess.run(SWEEP + ['status', spec_path], cwd=str(tmp_path),
+                            env=_env(), capture_output=True, text=True)
+    assert status.returncode == 0, status.stderr
+    assert '1 done' in status.stdout, status.stdout
+
+    second = subprocess.run(cmd, cwd=str(tmp_path), env=_env(),
+                            capture_output=True, text=True, timeout=600)
+    out2 = second.stdout + second.stderr
+    assert second.returncode == 0, out1 + out2
+    assert '1 done, 2 to run now' in out2
+    assert 'start  retinanet_iou' not in out2  # not rerun
+    assert os.stat(done_ckpt).st_mtime_ns == mtime
+    assert 'retinanet_focal-iou (resuming from its last checkpoint)' in out2
+    assert "sweep 'local': 3 done" in out2
+    for rid, path in d.items():
+        st = read_status(path)
+        assert st['state'] == 'done', (rid, st)
+    assert len(_attempts(d['retinanet_iou'])) == 1
+    first_try, second_try = _attempts(d['retinanet_focal-iou'])
+    assert 'resuming from last_checkpoint' in second_try
+    assert 'resumed epoch: ' in second_try
+    assert 'Epoch(train) [1]' not in second_try  # epoch 1 not trained again
+    assert 'Epoch(train) [3]' in second_try
+
+    rep = subprocess.run(SWEEP + ['report', spec_path], cwd=str(tmp_path),
+                         env=_env(), capture_output=True, text=True)
+    assert rep.returncode == 0, rep.stderr
+    rows = list(csv.DictReader(open(tmp_path / 'wd' / 'results.csv')))
+    assert [r['run_id'] for r in rows] == list(d)
+    for r in rows:
+        assert r['state'] == 'done' and r['final_epoch'] == '3'
+        assert r['AP'] != '' and float(r['AP']) >= 0
+
+
+@pytest.mark.slow
+@pytest.mark.slurm
+def test_slurm_array_sweep_with_requeue(slurm_cluster, tmp_path, tiny_shapes):
+    spec_path = write_spec(
+        tmp_path / 'slurm.yaml', name='slurm', work_dir=str(tmp_path / 'wd'),
+        configs={'retinanet': 'retinanet_r18-c16_fpn_{loss}_12e_shapes.py'},
+        axes={'loss': ['iou', 'focal-iou']},
+        options=dict(TINY, epochs=4), env={'SHAPES_ROOT': tiny_shapes})
+    spec = load_spec(spec_path)
+    d = {r.id: spec.run_dir(r.id) for r in expand(spec)}
+    env = _env(SLURM_CONF=slurm_cluster.conf, OMP_NUM_THREADS='1',
+               MASTER_PORT='29500')  # the worker gives each task its own
+    sub = subprocess.run(
+        SWEEP + ['run', spec_path, '--launcher', 'slurm', '--partition',
+                 slurm_cluster.partition, '--gpus-per-run', '2',
+                 '--cpus-per-task', '1', '--gres', '', '--max-parallel', '2',
+                 '--time=30'], cwd=ROOT, env=env, capture_output=True,
+        text=True, timeout=120)
+    assert sub.returncode == 0, sub.stdout + sub.stderr
+    assert '--array=0-1%2' in sub.stdout and '--requeue' in sub.stdout
+    assert '--time=30' in sub.stdout  # extra sbatch arguments pass through
+    job = sub.stdout.split('submitted array job ')[1].split(':')[0]
+    assert read_status(d['retinanet_iou'])['job'] == f'{job}_0'
+    # submitting again while queued submits nothing twice
+    again = subprocess.run(
+        SWEEP + ['run', spec_path, '--launcher', 'slurm', '--partition',
+                 slurm_cluster.partition], cwd=ROOT, env=env,
+        capture_output=True, text=True, timeout=120)
+    assert 'nothing to submit' in again.stdout, again.stdout + again.stderr
+
+    # requeue task 1 once its run has a checkpoint
+    victim = d['retinanet_focal-iou']
+    _wait_for_checkpoint(victim, 1)
+    req = slurm_cluster.run(['scontrol', 'requeue', f'{job}_1'])
+    assert req.returncode == 0, req.stderr
+    for _ in range(240):
+        state = slurm_cluster.run(['squeue', '-h', '-j', f'{job}_1', '-o',
+                                   '%T'])
+        if state.stdout.strip() == 'PENDING':
+            # SLURM holds a requeued job back for a while; see
+            # test_distributed.test_slurm_requeued_job_resumes
+            time.sleep(10)
+            slurm_cluster.run(['scontrol', 'update', f'JobId={job}_1',
+                               'StartTime=now'])
+            break
+        time.sleep(0.5)
+    slurm_cluster.wait_job(job, timeout=900)
+    logs = ''.join(open(os.path.join(spec.work_dir, 'slurm', f)).read()
+                   for f in sorted(os.listdir(os.path.join(spec.work_dir,
+                                                           'slurm')))
+                   if f.endswith('.out'))
+    for rid, path in d.items():
+        st = read_status(path)
+        assert st['state'] == 'done', (rid, st, logs[-3000:],
+                                       slurm_cluster.logs())
+    assert read_status(d['retinanet_iou'])['attempts'] == 1
+    assert read_status(victim)['attempts'] == 2
+    first_try, second_try = _attempts(victim)
+    assert 'resuming from last_checkpoint' in second_try
+    assert 'resumed epoch: ' in second_try
+    assert 'Epoch(train) [1]' not in second_try
+    ports = set()
+    for path in d.values():
+        for attempt in _attempts(path):
+            assert 'GPU number: 2' in attempt  # 2 srun ranks per run
+            assert 'Distributed launcher: slurm' in attempt
+            ports.add(attempt.split('MASTER_PORT=')[1].split()[0])
+    assert len(ports) == 3  # distinct per task and per restart
+
+    rep = subprocess.run(SWEEP + ['report', spec_path], cwd=ROOT, env=env,
+                         capture_output=True, text=True)
+    assert rep.returncode == 0, rep.stderr
+    rows = list(csv.DictReader(open(tmp_path / 'wd' / 'results.csv')))
+    assert {r['run_id']: r['attempts'] for r in rows} == {
+        'retinanet_iou': '1', 'retinanet_focal-iou': '2'}
+    assert all(r['final_epoch'] == '4' and r['AP'] != '' for r in rows)
