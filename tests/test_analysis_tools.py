@@ -39,6 +39,16 @@ def test_simulation_qualitative_ordering():
     assert first_below(res['ciou']['errors']) is not None
 
 
+def test_compiled_simulation_matches_eager():
+    """The compiled step (the full run's default) follows the same curve."""
+    eager = run_simulation(['focal-ciou'], points=20, iters=12,
+                           progress=False, compile=False)
+    fused = run_simulation(['focal-ciou'], points=20, iters=12,
+                           progress=False, compile=True)
+    assert fused['focal-ciou']['errors'] == pytest.approx(
+        eager['focal-ciou']['errors'], rel=1e-4)
+
+
 def test_simulate_tool_writes_csv_and_png(tmp_path):
     out = subprocess.run(
         [sys.executable, 'tools/simulate_regression.py', '--points', '20',
@@ -82,3 +92,5 @@ def test_benchmark_tool_small():
     assert all(r['time_ratio'] == 1.0 for r in mmdet_rows)
     assert all(r['ms'] > 0 and r['mem'] > 0 for r in rows)
     assert any(r['loss'] == 'ours focal-ciou' for r in rows)
+    fused = [r for r in rows if r['loss'].endswith(' fused')]
+    assert len(fused) == 4 and all(r['ms'] > 0 for r in fused)

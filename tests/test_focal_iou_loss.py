@@ -486,3 +486,60 @@ def test_presets():
     plain = MODELS.build(dict(type='PlainIoULoss', iou_mode='diou'))
     assert (plain.gamma, plain.scale) == (0.0, 1.0)
     assert MODELS.build(dict(type='FocalDIoULoss', gamma=1.0)).gamma == 1.0
+
+
+# --------------------------------------------------------------------------
+# fused=True: the same loss through torch.compile
+
+
+@pytest.mark.parametrize('cfg', [
+    dict(iou_mode='iou'), dict(iou_mode='ciou'), dict(iou_mode='siou'),
+    dict(iou_mode='eiou', mode='quality'), dict(iou_mode='giou', mode='power'),
+    dict(iou_mode='diou', gamma=0.0, scale=1.0),
+])
+def test_fused_equals_eager(cfg):
+    eager, fused = FocalIoULoss(**cfg), FocalIoULoss(fused=True, **cfg)
+    for n in (37, 5):  # dynamic shapes: no recompile needed
+        pred, target = random_boxes(n, seed=n, dtype=torch.float32)
+        weight = torch.rand(n, 4)
+        weight[0] = 0
+        pred[0] = float('nan')  # ignored row
+        outs = []
+        for loss in (eager, fused):
+            p = pred.clone().requires_grad_(True)
+            value = loss(p, target, weight=weight, avg_factor=7.0)
+            value.backward()
+            outs.append((value.detach(), p.grad))
+        torch.testing.assert_close(outs[1][0], outs[0][0], rtol=1e-5,
+                                   atol=1e-6)
+        torch.testing.assert_close(outs[1][1], outs[0][1], rtol=1e-4,
+                                   atol=1e-6)
+        assert fused.fused  # compiled, not fallen back
+    empty = torch.zeros(0, 4, requires_grad=True)
+    assert fused(empty, empty).item() == 0
+
+
+@pytest.mark.parametrize('iou_mode', ['iou', 'diou'])
+def test_fused_gradcheck(iou_mode):
+    loss = FocalIoULoss(iou_mode=iou_mode, fused=True, reduction='sum')
+    pred, target = random_boxes(8, seed=3)
+    # gradcheck keeps the graph; compiled graphs then must not donate
+    with torch._functorch.config.patch(donated_buffer=False):
+        assert torch.autograd.gradcheck(lambda p: loss(p, target),
+                                        (pred.requires_grad_(True), ))
+    assert loss.fused
+
+
+def test_fused_falls_back_to_eager_when_compiling_fails(monkeypatch):
+    def broken_compile(fn, **kwargs):
+        def run(*args):
+            raise RuntimeError('no C++ compiler')
+        return run
+    monkeypatch.setattr(torch, 'compile', broken_compile)
+    loss = FocalIoULoss(iou_mode='ciou', fused=True)
+    pred, target = random_boxes(6)
+    with pytest.warns(UserWarning, match='no C.. compiler.*eager'):
+        value = loss(pred, target)
+    assert not loss.fused
+    torch.testing.assert_close(value, FocalIoULoss(iou_mode='ciou')(pred,
+                                                                     target))

@@ -8,6 +8,7 @@ base variant (IoULoss(linear) / GIoULoss / DIoULoss / CIoULoss).
 
     python tools/benchmark_loss.py [--sizes 1000 10000 100000 1000000]
         [--threads 2] [--repeats 20] [--dtype float32] [--out FILE.csv]
+        [--no-fused]
 """
 import argparse
 import csv
@@ -27,8 +28,10 @@ from focal_iou_mmdet.models.losses import FocalIoULoss  # noqa: E402
 BASES = ('iou', 'giou', 'diou', 'ciou')
 
 
-def candidates():
-    """(name, base variant for the ratio, callable(pred, target))."""
+def candidates(fused=True):
+    """(name, base variant for the ratio, callable(pred, target)); the
+    ``fused`` rows are FocalIoULoss(fused=True): torch.compile'd kernels,
+    compiled during the warm-up."""
     out = []
     mmdet = dict(iou=IoULoss(mode='linear'), giou=GIoULoss(), diou=DIoULoss(),
                  ciou=CIoULoss())
@@ -37,6 +40,9 @@ def candidates():
         out.append((f'ours plain-{base}', base,
                     FocalIoULoss(iou_mode=base, gamma=0.0, scale=1.0)))
         out.append((f'ours focal-{base}', base, FocalIoULoss(iou_mode=base)))
+        if fused:
+            out.append((f'ours focal-{base} fused', base,
+                        FocalIoULoss(iou_mode=base, fused=True)))
     out.append(('ours focal-eiou (quality)', 'iou',
                 FocalIoULoss(iou_mode='eiou', mode='quality')))
     out.append(('ours alpha-iou (power)', 'iou',
@@ -112,10 +118,12 @@ def main(argv=None):
     p.add_argument('--dtype', choices=('float32', 'float64'),
                    default='float32')
     p.add_argument('--out', default=None, help='also write a CSV')
+    p.add_argument('--no-fused', action='store_true',
+                   help='skip the torch.compile rows (they compile first)')
     args = p.parse_args(argv)
     torch.set_num_threads(args.threads)
     dtype = getattr(torch, args.dtype)
-    cands, note = candidates()
+    cands, note = candidates(fused=not args.no_fused)
     print(f'torch {torch.__version__}, {torch.get_num_threads()} threads, '
           f'{args.dtype}, fwd+bwd median of {args.repeats} after 3 warm-ups')
     print(note)

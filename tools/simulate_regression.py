@@ -5,6 +5,7 @@ per loss, and prints a table next to the published values.
 
     python tools/simulate_regression.py [--losses iou giou ...] [--iters 200]
         [--points 5000] [--seed 0] [--dtype float32] [--out-dir DIR]
+        [--compile auto|on|off]
 """
 import argparse
 import csv
@@ -40,6 +41,9 @@ def main(argv=None):
     p.add_argument('--dtype', choices=('float32', 'float64'),
                    default='float32')
     p.add_argument('--out-dir', default='work_dirs/simulation')
+    p.add_argument('--compile', choices=('auto', 'on', 'off'),
+                   default='auto',
+                   help='torch.compile the steps (auto: from 100,000 cases)')
     args = p.parse_args(argv)
     os.makedirs(args.out_dir, exist_ok=True)
     n = args.points * 7 * 7 * 7
@@ -48,7 +52,9 @@ def main(argv=None):
           f'{torch.get_num_threads()} threads', flush=True)
     start = time.perf_counter()
     res = run_simulation(args.losses, args.points, args.iters, args.seed,
-                         getattr(torch, args.dtype))
+                         getattr(torch, args.dtype),
+                         compile=dict(auto=None, on=True,
+                                      off=False)[args.compile])
     total = time.perf_counter() - start
 
     csv_path = osp.join(args.out_dir, 'errors.csv')

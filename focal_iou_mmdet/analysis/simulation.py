@@ -20,7 +20,7 @@ curves differ somewhat from the published ones (see the README).
 """
 import math
 import time
-from typing import Dict, List, Sequence
+from typing import Dict, List, Optional, Sequence
 
 import torch
 
@@ -88,44 +88,66 @@ def cxcywh_to_xyxy(b: torch.Tensor) -> torch.Tensor:
     return torch.cat([b[:, :2] - half, b[:, :2] + half], -1)
 
 
+def _step(loss_fn, box, target_xyxy, targets, lr):
+    """One gradient step on the boxes (cx, cy, w, h): the loss gradient
+    (autograd, through ``torch.func.grad``) scaled by ``lr * (2 - IoU)``;
+    returns the new boxes and their total error."""
+    def loss_and_iou(b):
+        pred = cxcywh_to_xyxy(b)
+        loss = loss_fn.per_box_loss(pred, target_xyxy).sum()
+        return loss, iou_terms(pred.detach(), target_xyxy, 'iou').iou
+
+    grad, iou = torch.func.grad(loss_and_iou, has_aux=True)(box)
+    box = box - lr * (2 - iou)[:, None] * grad
+    return box, (box - targets).abs().sum(dtype=torch.float64)
+
+
 def simulate(loss_name: str, anchors: torch.Tensor, targets: torch.Tensor,
-             iters: int = 200) -> List[float]:
-    """Total error after each step 0..iters (index 0: before any step)."""
+             iters: int = 200, compile: bool = False) -> List[float]:
+    """Total error after each step 0..iters (index 0: before any step).
+
+    ``compile``: run the step through ``torch.compile``, which fuses the
+    loss, the gradient autograd derives from it and the update into a few
+    kernels.  Same ops, so the same curves up to float rounding."""
     loss_fn = FocalIoULoss(reduction='sum', **SIM_LOSSES[loss_name])
+    step = _step
+    if compile:
+        torch._dynamo.reset()  # one loss at a time: no recompile limit
+        step = torch.compile(_step)
     box = anchors.clone()
     target_xyxy = cxcywh_to_xyxy(targets)
     errors = [float((box - targets).abs().sum(dtype=torch.float64))]
     for k in range(1, iters + 1):
-        box.requires_grad_(True)
-        pred = cxcywh_to_xyxy(box)
-        loss = loss_fn(pred, target_xyxy)
-        grad, = torch.autograd.grad(loss, box)
-        with torch.no_grad():
-            iou = iou_terms(pred, target_xyxy, 'iou').iou
-            box = box - learning_rate(k) * (2 - iou)[:, None] * grad
-        errors.append(float((box - targets).abs().sum(dtype=torch.float64)))
+        lr = torch.tensor(learning_rate(k), dtype=box.dtype)
+        box, err = step(loss_fn, box, target_xyxy, targets, lr)
+        errors.append(float(err))
     return errors
 
 
 def run_simulation(losses: Sequence[str] = DEFAULT_LOSSES, points: int = 5000,
                    iters: int = 200, seed: int = 0,
                    dtype: torch.dtype = torch.float32,
-                   progress: bool = True) -> Dict[str, dict]:
-    """``{loss: dict(errors=[...], seconds=s)}`` over the same cases."""
+                   progress: bool = True,
+                   compile: Optional[bool] = None) -> Dict[str, dict]:
+    """``{loss: dict(errors=[...], seconds=s)}`` over the same cases.
+    ``compile`` None: compile when there are 100,000 cases or more (below
+    that, compiling costs more than it saves)."""
     unknown = [n for n in losses if n not in SIM_LOSSES]
     if unknown:
         raise ValueError(f'unknown loss {unknown}; choose from '
                          f'{sorted(SIM_LOSSES)}')
     anchors, targets, _ = make_cases(points, seed, dtype)
+    if compile is None:
+        compile = len(anchors) >= 100_000
     out = {}
     for i, name in enumerate(losses, 1):
         start = time.perf_counter()
-        errors = simulate(name, anchors, targets, iters)
+        errors = simulate(name, anchors, targets, iters, compile)
         out[name] = dict(errors=errors, seconds=time.perf_counter() - start)
         if progress:
             print(f'[{i}/{len(losses)}] {name:<11} error {errors[0]:.3e} -> '
-                  f'{errors[-1]:.3e} in {out[name]["seconds"]:.1f} s',
-                  flush=True)
+                  f'{errors[-1]:.3e} in {out[name]["seconds"]:.1f} s'
+                  + (' (compiled)' if compile else ''), flush=True)
     return out
 
 

@@ -154,8 +154,10 @@ def iou_terms(pred: Tensor,
     if mode == 'diou':
         return IoUTerms(iou, (dist, ))
     if mode == 'ciou':
-        v = (4 / math.pi**2) * torch.pow(
-            torch.atan(tw / (th + eps)) - torch.atan(pw / (ph + eps)), 2)
+        # atan(a) - atan(b) as one atan((a - b) / (1 + ab)): exact for
+        # a, b >= 0 (aspect ratios), and half the atan work
+        a, b = tw / (th + eps), pw / (ph + eps)
+        v = (4 / math.pi**2) * torch.pow(torch.atan((a - b) / (1 + a * b)), 2)
         with torch.no_grad():
             alpha = v / (1 - iou + v + eps)
             if ciou_gate is not None:

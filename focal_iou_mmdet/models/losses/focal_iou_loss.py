@@ -33,11 +33,22 @@ with ``P_i`` the penalty terms of the variant (``alpha_power`` defaults to 3).
 With ``scale=1`` and ``gamma=0`` (or ``alpha=0``) the seed mode is exactly the
 plain base loss ``1 - V`` (:class:`PlainIoULoss`).
 
+Fused kernels: ``fused=True`` runs the per-box loss through
+``torch.compile`` (dynamic shapes; C++ on CPU, Triton on GPU), so the forward
+and the backward autograd derives from the same ops are each one fused
+kernel instead of tens of elementwise passes -- same formula, same gradient
+(gradcheck is tested).  The first call of each dtype compiles (seconds); if
+compiling fails the loss warns once and stays eager.  As for any compiled
+graph, a backward with ``retain_graph``/``create_graph`` (e.g. gradcheck)
+needs ``torch._functorch.config.donated_buffer = False``.
+
 Numerics: fp16/bf16 inputs are computed in float32 and the loss is returned in
 float32 (float64 stays float64).  Rows whose weight is 0 are replaced by a
 dummy box before any arithmetic, so a NaN/inf there reaches neither the loss
 nor the gradient of other rows.
 """
+import warnings
+import weakref
 from typing import Optional, Union
 
 import torch
@@ -92,6 +103,8 @@ class FocalIoULoss(nn.Module):
         ciou_gate (float, optional): gate CIoU's alpha at ``IoU > ciou_gate``
             (mmdet's form uses 0.5).  Default None (seed form).
         eps (float): added to denominators.  Default 1e-6.
+        fused (bool): compute the per-box loss with ``torch.compile`` (see
+            the module docstring).  Default False.
         reduction (str): ``'none'``, ``'mean'`` or ``'sum'``.
         loss_weight (float): multiplies the reduced loss.
     """
@@ -107,7 +120,8 @@ class FocalIoULoss(nn.Module):
                  ciou_gate: Optional[float] = None,
                  eps: float = 1e-6,
                  reduction: str = 'mean',
-                 loss_weight: float = 1.0) -> None:
+                 loss_weight: float = 1.0,
+                 fused: bool = False) -> None:
         super().__init__()
         if mode not in LOSS_MODES:
             raise ValueError(f'mode must be one of {LOSS_MODES}, got {mode!r}')
@@ -165,6 +179,7 @@ class FocalIoULoss(nn.Module):
         self.eps = eps
         self.reduction = reduction
         self.loss_weight = loss_weight
+        self.fused = bool(fused)
 
     def extra_repr(self) -> str:
         return (f'iou_mode={self.iou_mode!r}, mode={self.mode!r}, '
@@ -187,6 +202,24 @@ class FocalIoULoss(nn.Module):
             return self.scale * q.pow(self.gamma) * base
         return self.scale * self._focal_factor(confidence(v, self.iou_mode)) \
             * base
+
+    def _per_box(self, pred: Tensor, target: Tensor) -> Tensor:
+        """:meth:`per_box_loss`, compiled when ``fused``."""
+        if not self.fused or self.base_loss is not None:
+            return self.per_box_loss(pred, target)
+        fn = _COMPILED.get(self)
+        if fn is None:
+            fn = _COMPILED[self] = torch.compile(self.per_box_loss,
+                                                 dynamic=True)
+        try:
+            return fn(pred, target)
+        except Exception as e:  # noqa: BLE001  (no compiler: stay correct)
+            warnings.warn(f'{type(self).__name__}(fused=True): torch.compile '
+                          f'failed ({type(e).__name__}: '
+                          f'{str(e).splitlines()[0][:200]}); using the eager '
+                          'implementation')
+            self.fused = False
+            return self.per_box_loss(pred, target)
 
     def _focal_factor(self, c: Tensor) -> Tensor:
         if self.gamma == 0 or self.alpha == 0:
@@ -272,9 +305,14 @@ class FocalIoULoss(nn.Module):
             pred_c = torch.where(keep, pred_c, dummy)
             target_c = torch.where(keep, target_c, dummy)
 
-        loss = self.per_box_loss(pred_c, target_c)
+        loss = self._per_box(pred_c, target_c)
         loss = weight_reduce_loss(loss, weight, reduction, avg_factor)
         return self.loss_weight * loss
+
+
+#: loss module -> its compiled per_box_loss (kept off the module, so the
+#: module still pickles and deep-copies as before)
+_COMPILED: 'weakref.WeakKeyDictionary' = weakref.WeakKeyDictionary()
 
 
 class _Preset(FocalIoULoss):
