@@ -132,14 +132,36 @@ def test_detector_predicts_with_diou_nms(cfg_name, size, monkeypatch):
 
 
 @pytest.mark.parametrize('beta', [1.0, 0.9, 2.0])
-def test_numpy_and_torch_paths_agree(beta):
-    """CPU runs the numpy loop, other devices the torch one: same result."""
-    from focal_iou_mmdet.ops.diou_nms import _greedy_numpy, _greedy_torch
+@pytest.mark.parametrize('block', [1024, 64, 7])
+def test_bitmask_and_torch_paths_agree(beta, block):
+    """CPU runs the blocked bitmask scan, other devices the plain greedy
+    loop: the same boxes, for any block size and with max_num."""
+    from focal_iou_mmdet.ops.diou_nms import _greedy_bits, _greedy_torch
     g = torch.Generator().manual_seed(7)
     c = torch.rand(400, 2, generator=g) * 100
     wh = torch.rand(400, 2, generator=g) * 30 + 5
     boxes = torch.cat([c, c + wh], -1)
     for thr in (0.3, 0.5):
-        a = _greedy_numpy(boxes.numpy(), thr, beta, -1)
+        a = _greedy_bits(boxes, thr, beta, -1, block=block)
         b = _greedy_torch(boxes, thr, beta, -1)
         assert a.tolist() == b.tolist()
+        assert len(a) > 20
+        assert _greedy_bits(boxes, thr, beta, 9, block=block).tolist() == \
+            b[:9].tolist()
+
+
+def test_falls_back_to_eager_when_compiling_fails(monkeypatch):
+    import importlib
+    mod = importlib.import_module('focal_iou_mmdet.ops.diou_nms')
+
+    def broken(*args):
+        raise RuntimeError('no C++ compiler')
+    monkeypatch.setattr(mod, '_compiled_suppression', broken)
+    boxes = torch.tensor([[0., 0, 10, 10], [1, 1, 11, 11], [50, 50, 60, 60]])
+    scores = torch.tensor([0.9, 0.8, 0.7])
+    with pytest.warns(UserWarning, match='no C.. compiler.*eager'):
+        _, keep = mod.diou_nms(boxes, scores, 0.5)
+    assert keep.tolist() == [0, 2]
+    assert mod._compiled_suppression is False
+    _, keep = mod.diou_nms(boxes, scores, 0.5)  # eager from now on
+    assert keep.tolist() == [0, 2]
