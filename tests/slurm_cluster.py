@@ -138,6 +138,28 @@ PartitionName={self.partition} Nodes={self.host} Default=YES MaxTime=INFINITE St
             time.sleep(1)
         raise TimeoutError(f'job {job_id} still queued after {timeout}s')
 
+    def requeue(self, job_id: str, timeout: float = 120):
+        """``scontrol requeue`` a running job (or array task ``A_i``) and let
+        it start again at once.  SLURM holds a requeued job's begin time
+        back (about 2 min), which is not what the tests are about; the
+        release waits 10 s after the job is pending again, for slurmd to
+        finish cleaning up the killed instance (or it refuses the relaunch:
+        "Job N already killed, do not launch")."""
+        req = self.run(['scontrol', 'requeue', str(job_id)])
+        if req.returncode != 0:
+            raise RuntimeError(f'scontrol requeue {job_id}: {req.stderr}')
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            state = self.run(['squeue', '-h', '-j', str(job_id), '-o', '%T'])
+            if state.stdout.strip() == 'PENDING':
+                time.sleep(10)
+                self.run(['scontrol', 'update', f'JobId={job_id}',
+                          'StartTime=now'])
+                return
+            time.sleep(0.5)
+        raise TimeoutError(f'requeued job {job_id} not pending after '
+                           f'{timeout}s')
+
     def stop(self):
         self.run(['scancel', '--full', '-u', 'root'])
         for p in self.procs:

@@ -178,20 +178,7 @@ def test_slurm_requeued_job_resumes(slurm_cluster, tiny_shapes, tmp_path):
         time.sleep(0.1)
     else:
         pytest.fail('no checkpoint within 300 s:\n' + slurm_cluster.logs())
-    req = slurm_cluster.run(['scontrol', 'requeue', job])
-    assert req.returncode == 0, req.stderr
-    # SLURM holds a requeued job's begin time back (about 2 min); not what
-    # this test is about, so let it start as soon as it is pending again
-    for _ in range(120):
-        state = slurm_cluster.run(['squeue', '-h', '-j', job, '-o', '%T'])
-        if state.stdout.strip() == 'PENDING':
-            # let slurmd finish cleaning up the killed instance first, or
-            # it refuses the relaunch ("Job N already killed, do not launch")
-            time.sleep(10)
-            slurm_cluster.run(['scontrol', 'update', f'JobId={job}',
-                               'StartTime=now'])
-            break
-        time.sleep(0.5)
+    slurm_cluster.requeue(job)
     slurm_cluster.wait_job(job, timeout=600)
     assert os.path.exists(os.path.join(work, f'epoch_{epochs}.pth')), (
         open(tmp_path / f'job_{job}.out').read()[-3000:] +

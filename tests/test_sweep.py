@@ -428,19 +428,7 @@ def test_slurm_array_sweep_with_requeue(slurm_cluster, tmp_path, tiny_shapes):
     # requeue task 1 once its run has a checkpoint
     victim = d['retinanet_focal-iou']
     _wait_for_checkpoint(victim, 1)
-    req = slurm_cluster.run(['scontrol', 'requeue', f'{job}_1'])
-    assert req.returncode == 0, req.stderr
-    for _ in range(240):
-        state = slurm_cluster.run(['squeue', '-h', '-j', f'{job}_1', '-o',
-                                   '%T'])
-        if state.stdout.strip() == 'PENDING':
-            # SLURM holds a requeued job back for a while; see
-            # test_distributed.test_slurm_requeued_job_resumes
-            time.sleep(10)
-            slurm_cluster.run(['scontrol', 'update', f'JobId={job}_1',
-                               'StartTime=now'])
-            break
-        time.sleep(0.5)
+    slurm_cluster.requeue(f'{job}_1')
     slurm_cluster.wait_job(job, timeout=900)
     logs = ''.join(open(os.path.join(spec.work_dir, 'slurm', f)).read()
                    for f in sorted(os.listdir(os.path.join(spec.work_dir,

@@ -89,9 +89,13 @@ def main(argv=None) -> int:
         if args.launcher == 'local':
             final = run_local(spec, runs, args.jobs, args.retry_failed)
             return 0 if final['failed'] == 0 and final['pending'] == 0 else 1
-        submit_slurm(spec, runs, args.partition, args.gpus_per_run,
-                     args.cpus_per_task, args.gres, args.max_parallel,
-                     args.retry_failed, args.sbatch_args, args.job_name)
+        try:
+            submit_slurm(spec, runs, args.partition, args.gpus_per_run,
+                         args.cpus_per_task, args.gres, args.max_parallel,
+                         args.retry_failed, args.sbatch_args, args.job_name)
+        except RuntimeError as e:
+            print(f'error: {e}', file=sys.stderr)
+            return 2
     elif args.command == 'status':
         from .report import status_table
         print(status_table(spec, runs, args.all))

@@ -11,19 +11,20 @@ import json
 import os
 import os.path as osp
 import shlex
+import shutil
 import signal
 import socket
 import subprocess
 import sys
 import time
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Tuple
 
 from .spec import Run, SweepSpec, relpath
 from .state import (RunLock, counts, effective_states, eta_seconds,
-                    fmt_duration, read_status, train_seconds, update_status,
-                    write_json)
+                    fmt_duration, read_status, update_status, write_json)
 
 TRAIN_LOG = 'train_stdout.log'
+WORKER_LOG = 'worker.log'
 WORKER_CMD = [sys.executable, '-u', '-m', 'focal_iou_mmdet.sweep', 'exec']
 EXIT_DONE, EXIT_FAILED, EXIT_LOCKED, EXIT_INTERRUPTED = 0, 1, 4, 143
 
@@ -160,7 +161,7 @@ def exec_run(run_dir: str, launcher: str = 'none') -> int:
 
 
 def _todo(spec: SweepSpec, runs: Sequence[Run], retry_failed: bool,
-          exclude: set) -> (List[Run], List[Run], Dict[str, dict]):
+          exclude: set) -> Tuple[List[Run], List[Run], Dict[str, dict]]:
     """(runs to start now, runs a live local worker elsewhere holds)."""
     states = effective_states([spec.run_dir(r.id) for r in runs])
     todo, held = [], []
@@ -214,10 +215,12 @@ def run_local(spec: SweepSpec, runs: Sequence[Run], jobs: int = 1,
                 if read_status(spec.run_dir(run.id))['state'] == 'done':
                     continue
                 started.add(run.id)
-                proc = subprocess.Popen(
-                    WORKER_CMD + [spec.run_dir(run.id)], env=env,
-                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                    preexec_fn=_die_with_parent, text=True)
+                with open(osp.join(spec.run_dir(run.id), WORKER_LOG),
+                          'a') as wlog:  # the worker's own output
+                    proc = subprocess.Popen(
+                        WORKER_CMD + [spec.run_dir(run.id)], env=env,
+                        stdout=wlog, stderr=subprocess.STDOUT,
+                        preexec_fn=_die_with_parent)
                 active[run.id] = (proc, run, time.time())
                 resumed = osp.exists(osp.join(spec.run_dir(run.id),
                                               'last_checkpoint'))
@@ -238,6 +241,13 @@ def run_local(spec: SweepSpec, runs: Sequence[Run], jobs: int = 1,
                 if st['state'] == 'failed':
                     print('    ' + (st.get('message') or '').replace(
                         '\n', '\n    ')[-1500:], flush=True)
+                elif proc.returncode not in (EXIT_DONE, EXIT_FAILED,
+                                             EXIT_LOCKED, EXIT_INTERRUPTED):
+                    tail = _error_tail(osp.join(spec.run_dir(rid),
+                                                WORKER_LOG), 8)
+                    print(f'    its worker exited with code '
+                          f'{proc.returncode}:\n    '
+                          + tail.replace('\n', '\n    '), flush=True)
                 _print_progress(spec, runs, len(active) or jobs)
             if not active and not todo:
                 # runs held by another worker (e.g. one of a sweep killed a
@@ -305,6 +315,10 @@ def submit_slurm(spec: SweepSpec, runs: Sequence[Run], partition: str,
     throttled, ``--requeue``); each task trains one run with
     ``gpus_per_run`` srun tasks (mmengine's ``--launcher slurm``).
     ``gres=''`` asks for no GPUs (a CPU cluster: the ranks use gloo)."""
+    if shutil.which('sbatch') is None:
+        raise RuntimeError('--launcher slurm: sbatch is not on PATH (run '
+                           'this on a SLURM login node, or use --launcher '
+                           'local)')
     states = effective_states([spec.run_dir(r.id) for r in runs])
     todo = [r for r in runs
             if states[spec.run_dir(r.id)]['state'] == 'pending'
@@ -364,7 +378,3 @@ def submit_slurm(spec: SweepSpec, runs: Sequence[Run], partition: str,
           + f'; logs {relpath(sdir)}/{job}_<task>.out; follow with '
           f'`tools/sweep.py status {relpath(spec.path)}`', flush=True)
     return job
-
-
-def train_seconds_of(run_dir: str) -> Optional[float]:
-    return train_seconds(read_status(run_dir))

@@ -5,6 +5,7 @@ A partial sweep reports what is finished and lists what is missing.
 """
 import csv
 import os.path as osp
+import time
 from collections import OrderedDict
 from typing import Dict, List, Optional, Sequence, Tuple
 
@@ -289,8 +290,11 @@ def status_table(spec: SweepSpec, runs: Sequence[Run],
             note = f'interrupted ({st["stale"]})'
         elif st['state'] == 'failed':
             note = (st.get('message') or '').splitlines()[0][:60]
+        secs = train_seconds(st)
+        if st['state'] == 'running' and st.get('started'):
+            secs = (secs or 0) + max(0.0, time.time() - st['started'])
         body.append([r.id, st['state'], epoch, str(st.get('attempts', 0)),
-                     fmt_duration(train_seconds(st)), note])
+                     fmt_duration(secs), note])
     widths = [max(len(x[i]) for x in [head] + body) for i in range(len(head))]
     lines = ['  '.join(c_.ljust(w) for c_, w in zip(row, widths)).rstrip()
              for row in [head] + body]
