@@ -3,7 +3,7 @@ against mmcv's compiled greedy ``nms``: median
 time over repeats for 1e3 and 1e4 boxes, printed with the ratio.
 
     python tools/benchmark_nms.py [--sizes 1000 10000] [--repeats 10]
-        [--threads 2] [--iou-threshold 0.5]
+        [--threads 2] [--iou-threshold 0.5] [--beta 1.0]
 """
 import argparse
 import os.path as osp
@@ -45,9 +45,12 @@ def main(argv=None):
     p.add_argument('--repeats', type=int, default=10)
     p.add_argument('--threads', type=int, default=2)
     p.add_argument('--iou-threshold', type=float, default=0.5)
+    p.add_argument('--beta', type=float, default=1.0)
     args = p.parse_args(argv)
     torch.set_num_threads(args.threads)
-    print(f'{torch.get_num_threads()} threads, median of {args.repeats}')
+    print(f'{torch.get_num_threads()} threads, median of {args.repeats}, '
+          f'iou_threshold {args.iou_threshold}, beta {args.beta} (the first '
+          'call compiles DIoU-NMS\'s kernel; it is not timed)')
     print(f'{"boxes":>7}  {"mmcv nms ms":>11}  {"diou_nms ms":>11}  '
           f'{"ratio":>6}  kept (nms / diou)')
     rows = []
@@ -55,9 +58,10 @@ def main(argv=None):
         boxes, scores = detections(n)
         thr = args.iou_threshold
         a = median_ms(lambda: nms(boxes, scores, thr), args.repeats)
-        b = median_ms(lambda: diou_nms(boxes, scores, thr), args.repeats)
+        b = median_ms(lambda: diou_nms(boxes, scores, thr, beta=args.beta),
+                      args.repeats)
         ka = nms(boxes, scores, thr)[1].numel()
-        kb = diou_nms(boxes, scores, thr)[1].numel()
+        kb = diou_nms(boxes, scores, thr, beta=args.beta)[1].numel()
         print(f'{n:>7}  {a:>11.2f}  {b:>11.2f}  {b / a:>5.1f}x  {ka} / {kb}')
         rows.append(dict(n=n, nms_ms=a, diou_ms=b, ratio=b / a))
     return rows

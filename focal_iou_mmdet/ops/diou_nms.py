@@ -163,36 +163,46 @@ def _block_suppression(rows, cols, thr, beta):
 def _greedy_bits(cand: Tensor, thr: float, beta: float, max_num: int,
                  block: int = 128):
     """Greedy DIoU suppression on CPU, exactly the loop of
-    :func:`_greedy_torch`, a block of ``block`` boxes (in score order) at a
-    time: the boxes of the block not suppressed yet get their rows of the
-    pairwise suppression matrix against every box from the block on (one
-    compiled kernel); each row is packed into a Python int of bits, and the
-    greedy scan is a bit test and an OR per box (bits at or before a box,
-    already decided, do not matter)."""
-    n = cand.shape[0]
+    :func:`_greedy_torch`, ``block`` boxes at a time.  ``alive`` holds the
+    undecided boxes in score order; each round
+
+    1. computes, with one compiled kernel, whether each of the first
+       ``block`` alive boxes suppresses each alive box;
+    2. runs the greedy scan over those ``block`` boxes, each one's row of
+       the block packed as a small Python int of bits (a bit test and an OR
+       per box);
+    3. drops from ``alive`` the whole block (kept or suppressed: decided)
+       and every later box a kept box suppresses.
+
+    Suppressed boxes leave ``alive`` as soon as a kept box is known, so the
+    kernel's work shrinks as the scan goes on.
+    """
     feats = _features(cand).contiguous()
     thr_t = torch.tensor(thr, dtype=cand.dtype)
     beta_t = None if beta == 1.0 else torch.tensor(beta, dtype=cand.dtype)
-    removed, kept = 0, []
-    for start in range(0, n, block):
-        alive = [i for i in range(start, min(n, start + block))
-                 if not (removed >> i) & 1]
-        if not alive:
-            continue
-        rows = feats[:, torch.as_tensor(alive)]
-        sup = _block_suppression(rows, feats[:, start:], thr_t, beta_t)
-        packed = np.packbits(sup.numpy(), axis=1, bitorder='little')
-        width = packed.shape[1]
-        packed = packed.tobytes()
-        for r, i in enumerate(alive):
-            if (removed >> i) & 1:
-                continue
-            kept.append(i)
-            if max_num > 0 and len(kept) == max_num:
-                return np.asarray(kept, dtype=np.int64)
-            # bit k of row r is box start + k
-            removed |= int.from_bytes(packed[r * width:(r + 1) * width],
-                                      'little') << start
+    alive = np.arange(cand.shape[0])
+    kept = []
+    while alive.size:
+        cols = feats[:, torch.from_numpy(alive)]
+        b = min(block, alive.size)
+        sup = _block_suppression(cols[:, :b], cols, thr_t, beta_t).numpy()
+        within = np.packbits(sup[:, :b], axis=1, bitorder='little')
+        width = within.shape[1]
+        within = within.tobytes()
+        out, take = 0, []
+        for k in range(b):
+            if not (out >> k) & 1:
+                take.append(k)
+                out |= int.from_bytes(within[k * width:(k + 1) * width],
+                                      'little')
+        if max_num > 0 and len(kept) + len(take) >= max_num:
+            take = take[:max_num - len(kept)]
+            kept.extend(alive[take].tolist())
+            break
+        kept.extend(alive[take].tolist())
+        decided = sup[take].any(0)
+        decided[:b] = True
+        alive = alive[~decided]
     return np.asarray(kept, dtype=np.int64)
 
 

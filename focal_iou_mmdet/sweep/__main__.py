@@ -3,7 +3,8 @@
     tools/sweep.py plan   SPEC [--force]
     tools/sweep.py run    SPEC --launcher local [--jobs N] [--retry-failed]
     tools/sweep.py run    SPEC --launcher slurm --partition P
-                          [--gpus-per-run G] [--max-parallel K]
+                          [--gpus-per-run G] [--gpus-per-node N]
+                          [--max-parallel K]
                           [--cpus-per-task C] [--gres GRES] [sbatch args...]
     tools/sweep.py status SPEC [--all]
     tools/sweep.py report SPEC
@@ -41,12 +42,15 @@ def parse_args(argv=None):
     s.add_argument('--partition', help='slurm: the partition')
     s.add_argument('--gpus-per-run', type=int, default=1,
                    help='slurm: srun tasks (ranks) per run (default 1)')
+    s.add_argument('--gpus-per-node', type=int,
+                   help='slurm: ranks per node (default: min(G, 8))')
     s.add_argument('--max-parallel', type=int,
                    help='slurm: array throttle %%K')
     s.add_argument('--cpus-per-task', type=int, default=5,
                    help='slurm: CPUs per rank (default 5, as mmdet)')
     s.add_argument('--gres', default=None,
-                   help="slurm: default gpu:G; '' for a cluster without GPUs")
+                   help="slurm: default gpu:<ranks per node>; '' for a cluster "
+                   'without GPUs')
     s.add_argument('--job-name')
     s = sub.add_parser('status', help='progress table with counts and ETA')
     s.add_argument('spec')
@@ -92,7 +96,8 @@ def main(argv=None) -> int:
         try:
             submit_slurm(spec, runs, args.partition, args.gpus_per_run,
                          args.cpus_per_task, args.gres, args.max_parallel,
-                         args.retry_failed, args.sbatch_args, args.job_name)
+                         args.retry_failed, args.sbatch_args, args.job_name,
+                         args.gpus_per_node)
         except RuntimeError as e:
             print(f'error: {e}', file=sys.stderr)
             return 2

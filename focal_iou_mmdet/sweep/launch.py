@@ -310,11 +310,14 @@ def submit_slurm(spec: SweepSpec, runs: Sequence[Run], partition: str,
                  gpus_per_run: int = 1, cpus_per_task: int = 5,
                  gres: Optional[str] = None, max_parallel: Optional[int] = None,
                  retry_failed: bool = False, sbatch_args: Sequence[str] = (),
-                 job_name: Optional[str] = None) -> Optional[str]:
+                 job_name: Optional[str] = None,
+                 gpus_per_node: Optional[int] = None) -> Optional[str]:
     """Submit the pending runs as ONE ``sbatch --array`` job (``%K``
     throttled, ``--requeue``); each task trains one run with
     ``gpus_per_run`` srun tasks (mmengine's ``--launcher slurm``).
-    ``gres=''`` asks for no GPUs (a CPU cluster: the ranks use gloo)."""
+    ``gres=''`` asks for no GPUs (a CPU cluster: the ranks use gloo).
+    A run larger than ``gpus_per_node`` (default: all its ranks on one node,
+    at most 8) spans ``ceil(gpus_per_run / gpus_per_node)`` nodes."""
     if shutil.which('sbatch') is None:
         raise RuntimeError('--launcher slurm: sbatch is not on PATH (run '
                            'this on a SLURM login node, or use --launcher '
@@ -348,14 +351,16 @@ def submit_slurm(spec: SweepSpec, runs: Sequence[Run], partition: str,
             f'{shlex.quote(index)})\n'
             f'exec {" ".join(shlex.quote(c) for c in WORKER_CMD)} '
             '"$RUN_DIR" --launcher slurm\n')
-    gres = f'gpu:{gpus_per_run}' if gres is None else gres
+    per_node = gpus_per_node or min(gpus_per_run, 8)
+    nodes = -(-gpus_per_run // per_node)
+    gres = f'gpu:{per_node}' if gres is None else gres
     array = f'0-{len(todo) - 1}' + (f'%{max_parallel}' if max_parallel
                                     else '')
     cmd = ['sbatch', '--parsable', f'--array={array}', '--requeue',
            f'--partition={partition}',
            f'--job-name={job_name or "sweep-" + spec.name}',
-           f'--ntasks={gpus_per_run}',
-           f'--ntasks-per-node={gpus_per_run}',
+           f'--nodes={nodes}', f'--ntasks={gpus_per_run}',
+           f'--ntasks-per-node={per_node}',
            f'--cpus-per-task={cpus_per_task}',
            f'--output={osp.join(sdir, "%A_%a.out")}'] + \
         ([f'--gres={gres}'] if gres else []) + list(sbatch_args) + [script]

@@ -35,8 +35,8 @@ plain base loss ``1 - V`` (:class:`PlainIoULoss`).
 
 Fused kernels: ``fused=True`` runs the per-box loss through
 ``torch.compile`` (dynamic shapes; C++ on CPU, Triton on GPU), so the forward
-and the backward autograd derives from the same ops are each one fused
-kernel instead of tens of elementwise passes -- same formula, same gradient
+and the backward autograd derives from the same ops are each one or a few
+fused kernels instead of tens of elementwise passes -- same formula, same gradient
 (gradcheck is tested).  The first call of each dtype compiles (seconds); if
 compiling fails the loss warns once and stays eager.  As for any compiled
 graph, a backward with ``retain_graph``/``create_graph`` (e.g. gradcheck)
@@ -104,7 +104,8 @@ class FocalIoULoss(nn.Module):
             (mmdet's form uses 0.5).  Default None (seed form).
         eps (float): added to denominators.  Default 1e-6.
         fused (bool): compute the per-box loss with ``torch.compile`` (see
-            the module docstring).  Default False.
+            the module docstring; a custom base loss stays eager).
+            Default False.
         reduction (str): ``'none'``, ``'mean'`` or ``'sum'``.
         loss_weight (float): multiplies the reduced loss.
     """
