@@ -110,6 +110,11 @@ def summarize(spec: SweepSpec, rows: List[dict]) -> List[dict]:
     return list(stats.values())
 
 
+def _value(v) -> str:
+    """An axis value as printed (None: the config's own value)."""
+    return 'default' if v is None else str(v)
+
+
 def _cell(mean_sd, signed=False) -> str:
     m, sd = mean_sd
     if m is None:
@@ -124,7 +129,7 @@ def markdown_table(spec: SweepSpec, stats: List[dict]) -> str:
     lines = ['| ' + ' | '.join(head) + ' |',
              '|' + '|'.join('---' for _ in head) + '|']
     for s in stats:
-        cells = [str(v) for v in s['key']]
+        cells = [_value(v) for v in s['key']]
         cells.append(f'{s["n"]}/{s["planned"]}')
         cells += [_cell(s[m]) for m in METRICS]
         cells += [_cell((s[d], None), signed=True) if s['baseline'] else '—'
@@ -141,8 +146,8 @@ def verdicts(spec: SweepSpec, stats: List[dict]) -> List[str]:
     for s in stats:
         if not s['baseline'] or s['dAP'] is None:
             continue
-        name = ', '.join(f'{v}' for v in s['key'])
-        base = ', '.join(f'{v}' for v in by_key[s['baseline']]['key'])
+        name = ', '.join(_value(v) for v in s['key'])
+        base = ', '.join(_value(v) for v in by_key[s['baseline']]['key'])
         d = s['dAP']
         word = ('matches' if abs(d) < 0.05 else
                 'beats' if d > 0 else 'does NOT beat')
@@ -162,7 +167,7 @@ def plot(spec: SweepSpec, rows: List[dict], stats: List[dict],
     paths = []
 
     def label(key):
-        return ', '.join(str(v) for v in key[1:]) or str(key[0])
+        return ', '.join(_value(v) for v in key[1:]) or str(key[0])
 
     # val AP vs epoch: one panel per detector, one line per group
     fig, panels = plt.subplots(1, len(detectors),
