@@ -151,8 +151,13 @@ def verdicts(spec: SweepSpec, stats: List[dict]) -> List[str]:
         d = s['dAP']
         word = ('matches' if abs(d) < 0.05 else
                 'beats' if d > 0 else 'does NOT beat')
+        spread = max(sd for sd in (s['AP'][1], by_key[s['baseline']]['AP'][1],
+                                   0.0) if sd is not None)
+        caveat = (f'; within the seed-to-seed spread (std up to {spread:.1f}),'
+                  ' so not a measured difference'
+                  if word != 'matches' and abs(d) <= spread else '')
         out.append(f'- {name} {word} {base}: {d:+.1f} AP '
-                   f'(n = {s["n"]} vs {by_key[s["baseline"]]["n"]})')
+                   f'(n = {s["n"]} vs {by_key[s["baseline"]]["n"]}{caveat})')
     return out
 
 
