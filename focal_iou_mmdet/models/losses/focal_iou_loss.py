@@ -56,6 +56,7 @@ from mmdet.models.losses.utils import weight_reduce_loss
 from mmdet.registry import MODELS
 from torch import Tensor, nn
 
+from ...utils.compile import compile_options
 from .box_iou import IOU_MODES, IoUTerms, confidence, iou_terms
 
 LOSS_MODES = ('seed', 'quality', 'power')
@@ -213,7 +214,8 @@ class FocalIoULoss(nn.Module):
             fn = _COMPILED[self] = torch.compile(self.per_box_loss,
                                                  dynamic=True)
         try:
-            return fn(pred, target)
+            with compile_options():
+                return fn(pred, target)
         except Exception as e:  # noqa: BLE001  (no compiler: stay correct)
             warnings.warn(f'{type(self).__name__}(fused=True): torch.compile '
                           f'failed ({type(e).__name__}: '
