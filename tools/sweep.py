@@ -9,10 +9,8 @@ import sys
 
 if __name__ == '__main__':
     # run from a source checkout without installing: put the repo first
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    sys.path.insert(0, root)
-    os.environ['PYTHONPATH'] = root + (
-        os.pathsep + os.environ['PYTHONPATH']
-        if os.environ.get('PYTHONPATH') else '')
+    # (the sweep's workers import the same copy: launch._python_path)
+    sys.path.insert(0, os.path.dirname(os.path.dirname(
+        os.path.abspath(__file__))))
     from focal_iou_mmdet.sweep.__main__ import main
     sys.exit(main())

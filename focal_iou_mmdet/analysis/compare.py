@@ -7,7 +7,6 @@ work dir; a run that is already complete is skipped, one that was interrupted
 resumes from its ``last_checkpoint``, so nothing is lost on a crash.  Results
 are read from mmengine's JSON (:mod:`.results`), never from logs.
 """
-import json
 import math
 import os
 import os.path as osp
@@ -18,6 +17,7 @@ import time
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence
 
+from ..utils.json_io import write_json
 from .results import COCO_KEYS, RUN_INFO, RunResult, read_run
 
 METRICS = list(COCO_KEYS.values())  # AP, AP50, AP75, AP_s, AP_m, AP_l
@@ -63,12 +63,6 @@ def config_path(name: str) -> str:
                 return osp.join(dirpath, osp.basename(name))
     raise FileNotFoundError(f'config {name!r} not found as a path nor under '
                             'configs/')
-
-
-def _write_json(path: str, obj) -> None:
-    with open(path + '.tmp', 'w') as f:
-        json.dump(obj, f, indent=1)
-    os.replace(path + '.tmp', path)  # atomic: a crash leaves the old file
 
 
 def train_command(spec: RunSpec, work_dir: str, epochs: int,
@@ -118,7 +112,7 @@ def train_run(spec: RunSpec, work_dir: str, epochs: int,
         log.close()
         info['sessions'].append(dict(seconds=round(time.time() - start, 1),
                                      epochs=epochs))
-        _write_json(osp.join(work_dir, RUN_INFO), info)
+        write_json(osp.join(work_dir, RUN_INFO), info)
     if code != 0:
         raise RuntimeError(
             f'training {spec.name} failed (exit {code}); see '
@@ -179,7 +173,8 @@ def summarize(grouped: Dict[str, List[RunResult]],
     return rows
 
 
-def _cell(mean, std, pct=True, signed=False):
+def format_mean_std(mean, std, pct=True, signed=False) -> str:
+    """``mean ± std`` with one decimal (``pct``: fractions as percent)."""
     if mean is None:
         return 'n/a'
     scale = 100.0 if pct else 1.0
@@ -197,8 +192,8 @@ def format_table(rows: List[dict], markdown: bool = False) -> str:
     for r in rows:
         signed = r.get('delta', False)
         body.append([r['label'], '' if r['n'] is None else str(r['n'])] +
-                    [_cell(*r[m], signed=signed) for m in METRICS] +
-                    [_cell(*r['time'], pct=False, signed=signed)])
+                    [format_mean_std(*r[m], signed=signed) for m in METRICS] +
+                    [format_mean_std(*r['time'], pct=False, signed=signed)])
     if markdown:
         lines = ['| ' + ' | '.join(head) + ' |',
                  '|' + '|'.join('---' for _ in head) + '|']

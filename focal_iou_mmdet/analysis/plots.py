@@ -10,7 +10,9 @@ import matplotlib.pyplot as plt  # noqa: E402
 from .results import RunResult  # noqa: E402
 
 
-def _mean_curve(curves: List[Dict[int, float]]):
+def mean_curve(curves: List[Dict[int, float]]):
+    """``(epochs, means, stds)`` over the curves (``{epoch: value}``) that
+    have each epoch."""
     epochs = sorted(set().union(*curves)) if curves else []
     xs, means, stds = [], [], []
     for e in epochs:
@@ -36,7 +38,7 @@ def plot_curves(grouped: Dict[str, List[RunResult]], path: str,
             (ax_ap, [{e: v['coco/bbox_mAP'] for e, v in r.val.items()}
                      for r in results], 100.0),
         ):
-            xs, m, s = _mean_curve(curves)
+            xs, m, s = mean_curve(curves)
             if not xs:
                 continue
             m = [v * scale for v in m]

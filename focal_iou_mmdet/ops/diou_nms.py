@@ -19,32 +19,18 @@ works for SSD, RetinaNet and Faster R-CNN alike, class-aware through
 extension of ours (the CPU path lets torch.compile fuse its pairwise kernel).
 """
 import warnings
-from typing import Optional, Tuple
+from typing import Optional, Tuple, Union
 
 import numpy as np
 import torch
 from torch import Tensor
 
 
-def diou_to(box: Tensor, boxes: Tensor, beta: float = 1.0,
-            eps: float = 1e-7) -> Tensor:
+def diou_to(box: Tensor, boxes: Tensor, beta: float = 1.0) -> Tensor:
     """``IoU - (rho^2 / c^2) ** beta`` of one ``box`` (4,) against
     ``boxes`` (n, 4)."""
-    x1, y1, x2, y2 = box.unbind(-1)
-    bx1, by1, bx2, by2 = boxes.unbind(-1)
-    area = (x2 - x1).clamp(min=0) * (y2 - y1).clamp(min=0)
-    areas = (bx2 - bx1).clamp(min=0) * (by2 - by1).clamp(min=0)
-    iw = (torch.min(x2, bx2) - torch.max(x1, bx1)).clamp(min=0)
-    ih = (torch.min(y2, by2) - torch.max(y1, by1)).clamp(min=0)
-    inter = iw * ih
-    iou = inter / (area + areas - inter + eps)
-    rho2 = (((x1 + x2) - (bx1 + bx2))**2 + ((y1 + y2) - (by1 + by2))**2) / 4
-    cw = torch.max(x2, bx2) - torch.min(x1, bx1)
-    ch = torch.max(y2, by2) - torch.min(y1, by1)
-    penalty = rho2 / (cw**2 + ch**2 + eps)
-    if beta != 1.0:
-        penalty = penalty.pow(beta)
-    return iou - penalty
+    return _pairwise_diou(_features(box[None]), _features(boxes),
+                          None if beta == 1.0 else beta)[0]
 
 
 def diou_nms(boxes: Tensor,
@@ -111,13 +97,12 @@ def _features(boxes: Tensor) -> Tensor:
     return torch.stack([x1, y1, x2, y2, area, x1 + x2, y1 + y2])
 
 
-def _suppression(rows: Tensor, cols: Tensor, thr: Tensor,
-                 beta: Optional[Tensor]) -> Tensor:
-    """``(a, m)`` bool: does box ``r`` of ``rows`` suppress box ``c`` of
+def _pairwise_diou(rows: Tensor, cols: Tensor,
+                   beta: Optional[Union[float, Tensor]]) -> Tensor:
+    """``(a, m)``: DIoU of box ``r`` of ``rows`` against box ``c`` of
     ``cols`` (both :func:`_features`, (7, a) and (7, m): coordinates first,
-    so the inner loop reads contiguous memory), i.e. not ``DIoU <= thr``
-    (a NaN suppresses, as in the greedy loop)?  The arithmetic is
-    :func:`diou_to`'s, in the same order."""
+    so the inner loop reads contiguous memory).  ``beta`` None means 1 (no
+    pow, a costly exp/log)."""
     x1, y1, x2, y2, area, sx, sy = (rows[k][:, None] for k in range(7))
     bx1, by1, bx2, by2, areas, bsx, bsy = (cols[k][None, :] for k in range(7))
     iw = (torch.min(x2, bx2) - torch.max(x1, bx1)).clamp(min=0)
@@ -128,9 +113,17 @@ def _suppression(rows: Tensor, cols: Tensor, thr: Tensor,
     cw = torch.max(x2, bx2) - torch.min(x1, bx1)
     ch = torch.max(y2, by2) - torch.min(y1, by1)
     penalty = rho2 / (cw**2 + ch**2 + 1e-7)
-    if beta is not None:  # None: beta = 1, no pow (a costly exp/log)
+    if beta is not None:
         penalty = penalty.pow(beta)
-    return ~(iou - penalty <= thr)
+    return iou - penalty
+
+
+def _suppression(rows: Tensor, cols: Tensor, thr: Tensor,
+                 beta: Optional[Tensor]) -> Tensor:
+    """``(a, m)`` bool: does box ``r`` of ``rows`` suppress box ``c`` of
+    ``cols``, i.e. not ``DIoU <= thr`` (a NaN suppresses, as in the greedy
+    loop)?"""
+    return ~(_pairwise_diou(rows, cols, beta) <= thr)
 
 
 #: the suppression matrix through torch.compile (one fused C++ loop nest on

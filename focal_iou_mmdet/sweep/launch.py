@@ -19,14 +19,23 @@ import sys
 import time
 from typing import Dict, List, Optional, Sequence, Tuple
 
+from ..utils.json_io import write_json
+from .plan import RUN_JSON, config_file
 from .spec import Run, SweepSpec, relpath
 from .state import (RunLock, counts, effective_states, eta_seconds,
-                    fmt_duration, read_status, update_status, write_json)
+                    fmt_duration, read_status, update_status)
 
 TRAIN_LOG = 'train_stdout.log'
 WORKER_LOG = 'worker.log'
 WORKER_CMD = [sys.executable, '-u', '-m', 'focal_iou_mmdet.sweep', 'exec']
 EXIT_DONE, EXIT_FAILED, EXIT_LOCKED, EXIT_INTERRUPTED = 0, 1, 4, 143
+
+
+def _python_path() -> str:
+    """Where this ``focal_iou_mmdet`` is imported from: workers (local
+    or SLURM) import the same copy, a checkout or an installed one."""
+    import focal_iou_mmdet
+    return osp.dirname(osp.dirname(osp.abspath(focal_iou_mmdet.__file__)))
 
 
 def _die_with_parent():
@@ -40,7 +49,6 @@ def _die_with_parent():
 
 def train_command(run_dir: str, launcher: str = 'none') -> List[str]:
     from ..analysis.compare import TRAIN_CMD
-    from .plan import config_file
     cmd = TRAIN_CMD + [config_file(run_dir), '--work-dir', run_dir,
                        '--resume']
     if launcher == 'slurm':
@@ -79,13 +87,20 @@ def exec_run(run_dir: str, launcher: str = 'none') -> int:
     4 the run is locked by another live worker, 143 interrupted (SIGTERM:
     the run stays pending and resumes next time)."""
     run_dir = osp.abspath(run_dir)
-    with open(osp.join(run_dir, 'run.json')) as f:
+    with open(osp.join(run_dir, RUN_JSON)) as f:
         info = json.load(f)
     lock = RunLock(run_dir)
     if not lock.acquire():
         print(f'{info["id"]}: another worker holds {run_dir}/.lock; '
               'not started twice', flush=True)
         return EXIT_LOCKED
+    try:
+        return _train_locked(run_dir, info, launcher)
+    finally:
+        lock.release()
+
+
+def _train_locked(run_dir: str, info: dict, launcher: str) -> int:
     status = read_status(run_dir)
     if status['state'] == 'done':
         print(f'{info["id"]}: done already, skipped', flush=True)
@@ -141,18 +156,15 @@ def exec_run(run_dir: str, launcher: str = 'none') -> int:
     if code == 0:
         update_status(run_dir, state='done', sessions=sessions,
                       finished=time.time(), message=None)
-        lock.release()
         return EXIT_DONE
     if interrupted:
         update_status(run_dir, state='pending', sessions=sessions,
                       message=f'interrupted by signal {interrupted[0]}; '
                       'resumes from its last checkpoint')
-        lock.release()
         return EXIT_INTERRUPTED
     update_status(run_dir, state='failed', sessions=sessions,
                   message=f'exit {code}; see {log_path}\n'
                   + _error_tail(log_path))
-    lock.release()
     return EXIT_FAILED
 
 
@@ -183,7 +195,9 @@ def run_local(spec: SweepSpec, runs: Sequence[Run], jobs: int = 1,
     Safe to kill at any moment and to run again: done runs are skipped,
     interrupted ones resume."""
     jobs = max(1, int(jobs))
-    env = dict(os.environ)
+    env = dict(os.environ, PYTHONPATH=_python_path() + (
+        os.pathsep + os.environ['PYTHONPATH']
+        if os.environ.get('PYTHONPATH') else ''))
     if 'OMP_NUM_THREADS' not in env:  # share the cores between the runs
         env['OMP_NUM_THREADS'] = str(max(1, (os.cpu_count() or 1) // jobs))
     todo, held, states = _todo(spec, runs, retry_failed, set())
@@ -197,7 +211,6 @@ def run_local(spec: SweepSpec, runs: Sequence[Run], jobs: int = 1,
           flush=True)
     active: Dict[str, tuple] = {}  # run id -> (proc, run, start)
     started = set()
-    finished = 0
     stop = []
 
     def on_signal(signum, _frame):
@@ -231,7 +244,6 @@ def run_local(spec: SweepSpec, runs: Sequence[Run], jobs: int = 1,
                 if proc.poll() is None:
                     continue
                 del active[rid]
-                finished += 1
                 st = read_status(spec.run_dir(rid))
                 note = _result_note(spec.run_dir(rid)) if \
                     st['state'] == 'done' else (st.get('message') or '')
@@ -301,11 +313,6 @@ def _print_progress(spec, runs, parallel):
 # SLURM
 
 
-def _python_path() -> str:
-    import focal_iou_mmdet
-    return osp.dirname(osp.dirname(osp.abspath(focal_iou_mmdet.__file__)))
-
-
 def submit_slurm(spec: SweepSpec, runs: Sequence[Run], partition: str,
                  gpus_per_run: int = 1, cpus_per_task: int = 5,
                  gres: Optional[str] = None, max_parallel: Optional[int] = None,
@@ -322,11 +329,7 @@ def submit_slurm(spec: SweepSpec, runs: Sequence[Run], partition: str,
         raise RuntimeError('--launcher slurm: sbatch is not on PATH (run '
                            'this on a SLURM login node, or use --launcher '
                            'local)')
-    states = effective_states([spec.run_dir(r.id) for r in runs])
-    todo = [r for r in runs
-            if states[spec.run_dir(r.id)]['state'] == 'pending'
-            or (retry_failed and
-                states[spec.run_dir(r.id)]['state'] == 'failed')]
+    todo, _, states = _todo(spec, runs, retry_failed, set())
     c = counts(states.values())
     if not todo:
         print(f'sweep {spec.name!r}: nothing to submit ({c["done"]} done, '

@@ -16,7 +16,8 @@ from typing import Any, Dict, List, Optional, Tuple
 
 from .spec import (BOX_HEAD, Run, SweepSpec, SweepSpecError,
                    default_box_head_path, expand, relpath)
-from .state import read_status, write_json
+from ..utils.json_io import write_json
+from .state import read_status
 
 RUN_JSON = 'run.json'
 
@@ -89,15 +90,15 @@ class _Checker:
 
     def check(self, run: Run, path: str, overrides: Dict[str, Any]):
         cfg = self.base(path)
-        for key, value in overrides.items():
-            self._check_key(run, path, cfg, key, value)
+        for key in overrides:
+            self._check_key(run, cfg, key)
         self._build_losses(run, cfg, overrides)
 
     def _fail(self, run, key, why):
         raise SweepSpecError(f'run {run.id!r}: key {key!r}: {why} '
                              f'(config {relpath(run.base_config)})')
 
-    def _check_key(self, run, path, cfg, key, value):
+    def _check_key(self, run, cfg, key):
         parts = key.split('.')
         node, new = cfg, False
         for i, part in enumerate(parts[:-1]):
@@ -148,7 +149,6 @@ class _Checker:
         merged = Config(cfg)
         merged.merge_from_dict(overrides)
         merged = merged.to_dict()
-        done = set()
         for key in overrides:
             parts = key.split('.')
             for k in range(len(parts), 0, -1):
@@ -158,9 +158,6 @@ class _Checker:
                 if (isinstance(node, dict) and
                         str(node.get('type', '')).endswith('Loss')):
                     text = json.dumps(node, sort_keys=True, default=str)
-                    if text in done:
-                        break
-                    done.add(text)
                     if text not in self.built:
                         try:
                             MODELS.build(node)
@@ -210,8 +207,9 @@ def config_text(spec: SweepSpec, run: Run, base: str,
 def plan(spec: SweepSpec, force: bool = False,
          write: bool = True) -> List[Run]:
     """Expand, check and (``write``) materialise ``spec``'s runs under
-    ``spec.work_dir/<run id>/`` (``plan/<run id>.py``, ``run.json``).  A run that already
-    started keeps its config: a changed one is an error unless ``force``."""
+    ``spec.work_dir/<run id>/`` (``plan/<run id>.py``, ``run.json``).  A
+    run that already started keeps its config: a changed one is an error
+    unless ``force``."""
     from ..analysis.compare import config_path
     runs = expand(spec)
     checker = _Checker()
@@ -239,11 +237,11 @@ def plan(spec: SweepSpec, force: bool = False,
             f'(e.g. {conflicts[:3]}): the spec changed under them.  Give the '
             'sweep a new name, or pass --force to overwrite (their results '
             'then mix two configs)')
+    if not write:
+        return runs
     # one generated file per detector config is parsed in full by mmengine
     from mmengine.config import Config
     checked = set()
-    if not write:
-        return runs
     for run in runs:
         run_dir = spec.run_dir(run.id)
         cfg_file = config_file(run_dir)
@@ -253,7 +251,7 @@ def plan(spec: SweepSpec, force: bool = False,
                 f.write(texts[run.id])
             os.replace(cfg_file + '.tmp', cfg_file)
         write_json(osp.join(run_dir, RUN_JSON), dict(
-            id=run.id, sweep=spec.name, spec=spec.path, digest=spec.digest,
+            id=run.id, sweep=spec.name, spec=spec.path,
             values=run.values, base_config=run.base_config,
             overrides=run.overrides, env=spec.env))
         if run.base_config not in checked:
@@ -263,8 +261,4 @@ def plan(spec: SweepSpec, force: bool = False,
             except Exception as e:  # noqa: BLE001
                 raise SweepSpecError(f'run {run.id!r}: generated {cfg_file} '
                                      f'does not load: {e}') from e
-    write_json(osp.join(spec.work_dir, 'sweep.json'), dict(
-        name=spec.name, spec=spec.path, digest=spec.digest,
-        axes=spec.axes, baseline=spec.baseline,
-        runs=[r.id for r in runs]))
     return runs

@@ -9,13 +9,13 @@ import time
 from collections import OrderedDict
 from typing import Dict, List, Optional, Sequence, Tuple
 
-from ..analysis.compare import mean_std
+from ..analysis.compare import format_mean_std, mean_std
+from ..analysis.plots import mean_curve
 from ..analysis.results import COCO_KEYS, read_run
-from .spec import Run, SweepSpec, relpath
+from .spec import Run, SweepSpec, config_key, relpath
 from .state import counts, effective_states, fmt_duration, train_seconds
 
 METRICS = list(COCO_KEYS.values())  # AP, AP50, AP75, AP_s, AP_m, AP_l
-SEED_AXES = ('seed', 'randomness.seed')
 
 
 def _pct(v: Optional[float]) -> Optional[float]:
@@ -59,7 +59,7 @@ def write_csv(rows: List[dict], path: str) -> str:
 
 
 def _group_axes(spec: SweepSpec) -> List[str]:
-    return [a for a in spec.axes if a not in SEED_AXES]
+    return [a for a in spec.axes if config_key(a) != 'randomness.seed']
 
 
 def group(spec: SweepSpec, rows: List[dict]) -> 'OrderedDict[Tuple, list]':
@@ -90,12 +90,10 @@ def _baseline_key(spec: SweepSpec, key: Tuple, keys: List[Tuple]):
 
 def summarize(spec: SweepSpec, rows: List[dict]) -> List[dict]:
     groups = group(spec, rows)
-    axes = _group_axes(spec)
     stats = OrderedDict()
     for key, members in groups.items():
         done = [r for r in members if r['state'] == 'done']
-        s = dict(key=key, values=dict(zip(axes, key)), n=len(done),
-                 planned=len(members))
+        s = dict(key=key, n=len(done), planned=len(members))
         for m in METRICS + ['train_time_s']:
             vals = [r[m] for r in done if r[m] is not None]
             s[m] = mean_std(vals) if vals else (None, None)
@@ -115,14 +113,6 @@ def _value(v) -> str:
     return 'default' if v is None else str(v)
 
 
-def _cell(mean_sd, signed=False) -> str:
-    m, sd = mean_sd
-    if m is None:
-        return 'n/a'
-    text = (f'{m:+.1f}' if signed else f'{m:.1f}')
-    return text + (f' ± {sd:.1f}' if sd is not None else '')
-
-
 def markdown_table(spec: SweepSpec, stats: List[dict]) -> str:
     axes = _group_axes(spec)
     head = axes + ['n'] + METRICS + ['ΔAP', 'ΔAP_s', 'train time']
@@ -131,8 +121,9 @@ def markdown_table(spec: SweepSpec, stats: List[dict]) -> str:
     for s in stats:
         cells = [_value(v) for v in s['key']]
         cells.append(f'{s["n"]}/{s["planned"]}')
-        cells += [_cell(s[m]) for m in METRICS]
-        cells += [_cell((s[d], None), signed=True) if s['baseline'] else '—'
+        cells += [format_mean_std(*s[m], pct=False) for m in METRICS]
+        cells += [format_mean_std(s[d], None, pct=False, signed=True)
+                  if s['baseline'] else '—'
                   for d in ('dAP', 'dAP_s')]
         cells.append(fmt_duration(s['train_time_s'][0])
                      if s['train_time_s'][0] is not None else 'n/a')
@@ -166,7 +157,6 @@ def plot(spec: SweepSpec, rows: List[dict], stats: List[dict],
     import matplotlib
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
-    axes = _group_axes(spec)
     detectors = list(spec.axes['detector'])
     groups = group(spec, rows)
     paths = []
@@ -185,9 +175,7 @@ def plot(spec: SweepSpec, rows: List[dict], stats: List[dict],
             curves = [r['_curve'] for r in members if r['_curve']]
             if not curves:
                 continue
-            epochs = sorted(set().union(*curves))
-            means = [sum(c[e] for c in curves if e in c) /
-                     sum(1 for c in curves if e in c) for e in epochs]
+            epochs, means, _ = mean_curve(curves)
             ax.plot(epochs, means, marker='o', ms=3,
                     label=f'{label(key)} (n={len(curves)})')
         ax.set(title=det, xlabel='epoch', ylabel='val AP (%)')

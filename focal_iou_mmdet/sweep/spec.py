@@ -1,6 +1,6 @@
 """A sweep spec: one small YAML (or Python) file that names the runs.
 
-Example (``configs/sweeps/shapes_gamma.yaml`` has more)::
+Example (``configs/sweeps/`` has two more)::
 
     name: gamma-ablation                 # default: the file's stem
     configs:                             # axis 'detector': name -> config
@@ -34,7 +34,6 @@ the run id): ``gamma: [null, 1.0]`` runs the default and gamma 1.
 This module only expands the spec (no mmdet import); :mod:`.plan` checks the
 keys against the real configs and writes the run configs.
 """
-import hashlib
 import itertools
 import json
 import os
@@ -82,11 +81,6 @@ class SweepSpec:
     options: Dict[str, Any]
     baseline: Dict[str, Any]
     env: Dict[str, str]
-    digest: str
-
-    @property
-    def template_axes(self) -> List[str]:
-        return [a for a in self.axes if is_template_axis(a)]
 
     def run_dir(self, run_id: str) -> str:
         return osp.join(self.work_dir, run_id)
@@ -215,13 +209,10 @@ def load_spec(path: str, work_root: str = 'work_dirs') -> SweepSpec:
     env = {str(k): str(v) for k, v in (data.get('env') or {}).items()}
 
     work_dir = data.get('work_dir') or osp.join(work_root, name)
-    digest = hashlib.sha1(json.dumps(
-        [data.get(k) for k in SPEC_KEYS], sort_keys=True,
-        default=str).encode()).hexdigest()[:12]
     return SweepSpec(name=name, path=osp.abspath(path),
                      work_dir=osp.abspath(work_dir), configs=configs,
                      axes=axes, zip=zips, exclude=exclude, options=options,
-                     baseline=baseline, env=env, digest=digest)
+                     baseline=baseline, env=env)
 
 
 def fill_template(template: str, values: Dict[str, Any]) -> str:
@@ -335,10 +326,6 @@ def expand(spec: SweepSpec) -> List[Run]:
     if not runs:
         raise SweepSpecError('the spec gives no runs (all excluded?)')
     return runs
-
-
-def run_values_text(run: Run) -> str:
-    return ', '.join(f'{a}={v}' for a, v in run.values.items())
 
 
 def relpath(path: str) -> str:

@@ -15,19 +15,11 @@ import subprocess
 import time
 from typing import Dict, Iterable, List, Optional
 
+from ..utils.json_io import write_json
+
 STATUS = 'status.json'
 LOCK = '.lock'
 STATES = ('pending', 'queued', 'running', 'done', 'failed')
-
-
-def write_json(path: str, obj) -> None:
-    """Write ``obj`` so that a crash leaves either the old or the new file."""
-    tmp = f'{path}.{os.getpid()}.tmp'
-    with open(tmp, 'w') as f:
-        json.dump(obj, f, indent=1, default=str)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
 
 
 def read_status(run_dir: str) -> dict:
