@@ -192,6 +192,10 @@ def test_plan_writes_base_plus_override_configs(tmp_path):
     with pytest.raises(SweepSpecError, match='already started'):
         plan(changed)
     plan(changed, force=True)
+    # an interrupted run is pending again but has started: also refused
+    update_status(spec.run_dir(run.id), state='pending', attempts=1)
+    with pytest.raises(SweepSpecError, match='already started'):
+        plan(cpu_spec(tmp_path, options={'epochs': 4}))
 
 
 def test_box_head_alias_resolves_per_detector(tmp_path):

@@ -229,7 +229,10 @@ def plan(spec: SweepSpec, force: bool = False,
         texts[run.id] = config_text(spec, run, base, overrides)
         cfg_file = config_file(spec.run_dir(run.id))
         if osp.exists(cfg_file) and open(cfg_file).read() != texts[run.id]:
-            if read_status(spec.run_dir(run.id))['state'] != 'pending':
+            # started: queued/running/done/failed, or interrupted (pending
+            # again, but with a checkpoint it would resume from)
+            status = read_status(spec.run_dir(run.id))
+            if status['state'] != 'pending' or status.get('attempts', 0):
                 conflicts.append(run.id)
     if conflicts and not force:
         raise SweepSpecError(
