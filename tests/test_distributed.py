@@ -11,15 +11,14 @@ import time
 
 import pytest
 import torch
-from conftest import ROOT
+from conftest import ROOT, subprocess_env
 
 import focal_iou_mmdet  # noqa: F401  (weights_only allow-list)
-from focal_iou_mmdet.analysis import TINY_RUN_OPTIONS
-from focal_iou_mmdet.datasets import generate_shapes_dataset
+from focal_iou_mmdet.runs import TINY_RUN_OPTIONS, as_cfg_options
 
 CONFIG = os.path.join(ROOT, 'configs', 'cpu',
                       'retinanet_r18-c16_fpn_focal-ciou_12e_shapes.py')
-OPTIONS = TINY_RUN_OPTIONS + [
+OPTIONS = as_cfg_options(TINY_RUN_OPTIONS) + [
     'default_hooks.checkpoint.max_keep_ckpts=-1'  # keep epoch_1.pth
 ]
 
@@ -30,18 +29,9 @@ def free_port():
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope='module')
-def tiny_shapes(tmp_path_factory):
-    root = tmp_path_factory.mktemp('shapes')
-    generate_shapes_dataset(str(root), num_train=8, num_val=4)
-    return str(root) + '/'
-
-
 def _env(data_root, **extra):
-    env = dict(os.environ, SHAPES_ROOT=data_root, PYTHONUNBUFFERED='1',
-               PYTHON=sys.executable, OMP_NUM_THREADS='1', **extra)
-    env.pop('PYTHONPATH', None)
-    return env
+    return subprocess_env(SHAPES_ROOT=data_root, PYTHON=sys.executable,
+                          OMP_NUM_THREADS='1', **extra)
 
 
 def _state(path):
@@ -78,7 +68,7 @@ def _train(work, epochs, data_root, resume=False):
 
 @pytest.mark.slow
 def test_killed_run_resumes_to_identical_weights(tiny_shapes, tmp_path):
-    epochs = 3
+    epochs = 2
     # uninterrupted reference
     ref = str(tmp_path / 'ref')
     out = subprocess.run(_train(ref, epochs, tiny_shapes), cwd=ROOT,
@@ -146,47 +136,3 @@ def test_slurm_train_two_ranks(slurm_cluster, tiny_shapes, tmp_path):
     assert 'Epoch(train) [1][1/1]' in log
     ckpt = _state(os.path.join(work, 'epoch_1.pth'))
     assert ckpt['meta']['epoch'] == 1
-
-
-@pytest.mark.slow
-@pytest.mark.slurm
-def test_slurm_requeued_job_resumes(slurm_cluster, tiny_shapes, tmp_path):
-    """sbatch --requeue + --resume: after ``scontrol requeue`` the job goes
-    on from the work dir's last_checkpoint instead of restarting."""
-    work = str(tmp_path / 'requeue')
-    epochs = 3
-    # each (re)start gets its own rendezvous port: the killed ranks of the
-    # previous start may still hold the old one
-    train = ('export MASTER_PORT=$((MASTER_PORT + ${SLURM_RESTART_COUNT:-0}))'
-             '; ' + ' '.join(['bash', 'tools/slurm_train.sh',
-                              slurm_cluster.partition, 'requeue-test', CONFIG,
-                              work, '--resume', '--cfg-options',
-                              f'train_cfg.max_epochs={epochs}'] + OPTIONS))
-    out = slurm_cluster.run(
-        ['sbatch', '--parsable', '--requeue', '-p', slurm_cluster.partition,
-         '-n', '2', '-c', '1', '-o', str(tmp_path / 'job_%j.out'),
-         '--wrap', train], cwd=ROOT,
-        env=_slurm_train_env(slurm_cluster, tiny_shapes))
-    assert out.returncode == 0, out.stderr
-    job = out.stdout.strip().split(';')[0]
-    last = os.path.join(work, 'last_checkpoint')
-    deadline = time.time() + 300
-    while time.time() < deadline:
-        if os.path.exists(last) and open(last).read().strip().endswith(
-                'epoch_1.pth'):
-            break
-        time.sleep(0.1)
-    else:
-        pytest.fail('no checkpoint within 300 s:\n' + slurm_cluster.logs())
-    slurm_cluster.requeue(job)
-    slurm_cluster.wait_job(job, timeout=600)
-    assert os.path.exists(os.path.join(work, f'epoch_{epochs}.pth')), (
-        open(tmp_path / f'job_{job}.out').read()[-3000:] +
-        slurm_cluster.logs())
-    log = open(tmp_path / f'job_{job}.out').read()  # the requeued run's
-    assert 'resumed epoch: ' in log
-    resumed = int(log.split('resumed epoch: ')[1].split(',')[0])
-    assert resumed >= 1
-    assert 'Epoch(train) [1]' not in log  # epoch 1 was not trained again
-    ckpt = _state(os.path.join(work, f'epoch_{epochs}.pth'))
-    assert ckpt['meta']['epoch'] == epochs

@@ -65,7 +65,7 @@ def test_default_is_exactly_mmdet_ssd_loss(loss_bbox):
 def test_iou_loss_on_decoded_positive_anchors_only():
     head = build(head_cfg(type='SSDHeadWithBoxLoss', reg_decoded_bbox=True,
                           loss_bbox=dict(type='FocalIoULoss',
-                                         iou_mode='ciou', loss_weight=5.0)))
+                                         iou_variant='ciou', loss_weight=5.0)))
     n = 50
     anchors = torch.rand(n, 2) * 200
     anchors = torch.cat([anchors, anchors + 40], -1)
@@ -99,7 +99,7 @@ def test_iou_loss_on_decoded_positive_anchors_only():
 
 def test_full_head_with_focal_loss_trains():
     head = build(head_cfg(type='SSDHeadWithBoxLoss', reg_decoded_bbox=True,
-                          loss_bbox=dict(type='FocalIoULoss', iou_mode='diou',
+                          loss_bbox=dict(type='FocalIoULoss', iou_variant='diou',
                                          loss_weight=5.0)))
     feats, samples = inputs(2)
     feats = [f.requires_grad_() for f in feats]

@@ -10,24 +10,21 @@ import sys
 import time
 
 import pytest
-from conftest import ROOT
+from conftest import ROOT, subprocess_env
 
-from focal_iou_mmdet.analysis.compare import config_path
+from focal_iou_mmdet.runs import TINY_RUN_OPTIONS as TINY
+from focal_iou_mmdet.runs import RunDir, config_path
 from focal_iou_mmdet.sweep import SweepSpecError, expand, load_spec
-from focal_iou_mmdet.sweep.plan import config_file, plan
-from focal_iou_mmdet.sweep.report import collect, report, summarize
+from focal_iou_mmdet.sweep.plan import plan
+from focal_iou_mmdet.sweep.report import (collect, report, status_table,
+                                          summarize)
+from focal_iou_mmdet.sweep.slurm import (SlurmOptions, sbatch_command,
+                                         sbatch_script)
 from focal_iou_mmdet.sweep.spec import fill_template, run_id
-from focal_iou_mmdet.sweep.state import (RunLock, effective_states,
-                                         read_status, update_status)
+from focal_iou_mmdet.sweep.state import effective_states
 
 SWEEP = [sys.executable, os.path.join(ROOT, 'tools', 'sweep.py')]
-TINY = {
-    'train_dataloader.batch_size': 4, 'train_dataloader.num_workers': 0,
-    'train_dataloader.persistent_workers': False,
-    'val_dataloader.num_workers': 0,
-    'val_dataloader.persistent_workers': False,
-    'default_hooks.logger.interval': 1, 'model.test_cfg.score_thr': 0.0,
-}
+GOLDEN = os.path.join(ROOT, 'tests', 'data', 'golden')
 
 
 def write_spec(path, **spec):
@@ -146,8 +143,10 @@ def test_spec_errors_name_the_key(tmp_path, bad, message):
      "'los_bbox' not found in model.bbox_head"),
     ({'loss': ['focal-iou'], 'box_head.loss_bbox.gamma': [-1.0]}, [],
      'gamma must be >= 0'),
-    ({'loss': ['focal-iou'], 'model.bbox_head.loss_bbox.iou_mode': ['xiou']},
-     [], 'iou_mode'),
+    ({'loss': ['focal-iou'],
+      'model.bbox_head.loss_bbox.iou_variant': ['xiou']}, [], 'iou_variant'),
+    ({'loss': ['focal-ciou'], 'box_head.loss_bbox.gama': [1.0]}, [],
+     "FocalIoULoss takes no argument 'gama'"),
     ({'loss': ['no-such-loss']}, [], "config 'retinanet_r18-c16_fpn_no-such"),
     ({'loss': ['iou'], 'optimiser.lr': [0.1]}, [],
      "'optimiser' not found in the config"),
@@ -170,7 +169,7 @@ def test_plan_writes_base_plus_override_configs(tmp_path):
     runs = plan(spec)
     assert len(runs) == 16
     run = next(r for r in runs if r.id == 'retinanet_focal-iou_gamma1.0_seed1')
-    path = config_file(spec.run_dir(run.id))
+    path = spec.run_dir(run.id).config_file
     text = open(path).read()
     repo_cfg = config_path('retinanet_r18-c16_fpn_focal-iou_12e_shapes.py')
     assert f"_base_ = [{repo_cfg!r}]" in text
@@ -182,18 +181,18 @@ def test_plan_writes_base_plus_override_configs(tmp_path):
     got['model']['bbox_head']['loss_bbox'].pop('gamma')
     assert got['model'] == ref['model']  # nothing else changed
     assert got['randomness']['seed'] == 1
-    info = json.load(open(os.path.join(spec.run_dir(run.id), 'run.json')))
+    info = spec.run_dir(run.id).read_info()
     assert info['values']['loss'] == 'focal-iou'
     # planning again changes nothing; a changed spec under a started run is
     # refused unless forced
     plan(spec)
-    update_status(spec.run_dir(run.id), state='done')
+    spec.run_dir(run.id).update_status(state='done')
     changed = cpu_spec(tmp_path, options={'epochs': 3})
     with pytest.raises(SweepSpecError, match='already started'):
         plan(changed)
     plan(changed, force=True)
     # an interrupted run is pending again but has started: also refused
-    update_status(spec.run_dir(run.id), state='pending', attempts=1)
+    spec.run_dir(run.id).update_status(state='pending', attempts=1)
     with pytest.raises(SweepSpecError, match='already started'):
         plan(cpu_spec(tmp_path, options={'epochs': 4}))
 
@@ -225,21 +224,55 @@ def test_shipped_example_specs_plan(tmp_path):
 
 
 # --------------------------------------------------------------------------
+# the generated sbatch job: golden files (UPDATE_GOLDEN=1 rewrites them)
+
+
+def _golden(name, text):
+    path = os.path.join(GOLDEN, name)
+    if os.environ.get('UPDATE_GOLDEN'):
+        os.makedirs(GOLDEN, exist_ok=True)
+        with open(path, 'w') as f:
+            f.write(text)
+    with open(path) as f:
+        assert text == f.read(), f'{name} changed; UPDATE_GOLDEN=1 rewrites it'
+
+
+def test_sbatch_script_matches_golden_file():
+    _golden('sbatch_array.sh', sbatch_script(
+        'coco_focal_ablation', '/sweeps/coco/slurm/array_20260101_000000.txt',
+        '/opt/site-packages',
+        ['/opt/venv/bin/python', '-u', '-m', 'focal_iou_mmdet.sweep.worker']))
+
+
+def test_sbatch_commands_match_golden_file():
+    script = '/sweeps/coco/slurm/array_20260101_000000.sh'
+    gpu = SlurmOptions(partition='gpu', gpus_per_run=16, gpus_per_node=8,
+                       max_parallel=4, extra_args=['--time=48:00:00'])
+    cpu = SlurmOptions(partition='debug', gpus_per_run=2, cpus_per_task=1,
+                       gres='', job_name='focal')
+    assert (gpu.nodes, gpu.ranks_per_node) == (2, 8)
+    assert (cpu.nodes, cpu.ranks_per_node) == (1, 2)
+    lines = [' '.join(sbatch_command('coco_focal_ablation', n, script,
+                                     '/sweeps/coco/slurm', opts))
+             for n, opts in ((240, gpu), (3, cpu))]
+    _golden('sbatch_commands.txt', '\n'.join(lines) + '\n')
+
+
+# --------------------------------------------------------------------------
 # status and report on synthetic work dirs
 
 
 def _fake_run(run_dir, aps, state='done', seconds=60.0):
-    os.makedirs(os.path.join(run_dir, '20260101_000000', 'vis_data'),
-                exist_ok=True)
-    with open(os.path.join(run_dir, '20260101_000000', 'vis_data',
-                           'scalars.json'), 'w') as f:
+    vis = os.path.join(run_dir.path, '20260101_000000', 'vis_data')
+    os.makedirs(vis, exist_ok=True)
+    with open(os.path.join(vis, 'scalars.json'), 'w') as f:
         for epoch, ap in enumerate(aps, 1):
             f.write(json.dumps({'coco/bbox_mAP': ap, 'coco/bbox_mAP_50': ap,
                                 'coco/bbox_mAP_75': ap, 'coco/bbox_mAP_s': ap / 2,
                                 'coco/bbox_mAP_m': ap, 'coco/bbox_mAP_l': -1.0,
                                 'step': epoch}) + '\n')
-    update_status(run_dir, state=state, attempts=1,
-                  sessions=[dict(seconds=seconds, exit=0)])
+    run_dir.update_status(state=state, attempts=1,
+                          sessions=[dict(seconds=seconds, exit=0)])
 
 
 def test_report_aggregates_seeds_and_deltas(tmp_path):
@@ -279,7 +312,10 @@ def test_report_aggregates_seeds_and_deltas(tmp_path):
     assert 'focal-iou beats retinanet, iou: +3.0 AP' in md
     # +3.0 against seeds 20 and 30 apart is noise, and the report says so
     assert 'within the seed-to-seed spread (std up to 7.1)' in md
+    assert [os.path.basename(f) for f in out['figures']] == [
+        'training_curves.png', 'ap_by_size.png']
     for fig in out['figures']:
+        assert open(fig, 'rb').read(4) == b'\x89PNG'
         assert os.path.getsize(fig) > 1000
 
 
@@ -289,46 +325,37 @@ def test_stale_running_status_reads_as_pending(tmp_path):
                              'retinanet_r18-c16_fpn_{loss}_12e_shapes.py'})
     (run,) = plan(spec)
     d = spec.run_dir(run.id)
-    update_status(d, state='running', attempts=1)
+    d.update_status(state='running', attempts=1)
     # a live holder of the run's lock (another process): running
     holder = subprocess.Popen([sys.executable, '-c', (
         'import sys, time; sys.path.insert(0, %r)\n'
-        'from focal_iou_mmdet.sweep.state import RunLock\n'
-        'assert RunLock(%r).acquire(); print("locked", flush=True)\n'
-        'time.sleep(60)') % (ROOT, d)], stdout=subprocess.PIPE, text=True)
+        'from focal_iou_mmdet.runs import RunDir\n'
+        'assert RunDir(%r).lock().acquire(); print("locked", flush=True)\n'
+        'time.sleep(60)') % (ROOT, d.path)], stdout=subprocess.PIPE,
+        text=True)
     try:
         assert holder.stdout.readline().strip() == 'locked'
         assert effective_states([d])[d]['state'] == 'running'
-        assert not RunLock(d).acquire()
+        assert not d.lock().acquire()
     finally:
         holder.kill()
         holder.wait()
     # its process died: the run is pending again and says why
     st = effective_states([d])[d]
     assert st['state'] == 'pending' and 'gone' in st['stale']
-    assert read_status(d)['state'] == 'running'  # the file is not rewritten
+    assert d.read_status()['state'] == 'running'  # the file is not rewritten
 
 
 # --------------------------------------------------------------------------
 # real sweeps
 
 
-@pytest.fixture(scope='module')
-def tiny_shapes(tmp_path_factory):
-    from focal_iou_mmdet.datasets import generate_shapes_dataset
-    root = tmp_path_factory.mktemp('shapes')
-    generate_shapes_dataset(str(root), num_train=8, num_val=4)
-    return str(root) + '/'
-
-
 def _env(**extra):
-    env = dict(os.environ, PYTHONUNBUFFERED='1', **extra)
-    env.pop('PYTHONPATH', None)
-    return env
+    return subprocess_env(**extra)
 
 
 def _wait_for_checkpoint(run_dir, epoch, proc=None, timeout=300):
-    last = os.path.join(run_dir, 'last_checkpoint')
+    last = run_dir.file(RunDir.LAST_CHECKPOINT)
     deadline = time.time() + timeout
     while time.time() < deadline:
         if os.path.exists(last) and open(last).read().strip().endswith(
@@ -342,17 +369,22 @@ def _wait_for_checkpoint(run_dir, epoch, proc=None, timeout=300):
 
 
 def _attempts(run_dir):
-    log = open(os.path.join(run_dir, 'train_stdout.log')).read()
+    log = open(run_dir.train_log).read()
     return log.split('===== attempt ')[1:]
 
 
 @pytest.mark.slow
 def test_local_sweep_killed_and_restarted(tmp_path, tiny_shapes):
+    # the second run is the CPU SSD (mmdet's SSD base wraps its train set
+    # in a RepeatDataset; our dataset base replaces it)
     spec_path = write_spec(
         tmp_path / 'local.yaml', name='local', work_dir=str(tmp_path / 'wd'),
-        configs={'retinanet': 'retinanet_r18-c16_fpn_{loss}_12e_shapes.py'},
-        axes={'loss': ['iou', 'focal-iou', 'focal-ciou']},
-        options=dict(TINY, epochs=3), env={'SHAPES_ROOT': tiny_shapes})
+        configs={'retinanet': 'retinanet_r18-c16_fpn_{loss}_12e_shapes.py',
+                 'ssd': 'ssd256_r18-c16_{loss}_12e_shapes.py'},
+        axes={'loss': ['iou', 'focal-ciou']},
+        exclude=[{'detector': 'ssd', 'loss': 'iou'},
+                 {'detector': 'retinanet', 'loss': 'focal-ciou'}],
+        options=dict(TINY, epochs=2), env={'SHAPES_ROOT': tiny_shapes})
     spec = load_spec(spec_path)
     d = {r.id: spec.run_dir(r.id) for r in expand(spec)}
     cmd = SWEEP + ['run', spec_path, '--launcher', 'local', '--jobs', '1']
@@ -360,36 +392,35 @@ def test_local_sweep_killed_and_restarted(tmp_path, tiny_shapes):
                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                              text=True)
     # kill -9 the sweep once run 1 is done and run 2 is mid-way
-    _wait_for_checkpoint(d['retinanet_focal-iou'], 1, first)
-    assert read_status(d['retinanet_iou'])['state'] == 'done'
+    _wait_for_checkpoint(d['ssd_focal-ciou'], 1, first)
+    assert d['retinanet_iou'].read_status()['state'] == 'done'
     first.send_signal(signal.SIGKILL)
     out1 = first.communicate()[0]
-    done_ckpt = os.path.join(d['retinanet_iou'], 'epoch_3.pth')
+    done_ckpt = d['retinanet_iou'].file('epoch_2.pth')
     mtime = os.stat(done_ckpt).st_mtime_ns
 
-    status = subprocess.run(SWEEP + ['status', spec_path], cwd=str(tmp_path),
-                            env=_env(), capture_output=True, text=True)
-    assert status.returncode == 0, status.stderr
-    assert '1 done' in status.stdout, status.stdout
+    # (in-process: the status command prints this table)
+    table = status_table(spec, expand(spec))
+    assert '1 done' in table, table
 
     second = subprocess.run(cmd, cwd=str(tmp_path), env=_env(),
                             capture_output=True, text=True, timeout=600)
     out2 = second.stdout + second.stderr
     assert second.returncode == 0, out1 + out2
-    assert '1 done, 2 to run now' in out2
+    assert '1 done, 1 to run now' in out2
     assert 'start  retinanet_iou' not in out2  # not rerun
     assert os.stat(done_ckpt).st_mtime_ns == mtime
-    assert 'retinanet_focal-iou (resuming from its last checkpoint)' in out2
-    assert "sweep 'local': 3 done" in out2
+    assert 'ssd_focal-ciou (resuming from its last checkpoint)' in out2
+    assert "sweep 'local': 2 done" in out2
     for rid, path in d.items():
-        st = read_status(path)
+        st = path.read_status()
         assert st['state'] == 'done', (rid, st)
     assert len(_attempts(d['retinanet_iou'])) == 1
-    first_try, second_try = _attempts(d['retinanet_focal-iou'])
+    first_try, second_try = _attempts(d['ssd_focal-ciou'])
     assert 'resuming from last_checkpoint' in second_try
     assert 'resumed epoch: ' in second_try
     assert 'Epoch(train) [1]' not in second_try  # epoch 1 not trained again
-    assert 'Epoch(train) [3]' in second_try
+    assert 'Epoch(train) [2]' in second_try
 
     rep = subprocess.run(SWEEP + ['report', spec_path], cwd=str(tmp_path),
                          env=_env(), capture_output=True, text=True)
@@ -397,7 +428,7 @@ def test_local_sweep_killed_and_restarted(tmp_path, tiny_shapes):
     rows = list(csv.DictReader(open(tmp_path / 'wd' / 'results.csv')))
     assert [r['run_id'] for r in rows] == list(d)
     for r in rows:
-        assert r['state'] == 'done' and r['final_epoch'] == '3'
+        assert r['state'] == 'done' and r['final_epoch'] == '2'
         assert r['AP'] != '' and float(r['AP']) >= 0
 
 
@@ -408,7 +439,7 @@ def test_slurm_array_sweep_with_requeue(slurm_cluster, tmp_path, tiny_shapes):
         tmp_path / 'slurm.yaml', name='slurm', work_dir=str(tmp_path / 'wd'),
         configs={'retinanet': 'retinanet_r18-c16_fpn_{loss}_12e_shapes.py'},
         axes={'loss': ['iou', 'focal-iou']},
-        options=dict(TINY, epochs=4), env={'SHAPES_ROOT': tiny_shapes})
+        options=dict(TINY, epochs=3), env={'SHAPES_ROOT': tiny_shapes})
     spec = load_spec(spec_path)
     d = {r.id: spec.run_dir(r.id) for r in expand(spec)}
     env = _env(SLURM_CONF=slurm_cluster.conf, OMP_NUM_THREADS='1',
@@ -423,7 +454,7 @@ def test_slurm_array_sweep_with_requeue(slurm_cluster, tmp_path, tiny_shapes):
     assert '--array=0-1%2' in sub.stdout and '--requeue' in sub.stdout
     assert '--time=30' in sub.stdout  # extra sbatch arguments pass through
     job = sub.stdout.split('submitted array job ')[1].split(':')[0]
-    assert read_status(d['retinanet_iou'])['job'] == f'{job}_0'
+    assert d['retinanet_iou'].read_status()['job'] == f'{job}_0'
     # submitting again while queued submits nothing twice
     again = subprocess.run(
         SWEEP + ['run', spec_path, '--launcher', 'slurm', '--partition',
@@ -441,11 +472,11 @@ def test_slurm_array_sweep_with_requeue(slurm_cluster, tmp_path, tiny_shapes):
                                                            'slurm')))
                    if f.endswith('.out'))
     for rid, path in d.items():
-        st = read_status(path)
+        st = path.read_status()
         assert st['state'] == 'done', (rid, st, logs[-3000:],
                                        slurm_cluster.logs())
-    assert read_status(d['retinanet_iou'])['attempts'] == 1
-    assert read_status(victim)['attempts'] == 2
+    assert d['retinanet_iou'].read_status()['attempts'] == 1
+    assert victim.read_status()['attempts'] == 2
     first_try, second_try = _attempts(victim)
     assert 'resuming from last_checkpoint' in second_try
     assert 'resumed epoch: ' in second_try
@@ -464,4 +495,4 @@ def test_slurm_array_sweep_with_requeue(slurm_cluster, tmp_path, tiny_shapes):
     rows = list(csv.DictReader(open(tmp_path / 'wd' / 'results.csv')))
     assert {r['run_id']: r['attempts'] for r in rows} == {
         'retinanet_iou': '1', 'retinanet_focal-iou': '2'}
-    assert all(r['final_epoch'] == '4' and r['AP'] != '' for r in rows)
+    assert all(r['final_epoch'] == '3' and r['AP'] != '' for r in rows)

@@ -9,13 +9,10 @@ import argparse
 import csv
 import os
 import os.path as osp
-import sys
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+import torch
 
-import torch  # noqa: E402
-
-from focal_iou_mmdet.models.losses import FocalIoULoss, iou_terms  # noqa
+from focal_iou_mmdet.models.losses import FocalIoULoss, iou_terms
 
 BASES = ('iou', 'giou', 'diou', 'ciou')
 
@@ -31,7 +28,7 @@ def curves(base: str, steps: int = 200):
     out = {}
     for kind, kw in (('plain', dict(gamma=0.0, scale=1.0)), ('focal', {})):
         p = pred.clone().requires_grad_(True)
-        loss = FocalIoULoss(iou_mode=base, reduction='none', **kw)(
+        loss = FocalIoULoss(iou_variant=base, reduction='none', **kw)(
             p, target.expand_as(p))
         grad, = torch.autograd.grad(loss.sum(), p)
         out[kind] = (loss.detach(), grad.norm(dim=-1))

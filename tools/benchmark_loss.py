@@ -12,18 +12,13 @@ base variant (IoULoss(linear) / GIoULoss / DIoULoss / CIoULoss).
 """
 import argparse
 import csv
-import os.path as osp
 import statistics
-import sys
 import time
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+import torch
+from mmdet.models.losses import CIoULoss, DIoULoss, GIoULoss, IoULoss
 
-import torch  # noqa: E402
-from mmdet.models.losses import (CIoULoss, DIoULoss, GIoULoss,  # noqa: E402
-                                 IoULoss)
-
-from focal_iou_mmdet.models.losses import FocalIoULoss  # noqa: E402
+from focal_iou_mmdet.models.losses import FocalIoULoss
 
 BASES = ('iou', 'giou', 'diou', 'ciou')
 
@@ -38,16 +33,16 @@ def candidates(fused=True):
     for base in BASES:
         out.append((f'mmdet {type(mmdet[base]).__name__}', base, mmdet[base]))
         out.append((f'ours plain-{base}', base,
-                    FocalIoULoss(iou_mode=base, gamma=0.0, scale=1.0)))
-        out.append((f'ours focal-{base}', base, FocalIoULoss(iou_mode=base)))
+                    FocalIoULoss(iou_variant=base, gamma=0.0, scale=1.0)))
+        out.append((f'ours focal-{base}', base, FocalIoULoss(iou_variant=base)))
         if fused:
             out.append((f'ours focal-{base} fused', base,
-                        FocalIoULoss(iou_mode=base, fused=True)))
-    out.append(('ours focal-eiou (quality)', 'iou',
-                FocalIoULoss(iou_mode='eiou', mode='quality')))
-    out.append(('ours alpha-iou (power)', 'iou',
-                FocalIoULoss(iou_mode='iou', mode='power')))
-    out.append(('ours focal-siou', 'iou', FocalIoULoss(iou_mode='siou')))
+                        FocalIoULoss(iou_variant=base, fused=True)))
+    out.append(('ours focal-eiou', 'iou',
+                FocalIoULoss(iou_variant='eiou', formula='focal_eiou')))
+    out.append(('ours alpha-iou', 'iou',
+                FocalIoULoss(iou_variant='iou', formula='alpha_iou')))
+    out.append(('ours focal-siou', 'iou', FocalIoULoss(iou_variant='siou')))
     try:
         from torchvision.ops import (complete_box_iou_loss,
                                      distance_box_iou_loss,

@@ -6,17 +6,13 @@ time over repeats for 1e3 and 1e4 boxes, printed with the ratio.
         [--threads 2] [--iou-threshold 0.5] [--beta 1.0]
 """
 import argparse
-import os.path as osp
 import statistics
-import sys
 import time
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+import torch
+from mmcv.ops import nms
 
-import torch  # noqa: E402
-from mmcv.ops import nms  # noqa: E402
-
-from focal_iou_mmdet.ops import diou_nms  # noqa: E402
+from focal_iou_mmdet.ops import diou_nms
 
 
 def detections(n, seed=0):

@@ -1,13 +1,15 @@
-"""Train configs side by side over seeds and report mean ± std per metric.
+"""Train configs that differ in their box loss side by side over seeds and
+report mean ± std per metric and the difference to the first (baseline).
 
     python tools/compare_losses.py BASELINE_CONFIG VARIANT_CONFIG [...]
         [--seeds 0 1 2] [--epochs 12] [--work-dir DIR] [--data-root DIR]
-        [--cfg-options k=v ...]
+        [--cfg-options k=v ...] [--jobs N]
 
-The first config is the baseline.  Configs are paths or file names under
-configs/.  ``--data-root`` moves the CPU datasets (sets AQUARIUM_ROOT and
-SHAPES_ROOT).  Re-running skips finished runs and resumes interrupted ones.
-Example, the real Aquarium photos (../shared/datasets/aquarium):
+Configs are paths or file names under configs/, named alike but for the
+loss token (``..._iou_...`` vs ``..._focal-iou_...``; a config without one
+is mmdet's own loss, ``baseline``).  ``--data-root`` moves the CPU datasets
+(sets AQUARIUM_ROOT and SHAPES_ROOT).  It is a one-axis sweep: re-running
+skips finished runs and resumes interrupted ones.  Example:
 
     python tools/compare_losses.py \\
         retinanet_r18-c16_fpn_iou_12e_aquarium.py \\
@@ -17,19 +19,36 @@ import argparse
 import os
 import os.path as osp
 import re
-import shlex
 import sys
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+import yaml
 
-from focal_iou_mmdet.analysis import RunSpec, compare  # noqa: E402
+from focal_iou_mmdet.sweep import SweepSpecError
+from focal_iou_mmdet.sweep.comparison import comparison_spec, run_comparison
 
 LOSS_TOKEN = re.compile(r'_((?:focal-)?[a-z]*iou)_')
 
 
-def label_of(config: str) -> str:
-    m = LOSS_TOKEN.search(osp.basename(config))
-    return m.group(1) if m else osp.splitext(osp.basename(config))[0]
+def loss_and_template(config: str):
+    """``('focal-iou', '.../retinanet_{loss}_12e_x.py')``; a config without
+    a loss token is the ``baseline`` of the configs named after it."""
+    folder, name = osp.split(config)
+    m = LOSS_TOKEN.search(name)
+    if m is None:
+        return 'baseline', None
+    tmpl = name[:m.start()] + '_{loss}_' + name[m.end():]
+    return m.group(1), osp.join(folder, tmpl)
+
+
+def parse_options(items):
+    out = {}
+    for item in items:
+        key, sep, value = item.partition('=')
+        if not sep:
+            raise SystemExit(f'error: --cfg-options {item!r}: expected '
+                             'key=value')
+        out[key] = yaml.safe_load(value)
+    return out
 
 
 def main(argv=None):
@@ -40,26 +59,34 @@ def main(argv=None):
     p.add_argument('--work-dir', default='work_dirs/compare')
     p.add_argument('--data-root', default=None)
     p.add_argument('--cfg-options', nargs='+', default=[])
-    p.add_argument('--quiet', action='store_true')
+    p.add_argument('--jobs', type=int, default=1, help='runs at a time')
     args = p.parse_args(argv)
     if len(args.configs) < 2:
         p.error('give a baseline config and at least one variant')
-    labels = [label_of(c) for c in args.configs]
-    if len(set(labels)) != len(labels):
-        p.error(f'configs must differ in their loss token, got {labels}')
+    parsed = [loss_and_template(c) for c in args.configs]
+    losses = [loss for loss, _ in parsed]
+    templates = {t for _, t in parsed if t}
+    if len(set(losses)) != len(losses) or len(templates) != 1:
+        p.error('the configs must differ in their loss token alone, got '
+                f'{args.configs}')
+    template = templates.pop()
     env = {}
     if args.data_root:
         root = osp.abspath(args.data_root) + os.sep
         env = dict(AQUARIUM_ROOT=root, SHAPES_ROOT=root)
-    specs = [RunSpec(label, cfg, seed)
-             for label, cfg in zip(labels, args.configs)
-             for seed in args.seeds]
-    title = (f'{" vs ".join(labels)}: {len(args.seeds)} seed(s), '
-             f'{args.epochs} epochs')
-    invocation = ' '.join(shlex.quote(a) for a in [sys.executable] + sys.argv)
-    compare(specs, osp.abspath(args.work_dir), args.epochs, labels[0], title,
-            args.cfg_options, env, invocation, args.quiet)
+    detector = osp.basename(template).split('_')[0]
+    try:
+        spec = comparison_spec(
+            osp.basename(osp.normpath(args.work_dir)),
+            osp.abspath(args.work_dir), detector, template, losses,
+            args.seeds, args.epochs, parse_options(args.cfg_options), env,
+            source=__file__)
+        run_comparison(spec, args.jobs)
+    except (RuntimeError, SweepSpecError) as e:
+        print(f'error: {e}', file=sys.stderr)
+        return 1
+    return 0
 
 
 if __name__ == '__main__':
-    main()
+    sys.exit(main())

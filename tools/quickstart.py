@@ -1,25 +1,24 @@
-"""The main job: train a small detector twice on CPU -- a box-loss baseline
-and its Focal-IoU variant -- on the embedded shapes set, and show the
-difference (table, work_dirs/quickstart/report.md, PNG plots).
+"""The main job: train a small detector on CPU with a box-loss baseline and
+its Focal-IoU variant on the embedded shapes set, and show the difference
+(a table, ``results.md`` and PNG plots in the work dir).
 
     python tools/quickstart.py [--detector retinanet|ssd] [--baseline iou]
-        [--focal focal-iou] [--epochs 12] [--seeds 0 ...]
+        [--focal focal-iou] [--epochs 12] [--seeds 0 ...] [--jobs N]
 
 No dataset, GPU or download: the set is generated on first use
-(focal_iou_mmdet.datasets.shapes).  Re-running skips finished runs and
+(focal_iou_mmdet.datasets.shapes).  The comparison is a one-axis sweep
+(focal_iou_mmdet.sweep.comparison): re-running skips finished runs and
 resumes an interrupted one.  ``--smoke`` is the seconds-long version CI runs.
 """
 import argparse
 import os
 import os.path as osp
-import shlex
 import sys
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-
-from focal_iou_mmdet.analysis import (  # noqa: E402
-    TINY_RUN_OPTIONS, RunSpec, compare)
-from focal_iou_mmdet.datasets import generate_shapes_dataset  # noqa: E402
+from focal_iou_mmdet.datasets import generate_shapes_dataset
+from focal_iou_mmdet.runs import TINY_RUN_OPTIONS
+from focal_iou_mmdet.sweep import SweepSpecError
+from focal_iou_mmdet.sweep.comparison import comparison_spec, run_comparison
 
 DETECTORS = {
     'retinanet': 'retinanet_r18-c16_fpn',
@@ -40,36 +39,35 @@ def parse_args(argv=None):
     p.add_argument('--data-dir', default='work_dirs/data/shapes')
     p.add_argument('--num-train', type=int, default=192)
     p.add_argument('--num-val', type=int, default=64)
+    p.add_argument('--jobs', type=int, default=1,
+                   help='runs at a time (they share the CPU cores)')
     p.add_argument('--smoke', action='store_true',
                    help='seconds-long check: 8/4 images, 1 epoch')
-    p.add_argument('--quiet', action='store_true',
-                   help='do not echo the per-epoch training lines')
     return p.parse_args(argv)
 
 
 def main(argv=None):
     args = parse_args(argv)
-    options = []
+    options = {}
     if args.smoke:
         args.num_train, args.num_val, args.epochs = 8, 4, 1
-        options = TINY_RUN_OPTIONS  # CI's seconds-long version
+        options = TINY_RUN_OPTIONS
     data_dir = osp.abspath(args.data_dir)
     print(f'dataset: {data_dir} ({args.num_train} train / {args.num_val} val '
           'images, generated on first use)', flush=True)
     generate_shapes_dataset(data_dir, args.num_train, args.num_val)
-    det = DETECTORS[args.detector]
-    specs = [
-        RunSpec(loss, f'{det}_{loss}_12e_shapes.py', seed)
-        for loss in (args.baseline, args.focal) for seed in args.seeds
-    ]
-    title = (f'{det} on shapes: {args.baseline} vs {args.focal} '
-             f'({args.epochs} epochs, seeds {args.seeds})')
-    invocation = ' '.join(shlex.quote(a) for a in [sys.executable] + sys.argv)
-    return compare(specs, osp.abspath(args.work_dir), args.epochs,
-                   args.baseline, title, options,
-                   env=dict(SHAPES_ROOT=data_dir + os.sep),
-                   invocation=invocation, quiet=args.quiet)
+    try:
+        spec = comparison_spec(
+            'quickstart', osp.abspath(args.work_dir), args.detector,
+            f'{DETECTORS[args.detector]}_{{loss}}_12e_shapes.py',
+            [args.baseline, args.focal], args.seeds, args.epochs, options,
+            env=dict(SHAPES_ROOT=data_dir + os.sep), source=__file__)
+        run_comparison(spec, args.jobs)
+    except (RuntimeError, SweepSpecError) as e:
+        print(f'error: {e}', file=sys.stderr)
+        return 1
+    return 0
 
 
 if __name__ == '__main__':
-    main()
+    sys.exit(main())

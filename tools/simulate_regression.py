@@ -11,14 +11,11 @@ import argparse
 import csv
 import os
 import os.path as osp
-import sys
 import time
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+import torch
 
-import torch  # noqa: E402
-
-from focal_iou_mmdet.analysis.simulation import (  # noqa: E402
+from focal_iou_mmdet.analysis.simulation import (
     DEFAULT_LOSSES, SIM_LOSSES, first_below, make_cases, run_simulation)
 
 REPORT_ITERS = (1, 10, 50, 100, 160, 200)

@@ -3,12 +3,7 @@
     python tools/test.py CONFIG CHECKPOINT [--work-dir DIR] [--out FILE]
         [--cfg-options k=v ...] [--launcher {none,pytorch,slurm,mpi}]
 """
-import os
-import sys
+from focal_iou_mmdet.utils import run_mmdet_tool
 
 if __name__ == '__main__':
-    # Run from a source checkout without installing: put the repo first.
-    sys.path.insert(0, os.path.dirname(os.path.dirname(
-        os.path.abspath(__file__))))
-    from focal_iou_mmdet.utils import run_mmdet_tool
     run_mmdet_tool('test.py')

@@ -1,8 +1,7 @@
-_base_ = ['../_base_/models/retinanet_r18-c16_fpn_cpu.py', '../_base_/cpu_datasets.py']
+_base_ = [
+    '../_base_/models/retinanet_r18-c16_fpn.py',
+    '../_base_/datasets/shapes_detection.py',
+    '../_base_/schedules/adamw_cosine_12e.py', '../_base_/default_runtime.py'
+]
 
 model = dict(bbox_head=dict(num_classes=4))
-train_dataloader = {{_base_.shapes_data.train_dataloader}}
-val_dataloader = {{_base_.shapes_data.val_dataloader}}
-test_dataloader = {{_base_.shapes_data.test_dataloader}}
-val_evaluator = {{_base_.shapes_data.val_evaluator}}
-test_evaluator = {{_base_.shapes_data.test_evaluator}}

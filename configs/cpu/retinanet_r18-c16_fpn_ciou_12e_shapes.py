@@ -1,2 +1,7 @@
-_base_ = ['./retinanet_r18-c16_fpn_12e_shapes.py', '../_base_/box_losses.py']
-model = dict(bbox_head={{_base_.retinanet_box_losses.ciou}})
+_base_ = './retinanet_r18-c16_fpn_12e_shapes.py'
+
+model = dict(
+    bbox_head=dict(
+        reg_decoded_bbox=True,
+        loss_bbox=dict(
+            type='PlainIoULoss', iou_variant='ciou', loss_weight=2.0)))

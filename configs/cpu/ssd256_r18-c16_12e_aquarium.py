@@ -1,8 +1,13 @@
-_base_ = ['../_base_/models/ssd256_r18-c16_cpu.py', '../_base_/cpu_datasets.py']
+_base_ = [
+    '../_base_/models/ssd256_r18-c16.py',
+    '../_base_/datasets/aquarium_detection.py',
+    '../_base_/schedules/adamw_cosine_12e.py', '../_base_/default_runtime.py'
+]
 
 model = dict(bbox_head=dict(num_classes=7))
-train_dataloader = {{_base_.aquarium_data.train_dataloader}}
-val_dataloader = {{_base_.aquarium_data.val_dataloader}}
-test_dataloader = {{_base_.aquarium_data.test_dataloader}}
-val_evaluator = {{_base_.aquarium_data.val_evaluator}}
-test_evaluator = {{_base_.aquarium_data.test_evaluator}}
+# mmdet's SSD hooks, then ours
+custom_hooks = [
+    dict(type='NumClassCheckHook'),
+    dict(type='CheckInvalidLossHook', interval=50, priority='VERY_LOW'),
+    dict(type='RNGStateHook'),
+]

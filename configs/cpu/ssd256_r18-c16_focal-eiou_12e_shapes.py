@@ -1,2 +1,10 @@
-_base_ = ['./ssd256_r18-c16_12e_shapes.py', '../_base_/box_losses.py']
-model = dict(bbox_head={{_base_.ssd_box_losses.focal_eiou}})
+_base_ = './ssd256_r18-c16_12e_shapes.py'
+
+model = dict(
+    bbox_head=dict(
+        reg_decoded_bbox=True,
+        loss_bbox=dict(
+            type='FocalIoULoss',
+            iou_variant='eiou',
+            formula='focal_eiou',
+            loss_weight=5.0)))

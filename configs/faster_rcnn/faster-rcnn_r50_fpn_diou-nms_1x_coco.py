@@ -1,2 +1,7 @@
-_base_ = ['./faster-rcnn_r50_fpn_1x_coco.py', '../_base_/box_losses.py']
-model = dict(test_cfg=dict(rcnn=dict(nms={{_base_.diou_nms}})))
+_base_ = './faster-rcnn_r50_fpn_1x_coco.py'
+
+# DIoU-NMS at test time (Zheng et al. 2020, beta = 1 as the seed):
+# merged into the detector's own nms dict, so its iou_threshold stays.
+model = dict(
+    test_cfg=dict(
+        rcnn=dict(nms=dict(type='diou_nms', beta=1.0))))

@@ -1,2 +1,7 @@
-_base_ = ['./retinanet_r50_fpn_1x_voc0712.py', '../_base_/box_losses.py']
-model = dict(bbox_head={{_base_.retinanet_box_losses.giou}})
+_base_ = './retinanet_r50_fpn_1x_voc0712.py'
+
+model = dict(
+    bbox_head=dict(
+        reg_decoded_bbox=True,
+        loss_bbox=dict(
+            type='PlainIoULoss', iou_variant='giou', loss_weight=2.0)))

@@ -1,2 +1,7 @@
-_base_ = ['./ssd300_coco.py', '../_base_/box_losses.py']
-model = dict(bbox_head={{_base_.ssd_box_losses.focal_iou}})
+_base_ = './ssd300_coco.py'
+
+model = dict(
+    bbox_head=dict(
+        reg_decoded_bbox=True,
+        loss_bbox=dict(
+            type='FocalIoULoss', iou_variant='iou', loss_weight=5.0)))

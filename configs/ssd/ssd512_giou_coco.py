@@ -1,2 +1,7 @@
-_base_ = ['./ssd512_coco.py', '../_base_/box_losses.py']
-model = dict(bbox_head={{_base_.ssd_box_losses.giou}})
+_base_ = './ssd512_coco.py'
+
+model = dict(
+    bbox_head=dict(
+        reg_decoded_bbox=True,
+        loss_bbox=dict(
+            type='PlainIoULoss', iou_variant='giou', loss_weight=5.0)))

@@ -1,9 +1,6 @@
-from .compare import (TINY_RUN_OPTIONS, RunSpec, config_path, format_table, run_all, summarize,
-                      train_run, verdict)
-from .report import compare
-from .results import COCO_KEYS, RunResult, read_run
+"""Analysis that trains nothing: summary statistics and the verdict
+(:mod:`.stats`), figures (:mod:`.plots`) and the DIoU paper's regression
+simulation (:mod:`.simulation`)."""
+from .stats import format_mean_std, mean_curve, mean_std, verdict
 
-__all__ = [
-    'TINY_RUN_OPTIONS', 'RunSpec', 'config_path', 'format_table', 'run_all', 'summarize',
-    'train_run', 'verdict', 'compare', 'COCO_KEYS', 'RunResult', 'read_run'
-]
+__all__ = ['format_mean_std', 'mean_curve', 'mean_std', 'verdict']

@@ -29,19 +29,19 @@ from ..models.losses import FocalIoULoss, iou_terms
 TARGET_RATIOS = (1 / 4, 1 / 3, 1 / 2, 1.0, 2.0, 3.0, 4.0)
 ANCHOR_AREAS = (0.5, 0.67, 0.75, 1.0, 1.33, 1.5, 2.0)
 
-#: Loss name -> FocalIoULoss arguments (seed constants in focal mode).
+#: Loss name -> FocalIoULoss arguments (the seed's focal constants).
 SIM_LOSSES = {
-    'iou': dict(iou_mode='iou', gamma=0.0, scale=1.0),
-    'giou': dict(iou_mode='giou', gamma=0.0, scale=1.0),
-    'diou': dict(iou_mode='diou', gamma=0.0, scale=1.0),
-    'ciou': dict(iou_mode='ciou', gamma=0.0, scale=1.0),
-    'eiou': dict(iou_mode='eiou', gamma=0.0, scale=1.0),
-    'siou': dict(iou_mode='siou', gamma=0.0, scale=1.0),
-    'focal-iou': dict(iou_mode='iou'),
-    'focal-giou': dict(iou_mode='giou'),
-    'focal-diou': dict(iou_mode='diou'),
-    'focal-ciou': dict(iou_mode='ciou'),
-    'focal-eiou': dict(iou_mode='eiou', mode='quality'),
+    'iou': dict(iou_variant='iou', gamma=0.0, scale=1.0),
+    'giou': dict(iou_variant='giou', gamma=0.0, scale=1.0),
+    'diou': dict(iou_variant='diou', gamma=0.0, scale=1.0),
+    'ciou': dict(iou_variant='ciou', gamma=0.0, scale=1.0),
+    'eiou': dict(iou_variant='eiou', gamma=0.0, scale=1.0),
+    'siou': dict(iou_variant='siou', gamma=0.0, scale=1.0),
+    'focal-iou': dict(iou_variant='iou'),
+    'focal-giou': dict(iou_variant='giou'),
+    'focal-diou': dict(iou_variant='diou'),
+    'focal-ciou': dict(iou_variant='ciou'),
+    'focal-eiou': dict(iou_variant='eiou', formula='focal_eiou'),
 }
 DEFAULT_LOSSES = ('iou', 'giou', 'diou', 'ciou', 'focal-iou', 'focal-diou',
                   'focal-ciou')

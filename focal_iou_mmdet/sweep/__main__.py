@@ -57,9 +57,6 @@ def parse_args(argv=None):
     s.add_argument('--all', action='store_true', help='list every run')
     s = sub.add_parser('report', help='results.csv, results.md, plots')
     s.add_argument('spec')
-    s = sub.add_parser('exec', help=argparse.SUPPRESS)  # the worker
-    s.add_argument('run_dir')
-    s.add_argument('--launcher', choices=['none', 'slurm'], default='none')
     args, extra = p.parse_known_args(argv)
     if extra and not (args.command == 'run' and args.launcher == 'slurm'):
         p.error(f'unrecognized arguments: {" ".join(extra)}')
@@ -73,10 +70,6 @@ def parse_args(argv=None):
 def main(argv=None) -> int:
     warnings.filterwarnings('ignore', message='pkg_resources is deprecated')
     args = parse_args(argv)
-    if args.command == 'exec':
-        from .launch import exec_run
-        return exec_run(args.run_dir,
-                        'slurm' if args.launcher == 'slurm' else 'none')
     try:
         spec = load_spec(args.spec, args.work_root)
         if args.command in ('plan', 'run'):
@@ -89,15 +82,19 @@ def main(argv=None) -> int:
         print(f'error: {e}', file=sys.stderr)
         return 2
     if args.command == 'run':
-        from .launch import run_local, submit_slurm
         if args.launcher == 'local':
+            from .local import run_local
             final = run_local(spec, runs, args.jobs, args.retry_failed)
             return 0 if final['failed'] == 0 and final['pending'] == 0 else 1
+        from .slurm import SlurmOptions, submit_slurm
+        opts = SlurmOptions(
+            partition=args.partition, gpus_per_run=args.gpus_per_run,
+            gpus_per_node=args.gpus_per_node,
+            cpus_per_task=args.cpus_per_task, gres=args.gres,
+            max_parallel=args.max_parallel, job_name=args.job_name,
+            extra_args=list(args.sbatch_args))
         try:
-            submit_slurm(spec, runs, args.partition, args.gpus_per_run,
-                         args.cpus_per_task, args.gres, args.max_parallel,
-                         args.retry_failed, args.sbatch_args, args.job_name,
-                         args.gpus_per_node)
+            submit_slurm(spec, runs, opts, args.retry_failed)
         except RuntimeError as e:
             print(f'error: {e}', file=sys.stderr)
             return 2

@@ -9,24 +9,12 @@ base config; a new leaf must be an argument of the class its dict builds
 """
 import inspect
 import json
-import os
-import os.path as osp
 import pprint
 from typing import Any, Dict, List, Optional, Tuple
 
+from ..runs import config_path
 from .spec import (BOX_HEAD, Run, SweepSpec, SweepSpecError,
                    default_box_head_path, expand, relpath)
-from ..utils.json_io import write_json
-from .state import read_status
-
-RUN_JSON = 'run.json'
-
-
-def config_file(run_dir: str) -> str:
-    """The run's generated config: ``<run dir>/plan/<run id>.py``.  Not in
-    the run dir itself, where mmengine dumps the merged config under the
-    same file name."""
-    return osp.join(run_dir, 'plan', osp.basename(run_dir) + '.py')
 
 
 def _registries():
@@ -143,7 +131,7 @@ class _Checker:
 
     def _build_losses(self, run, cfg, overrides):
         """Build each loss dict an override touches, so bad values (a
-        negative gamma, an unknown iou_mode) fail at plan time too."""
+        negative gamma, an unknown iou_variant) fail at plan time too."""
         from mmdet.registry import MODELS
         from mmengine.config import Config
         merged = Config(cfg)
@@ -206,11 +194,10 @@ def config_text(spec: SweepSpec, run: Run, base: str,
 
 def plan(spec: SweepSpec, force: bool = False,
          write: bool = True) -> List[Run]:
-    """Expand, check and (``write``) materialise ``spec``'s runs under
-    ``spec.work_dir/<run id>/`` (``plan/<run id>.py``, ``run.json``).  A
+    """Expand, check and (``write``) materialise ``spec``'s runs in their
+    run folders (config and ``run.json``, :class:`~..runs.RunDir`).  A
     run that already started keeps its config: a changed one is an error
     unless ``force``."""
-    from ..analysis.compare import config_path
     runs = expand(spec)
     checker = _Checker()
     texts, conflicts = {}, []
@@ -227,13 +214,11 @@ def plan(spec: SweepSpec, force: bool = False,
         run.base_config = base
         run.overrides = overrides
         texts[run.id] = config_text(spec, run, base, overrides)
-        cfg_file = config_file(spec.run_dir(run.id))
-        if osp.exists(cfg_file) and open(cfg_file).read() != texts[run.id]:
-            # started: queued/running/done/failed, or interrupted (pending
-            # again, but with a checkpoint it would resume from)
-            status = read_status(spec.run_dir(run.id))
-            if status['state'] != 'pending' or status.get('attempts', 0):
-                conflicts.append(run.id)
+        run_dir = spec.run_dir(run.id)
+        old = run_dir.config_text()
+        if old is not None and old != texts[run.id] and \
+                run_dir.has_started():
+            conflicts.append(run.id)
     if conflicts and not force:
         raise SweepSpecError(
             f'{len(conflicts)} run(s) already started with another config '
@@ -247,21 +232,17 @@ def plan(spec: SweepSpec, force: bool = False,
     checked = set()
     for run in runs:
         run_dir = spec.run_dir(run.id)
-        cfg_file = config_file(run_dir)
-        os.makedirs(osp.dirname(cfg_file), exist_ok=True)
-        if not osp.exists(cfg_file) or open(cfg_file).read() != texts[run.id]:
-            with open(cfg_file + '.tmp', 'w') as f:
-                f.write(texts[run.id])
-            os.replace(cfg_file + '.tmp', cfg_file)
-        write_json(osp.join(run_dir, RUN_JSON), dict(
+        run_dir.write_config(texts[run.id])
+        run_dir.write_info(dict(
             id=run.id, sweep=spec.name, spec=spec.path,
             values=run.values, base_config=run.base_config,
             overrides=run.overrides, env=spec.env))
         if run.base_config not in checked:
             checked.add(run.base_config)
             try:
-                Config.fromfile(cfg_file)
+                Config.fromfile(run_dir.config_file)
             except Exception as e:  # noqa: BLE001
-                raise SweepSpecError(f'run {run.id!r}: generated {cfg_file} '
-                                     f'does not load: {e}') from e
+                raise SweepSpecError(
+                    f'run {run.id!r}: generated {run_dir.config_file} does '
+                    f'not load: {e}') from e
     return runs

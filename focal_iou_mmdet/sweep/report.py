@@ -1,21 +1,24 @@
-"""Aggregate a sweep from mmengine's JSON outputs (``scalars.json``), never
-from logs: ``results.csv`` (one row per run), ``results.md`` (mean ± std
-over seeds, delta vs the baseline loss of the same detector) and PNG plots.
-A partial sweep reports what is finished and lists what is missing.
-"""
+"""A sweep's results, from mmengine's JSON outputs (never from logs):
+``results.csv`` (one row per run), ``results.md`` (mean ± std over seeds,
+the difference to the baseline of the same detector, a verdict per
+comparison), ``training_curves.png`` and ``ap_by_size.png``; and the
+``status`` table.  A partial sweep reports what has finished and lists what
+is missing."""
 import csv
+import os
 import os.path as osp
+import platform
+import sys
 import time
 from collections import OrderedDict
 from typing import Dict, List, Optional, Sequence, Tuple
 
-from ..analysis.compare import format_mean_std, mean_std
-from ..analysis.plots import mean_curve
-from ..analysis.results import COCO_KEYS, read_run
+from ..analysis.plots import plot_ap_by_size, plot_training_curves
+from ..analysis.stats import format_mean_std, mean_std, verdict
+from ..runs import METRICS, RunDir
 from .spec import Run, SweepSpec, config_key, relpath
-from .state import counts, effective_states, fmt_duration, train_seconds
-
-METRICS = list(COCO_KEYS.values())  # AP, AP50, AP75, AP_s, AP_m, AP_l
+from .state import (counts, effective_states, eta_seconds, fmt_duration,
+                    train_seconds)
 
 
 def _pct(v: Optional[float]) -> Optional[float]:
@@ -23,15 +26,16 @@ def _pct(v: Optional[float]) -> Optional[float]:
 
 
 def collect(spec: SweepSpec, runs: Sequence[Run]) -> List[dict]:
-    """One record per run: axis values, state and its results so far."""
+    """One record per run: axis values, state and its results so far
+    (metrics in percent)."""
     states = effective_states([spec.run_dir(r.id) for r in runs])
     rows = []
     for run in runs:
-        d = spec.run_dir(run.id)
-        st = states[d]
-        res = read_run(d)
+        run_dir = spec.run_dir(run.id)
+        st = states[run_dir]
+        res = run_dir.results()
         final = res.final
-        aps = {e: v.get('coco/bbox_mAP', -1) for e, v in res.val.items()}
+        aps = res.curve()
         best = max(aps, key=lambda e: aps[e]) if aps else None
         row = OrderedDict(run_id=run.id)
         row.update(run.values)
@@ -43,7 +47,7 @@ def collect(spec: SweepSpec, runs: Sequence[Run]) -> List[dict]:
         row['best_AP'] = _pct(aps[best]) if best is not None else None
         row['train_time_s'] = train_seconds(st)
         row['attempts'] = st.get('attempts', 0)
-        row['_curve'] = {e: v * 100 for e, v in sorted(aps.items())}
+        row['_result'] = res
         rows.append(row)
     return rows
 
@@ -89,14 +93,15 @@ def _baseline_key(spec: SweepSpec, key: Tuple, keys: List[Tuple]):
 
 
 def summarize(spec: SweepSpec, rows: List[dict]) -> List[dict]:
-    groups = group(spec, rows)
+    """Per group (runs over seeds): n finished of planned, mean ± std of
+    each metric and of the train time, ΔAP and ΔAP_s to its baseline."""
     stats = OrderedDict()
-    for key, members in groups.items():
+    for key, members in group(spec, rows).items():
         done = [r for r in members if r['state'] == 'done']
-        s = dict(key=key, n=len(done), planned=len(members))
+        s = dict(key=key, n=len(done), planned=len(members),
+                 results=[r['_result'] for r in done])
         for m in METRICS + ['train_time_s']:
-            vals = [r[m] for r in done if r[m] is not None]
-            s[m] = mean_std(vals) if vals else (None, None)
+            s[m] = mean_std([r[m] for r in done])
         stats[key] = s
     for key, s in stats.items():
         bkey = _baseline_key(spec, key, list(stats))
@@ -113,127 +118,106 @@ def _value(v) -> str:
     return 'default' if v is None else str(v)
 
 
-def markdown_table(spec: SweepSpec, stats: List[dict]) -> str:
-    axes = _group_axes(spec)
-    head = axes + ['n'] + METRICS + ['ΔAP', 'ΔAP_s', 'train time']
-    lines = ['| ' + ' | '.join(head) + ' |',
-             '|' + '|'.join('---' for _ in head) + '|']
+def table(spec: SweepSpec, stats: List[dict]) -> Tuple[List[str], list]:
+    """Header and rows of cells (the same for the console and Markdown)."""
+    head = _group_axes(spec) + ['n'] + METRICS + ['ΔAP', 'ΔAP_s',
+                                                  'train time']
+    body = []
     for s in stats:
         cells = [_value(v) for v in s['key']]
         cells.append(f'{s["n"]}/{s["planned"]}')
-        cells += [format_mean_std(*s[m], pct=False) for m in METRICS]
-        cells += [format_mean_std(s[d], None, pct=False, signed=True)
-                  if s['baseline'] else '—'
+        cells += [format_mean_std(*s[m]) for m in METRICS]
+        cells += [format_mean_std(s[d], signed=True) if s['baseline'] else '—'
                   for d in ('dAP', 'dAP_s')]
         cells.append(fmt_duration(s['train_time_s'][0])
                      if s['train_time_s'][0] is not None else 'n/a')
-        lines.append('| ' + ' | '.join(cells) + ' |')
-    return '\n'.join(lines)
+        body.append(cells)
+    return head, body
+
+
+def markdown_table(spec: SweepSpec, stats: List[dict]) -> str:
+    head, body = table(spec, stats)
+    return '\n'.join(['| ' + ' | '.join(head) + ' |',
+                      '|' + '|'.join('---' for _ in head) + '|'] +
+                     ['| ' + ' | '.join(b) + ' |' for b in body])
+
+
+def text_table(spec: SweepSpec, stats: List[dict]) -> str:
+    head, body = table(spec, stats)
+    widths = [max(len(x[i]) for x in [head] + body) for i in range(len(head))]
+    n_axes = len(_group_axes(spec))
+    fmt = lambda cells: '  '.join(  # noqa: E731
+        c.ljust(w) if i < n_axes else c.rjust(w)
+        for i, (c, w) in enumerate(zip(cells, widths)))
+    lines = [fmt(head), '-' * len(fmt(head))] + [fmt(b) for b in body]
+    return '\n'.join(line.rstrip() for line in lines)
 
 
 def verdicts(spec: SweepSpec, stats: List[dict]) -> List[str]:
-    out = []
     by_key = {s['key']: s for s in stats}
+    out = []
     for s in stats:
         if not s['baseline'] or s['dAP'] is None:
             continue
-        name = ', '.join(_value(v) for v in s['key'])
-        base = ', '.join(_value(v) for v in by_key[s['baseline']]['key'])
-        d = s['dAP']
-        word = ('matches' if abs(d) < 0.05 else
-                'beats' if d > 0 else 'does NOT beat')
-        spread = max(sd for sd in (s['AP'][1], by_key[s['baseline']]['AP'][1],
-                                   0.0) if sd is not None)
-        caveat = (f'; within the seed-to-seed spread (std up to {spread:.1f}),'
-                  ' so not a measured difference'
-                  if word != 'matches' and abs(d) <= spread else '')
-        out.append(f'- {name} {word} {base}: {d:+.1f} AP '
-                   f'(n = {s["n"]} vs {by_key[s["baseline"]]["n"]}{caveat})')
+        base = by_key[s['baseline']]
+        out.append('- ' + verdict(
+            ', '.join(_value(v) for v in s['key']),
+            ', '.join(_value(v) for v in base['key']), s['dAP'], s['n'],
+            base['n'], (s['AP'][1], base['AP'][1])))
     return out
 
 
-def plot(spec: SweepSpec, rows: List[dict], stats: List[dict],
-         out_dir: str) -> List[str]:
-    import matplotlib
-    matplotlib.use('Agg')
-    import matplotlib.pyplot as plt
-    detectors = list(spec.axes['detector'])
-    groups = group(spec, rows)
-    paths = []
+def _label(key: Tuple) -> str:
+    return ', '.join(_value(v) for v in key[1:]) or str(key[0])
 
-    def label(key):
-        return ', '.join(_value(v) for v in key[1:]) or str(key[0])
 
-    # val AP vs epoch: one panel per detector, one line per group
-    fig, panels = plt.subplots(1, len(detectors),
-                               figsize=(5.5 * len(detectors), 4),
-                               squeeze=False)
-    for ax, det in zip(panels[0], detectors):
-        for key, members in groups.items():
-            if key[0] != det:
-                continue
-            curves = [r['_curve'] for r in members if r['_curve']]
-            if not curves:
-                continue
-            epochs, means, _ = mean_curve(curves)
-            ax.plot(epochs, means, marker='o', ms=3,
-                    label=f'{label(key)} (n={len(curves)})')
-        ax.set(title=det, xlabel='epoch', ylabel='val AP (%)')
-        ax.grid(alpha=0.3)
-        if ax.lines:
-            ax.legend(fontsize=7)
-    fig.suptitle(f'sweep {spec.name}: val AP vs epoch (mean over seeds)')
-    fig.tight_layout()
-    path = osp.join(out_dir, 'ap_vs_epoch.png')
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    paths.append(path)
+def plot(spec: SweepSpec, stats: List[dict], out_dir: str) -> List[str]:
+    curves, sizes = OrderedDict(), OrderedDict()
+    for det in spec.axes['detector']:
+        groups = [s for s in stats if s['key'][0] == det]
+        curves[det] = [(_label(s['key']), s['results']) for s in groups]
+        sizes[det] = [(_label(s['key']), {m: s[m] for m in
+                                          ('AP_s', 'AP_m', 'AP_l')})
+                      for s in groups]
+    title = f'sweep {spec.name} (mean over seeds)'
+    return [plot_training_curves(curves, osp.join(out_dir,
+                                                  'training_curves.png'),
+                                 title),
+            plot_ap_by_size(sizes, osp.join(out_dir, 'ap_by_size.png'),
+                            f'sweep {spec.name}')]
 
-    # AP_s per detector x loss (the other axes)
-    fig, ax = plt.subplots(figsize=(max(6, 2.5 * len(detectors)), 4))
-    labels = list(OrderedDict.fromkeys(label(s['key']) for s in stats))
-    width = 0.8 / max(1, len(labels))
-    for i, lab in enumerate(labels):
-        xs, ms, es = [], [], []
-        for j, det in enumerate(detectors):
-            s = next((s for s in stats if s['key'][0] == det and
-                      label(s['key']) == lab), None)
-            if s is None or s['AP_s'][0] is None:
-                continue
-            xs.append(j + (i - (len(labels) - 1) / 2) * width)
-            ms.append(s['AP_s'][0])
-            es.append(s['AP_s'][1] or 0)
-        if xs:
-            bars = ax.bar(xs, ms, width, yerr=es, capsize=2, label=lab)
-            ax.bar_label(bars, fmt='%.1f', fontsize=6)
-    ax.set_xticks(range(len(detectors)), detectors)
-    ax.set(ylabel='AP_s (%)',
-           title=f'sweep {spec.name}: small-object AP (final epoch; '
-           'error bar = std over seeds)')
-    ax.title.set_fontsize(9)
-    ax.grid(axis='y', alpha=0.3)
-    if ax.patches:
-        ax.legend(fontsize=7, ncol=2)
-    fig.tight_layout()
-    path = osp.join(out_dir, 'ap_s_by_detector.png')
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    paths.append(path)
-    return paths
+
+def _provenance(spec: SweepSpec) -> List[str]:
+    import torch
+    return [
+        '## How this was produced', '',
+        f'- spec: `{spec.path}`; run folders under `{spec.work_dir}`.',
+        f'- reported on {platform.machine()}, {os.cpu_count()} CPU cores, '
+        f'torch {torch.__version__}, Python {sys.version.split()[0]}, '
+        f'{time.strftime("%Y-%m-%d %H:%M")}.',
+    ] + (['- environment: ' + ', '.join(f'`{k}={v}`'
+                                         for k, v in spec.env.items())]
+         if spec.env else []) + ([
+             '- options for every run: ' +
+             ', '.join(f'`{k}={v}`' for k, v in spec.options.items())]
+             if spec.options else []) + ['']
 
 
 def report(spec: SweepSpec, runs: Sequence[Run],
-           out_dir: Optional[str] = None) -> Dict[str, str]:
-    """Write results.csv, results.md and the plots; return their paths."""
+           out_dir: Optional[str] = None) -> Dict[str, object]:
+    """Print the table and verdicts; write results.csv, results.md and the
+    plots; return their paths and the group statistics."""
     out_dir = out_dir or spec.work_dir
+    os.makedirs(out_dir, exist_ok=True)
     rows = collect(spec, runs)
     stats = summarize(spec, rows)
     c = counts({'state': r['state']} for r in rows)
     csv_path = write_csv(rows, osp.join(out_dir, 'results.csv'))
-    figures = plot(spec, rows, stats, out_dir)
+    figures = plot(spec, stats, out_dir)
     missing = [r for r in rows if r['state'] != 'done']
+    said = verdicts(spec, stats)
     lines = [f'# Sweep `{spec.name}`', '',
-             f'Spec: `{spec.path}`. {len(rows)} runs planned: ' +
+             f'{len(rows)} runs planned: ' +
              ', '.join(f'{v} {k}' for k, v in c.items() if v) + '.', '']
     if missing:
         lines += [f'**Partial sweep: {len(missing)} of {len(rows)} runs are '
@@ -241,23 +225,22 @@ def report(spec: SweepSpec, runs: Sequence[Run],
     lines += [markdown_table(spec, stats), '',
               'COCO box AP in percent, final epoch, on the validation split: '
               'mean ± sample std over the seeds that finished (n = finished '
-              '/ planned). ΔAP, ΔAP_s: difference of means to the baseline '
+              '/ planned; n/a where the set has no objects of that size). '
+              'ΔAP, ΔAP_s: difference of means to the baseline '
               f'{spec.baseline} of the same detector. Train time: mean '
               'wall-clock per run, all attempts of a resumed run summed.', '']
-    said = verdicts(spec, stats)
     if said:
         lines += ['## Against the baseline', ''] + said + ['']
-    lines += [f'![val AP vs epoch]({osp.basename(figures[0])})', '',
-              f'![AP_s]({osp.basename(figures[1])})', '']
+    lines += [f'![{osp.splitext(osp.basename(f))[0]}]({osp.basename(f)})'
+              for f in figures] + ['']
     if missing:
         lines += ['## Missing runs', '']
-        for r in missing:
-            lines.append(f'- `{r["run_id"]}`: {r["state"]}')
-        lines.append('')
+        lines += [f'- `{r["run_id"]}`: {r["state"]}' for r in missing] + ['']
+    lines += _provenance(spec)
     md_path = osp.join(out_dir, 'results.md')
     with open(md_path, 'w') as f:
         f.write('\n'.join(lines))
-    print(markdown_table(spec, stats))
+    print(text_table(spec, stats))
     if said:
         print('\n'.join(said))
     if missing:
@@ -266,12 +249,21 @@ def report(spec: SweepSpec, runs: Sequence[Run],
               + (' ...' if len(missing) > 5 else ''))
     for p in [csv_path, md_path] + figures:
         print(f'wrote {relpath(p)}')
-    return dict(csv=csv_path, md=md_path, figures=figures)
+    return dict(csv=csv_path, md=md_path, figures=figures, stats=stats)
+
+
+def result_note(run_dir: RunDir) -> str:
+    """``(AP x, AP_s y)`` of a run's last evaluated epoch, or ''."""
+    final = run_dir.results().final
+    if final.get('AP') is None:
+        return ''
+    return f'(AP {final["AP"] * 100:.1f}, AP_s ' + (
+        'n/a' if final.get('AP_s') is None else
+        f'{final["AP_s"] * 100:.1f}') + ')'
 
 
 def status_table(spec: SweepSpec, runs: Sequence[Run],
                  show_all: bool = False) -> str:
-    from .state import eta_seconds
     states = effective_states([spec.run_dir(r.id) for r in runs])
     sts = [states[spec.run_dir(r.id)] for r in runs]
     c = counts(sts)
@@ -281,7 +273,7 @@ def status_table(spec: SweepSpec, runs: Sequence[Run],
         if not show_all and len(runs) > 30 and st['state'] in ('done',
                                                                 'pending'):
             continue
-        res = read_run(spec.run_dir(r.id))
+        res = spec.run_dir(r.id).results()
         epoch = str(max(res.val)) if res.val else '-'
         note = st.get('job') or ''
         if st.get('stale'):

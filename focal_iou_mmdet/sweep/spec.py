@@ -43,6 +43,8 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional
 
+from ..runs import RunDir
+
 ALIASES = {'seed': 'randomness.seed', 'epochs': 'train_cfg.max_epochs'}
 BASELINE_VALUE = 'baseline'
 BOX_HEAD = 'box_head.'
@@ -82,8 +84,8 @@ class SweepSpec:
     baseline: Dict[str, Any]
     env: Dict[str, str]
 
-    def run_dir(self, run_id: str) -> str:
-        return osp.join(self.work_dir, run_id)
+    def run_dir(self, run_id: str) -> RunDir:
+        return RunDir(osp.join(self.work_dir, run_id))
 
 
 def is_template_axis(axis: str) -> bool:
@@ -120,11 +122,17 @@ def _as_list(value) -> list:
 
 
 def load_spec(path: str, work_root: str = 'work_dirs') -> SweepSpec:
-    """Read and check the structure of a sweep spec (keys, axes, zip,
+    """Read and check the structure of a sweep spec file (keys, axes, zip,
     exclude); config keys are checked later, by :func:`.plan.plan`."""
     if not osp.isfile(path):
         raise SweepSpecError(f'sweep spec {path!r} not found')
-    data = _read_file(path)
+    return make_spec(_read_file(path), path, work_root)
+
+
+def make_spec(data: dict, path: str, work_root: str = 'work_dirs'
+              ) -> SweepSpec:
+    """A spec from its mapping (a file's content, or one built in code;
+    ``path`` names where it came from)."""
     unknown = sorted(set(data) - set(SPEC_KEYS))
     if unknown:
         raise SweepSpecError(f'sweep spec {path!r}: unknown key(s) {unknown}; '

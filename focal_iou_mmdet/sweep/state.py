@@ -1,76 +1,16 @@
-"""Per-run status of a sweep, stored atomically in ``<run dir>/status.json``.
+"""A sweep's view of its runs' states (each run's own state lives in its
+folder, :class:`~focal_iou_mmdet.runs.RunDir`).
 
-States: ``pending`` (not started, or interrupted: it resumes from its last
-checkpoint), ``queued`` (in a SLURM array not started yet), ``running``,
-``done``, ``failed``.  A ``running`` record whose process is gone -- the
-worker's lock on ``<run dir>/.lock`` is free, or its SLURM job left the
-queue -- reads as ``pending``: nothing is lost when a sweep or a node dies.
+A ``running`` or ``queued`` record whose process is gone -- the worker's lock
+is free, or its SLURM job left the queue -- reads as ``pending``: nothing is
+lost when a sweep or a node dies, and the run resumes from its checkpoint.
 """
-import fcntl
-import json
-import os
-import os.path as osp
 import shutil
 import subprocess
-import time
-from typing import Dict, Iterable, List, Optional
+from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
-from ..utils.json_io import write_json
-
-STATUS = 'status.json'
-LOCK = '.lock'
-STATES = ('pending', 'queued', 'running', 'done', 'failed')
-
-
-def read_status(run_dir: str) -> dict:
-    path = osp.join(run_dir, STATUS)
-    if osp.exists(path):
-        with open(path) as f:
-            return json.load(f)
-    return dict(state='pending', attempts=0, sessions=[])
-
-
-def update_status(run_dir: str, **fields) -> dict:
-    status = read_status(run_dir)
-    status.update(fields)
-    status['updated'] = time.time()
-    write_json(osp.join(run_dir, STATUS), status)
-    return status
-
-
-class RunLock:
-    """An exclusive, non-blocking lock on a run dir, held by the process
-    that trains the run and released by the kernel when it dies."""
-
-    def __init__(self, run_dir: str):
-        self.path = osp.join(run_dir, LOCK)
-        self.fd = None
-
-    def acquire(self) -> bool:
-        self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            os.close(self.fd)
-            self.fd = None
-            return False
-        return True
-
-    def release(self):
-        if self.fd is not None:
-            fcntl.flock(self.fd, fcntl.LOCK_UN)
-            os.close(self.fd)
-            self.fd = None
-
-
-def is_locked(run_dir: str) -> bool:
-    if not osp.exists(osp.join(run_dir, LOCK)):
-        return False
-    lock = RunLock(run_dir)
-    if lock.acquire():
-        lock.release()
-        return False
-    return True
+from ..runs import STATES, RunDir
+from .spec import Run, SweepSpec
 
 
 def slurm_jobs_alive(job_ids: Iterable[str]) -> Optional[Dict[str, str]]:
@@ -94,11 +34,11 @@ def slurm_jobs_alive(job_ids: Iterable[str]) -> Optional[Dict[str, str]]:
     return alive
 
 
-def effective_states(run_dirs: List[str]) -> Dict[str, dict]:
-    """Each run's status with ``state`` corrected for dead processes:
-    a ``running``/``queued`` run whose worker or job is gone is
-    ``pending`` again (``stale`` says why)."""
-    statuses = {d: read_status(d) for d in run_dirs}
+def effective_states(run_dirs: Sequence[RunDir]) -> Dict[RunDir, dict]:
+    """Each run's status with ``state`` corrected for dead processes: a
+    ``running``/``queued`` run whose worker or job is gone is ``pending``
+    again (``stale`` says why).  The files are not rewritten."""
+    statuses = {d: d.read_status() for d in run_dirs}
     jobs = [s.get('job') for s in statuses.values()
             if s['state'] in ('running', 'queued') and s.get('job')]
     alive = slurm_jobs_alive(jobs)
@@ -109,10 +49,29 @@ def effective_states(run_dirs: List[str]) -> Dict[str, dict]:
             if alive is not None and s['job'] not in alive:
                 s['stale'] = f'SLURM job {s["job"]} is no longer queued'
                 s['state'] = 'pending'
-        elif not is_locked(d):
+        elif not d.is_locked():
             s['stale'] = 'its worker process is gone'
             s['state'] = 'pending'
     return statuses
+
+
+def runs_to_start(spec: SweepSpec, runs: Sequence[Run], retry_failed: bool,
+                  skip: Set[str] = frozenset()
+                  ) -> Tuple[List[Run], List[Run], Dict[RunDir, dict]]:
+    """(runs to start now, runs a live local worker elsewhere holds, every
+    run's effective status)."""
+    states = effective_states([spec.run_dir(r.id) for r in runs])
+    todo, held = [], []
+    for r in runs:
+        if r.id in skip:
+            continue
+        s = states[spec.run_dir(r.id)]
+        if s['state'] == 'pending' or (retry_failed and
+                                       s['state'] == 'failed'):
+            todo.append(r)
+        elif s['state'] == 'running' and not s.get('job'):
+            held.append(r)
+    return todo, held, states
 
 
 def train_seconds(status: dict) -> Optional[float]:

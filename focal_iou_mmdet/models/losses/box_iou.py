@@ -14,7 +14,7 @@ Variants (``rho`` is the distance of the box centres, ``C`` the smallest
 enclosing box with width ``C_w`` and height ``C_h``, ``c^2 = C_w^2 + C_h^2``):
 
 =======  ==================================================================  ============
-mode     V                                                                   range of V
+variant  V                                                                   range of V
 =======  ==================================================================  ============
 iou      IoU                                                                 [0, 1]
 giou     IoU - |C \ (A u B)| / |C|            (Rezatofighi et al., CVPR 2019) (-1, 1]
@@ -42,9 +42,9 @@ from typing import NamedTuple, Optional, Tuple
 import torch
 from torch import Tensor
 
-IOU_MODES = ('iou', 'giou', 'diou', 'ciou', 'eiou', 'siou')
+IOU_VARIANTS = ('iou', 'giou', 'diou', 'ciou', 'eiou', 'siou')
 
-# Lower bound of V for each mode, as clamped here; c = (V - low) / (1 - low)
+# Lower bound of V for each variant, as clamped here; c = (V - low) / (1 - low)
 # maps V onto [0, 1].  This reproduces the seed's mappings exactly
 # (IoU: c = IoU; DIoU: (V + 1) / 2; CIoU: (V + 2) / 3) and extends the same
 # rule -- "one unit per penalty term that can reach 1" -- to the others.
@@ -75,28 +75,28 @@ class IoUTerms(NamedTuple):
     iou: Tensor
     penalties: Tuple[Tensor, ...]
 
-    def value(self, mode: str) -> Tensor:
-        """The variant ``V`` with the clamp the mode prescribes."""
+    def value(self, variant: str) -> Tensor:
+        """The variant ``V`` with the clamp the variant prescribes."""
         v = self.iou
         for p in self.penalties:
             v = v - p
-        bounds = _V_CLAMP[mode]
+        bounds = _V_CLAMP[variant]
         if bounds is not None:
             v = v.clamp(min=bounds[0], max=bounds[1])
         return v
 
 
-def check_iou_mode(mode: str) -> str:
-    if mode not in IOU_MODES:
+def check_iou_variant(variant: str) -> str:
+    if variant not in IOU_VARIANTS:
         raise ValueError(
-            f'iou_mode must be one of {IOU_MODES} (or a registered IoU-style '
-            f'loss config), got {mode!r}')
-    return mode
+            f'iou_variant must be one of {IOU_VARIANTS} (or a registered '
+            f'IoU-style loss config), got {variant!r}')
+    return variant
 
 
-def confidence(v: Tensor, mode: str) -> Tensor:
+def confidence(v: Tensor, variant: str) -> Tensor:
     """Map the variant ``V`` onto [0, 1] as the seed does (see module doc)."""
-    low = CONFIDENCE_LOW[check_iou_mode(mode)]
+    low = CONFIDENCE_LOW[check_iou_variant(variant)]
     if low == 0.0:
         return v
     return (v - low) / (1.0 - low)
@@ -104,22 +104,22 @@ def confidence(v: Tensor, mode: str) -> Tensor:
 
 def iou_terms(pred: Tensor,
               target: Tensor,
-              mode: str = 'iou',
+              variant: str = 'iou',
               eps: float = 1e-6,
               ciou_gate: Optional[float] = None) -> IoUTerms:
     """IoU and penalty terms of aligned boxes ``pred`` and ``target``.
 
     Args:
         pred, target (Tensor): boxes ``(..., 4)`` in xyxy order.
-        mode (str): one of :data:`IOU_MODES`.
+        variant (str): one of :data:`IOU_VARIANTS`.
         eps (float): added to every denominator.
         ciou_gate (float, optional): if given, CIoU's ``alpha`` is zero where
             ``IoU <= ciou_gate`` (mmdet uses 0.5).  Default: no gate (seed).
 
     Returns:
-        IoUTerms: ``iou`` of shape ``(...)`` and the mode's penalty terms.
+        IoUTerms: ``iou`` of shape ``(...)`` and the variant's penalty terms.
     """
-    check_iou_mode(mode)
+    check_iou_variant(variant)
     px1, py1, px2, py2 = pred.unbind(-1)
     tx1, ty1, tx2, ty2 = target.unbind(-1)
     pw = (px2 - px1).clamp(min=0)
@@ -132,28 +132,28 @@ def iou_terms(pred: Tensor,
     overlap = iw * ih
     union = pw * ph + tw * th - overlap
     iou = overlap / (union + eps)
-    if mode == 'iou':
+    if variant == 'iou':
         return IoUTerms(iou, ())
 
     # smallest enclosing box
     cw = (torch.max(px2, tx2) - torch.min(px1, tx1)).clamp(min=0)
     ch = (torch.max(py2, ty2) - torch.min(py1, ty1)).clamp(min=0)
-    if mode == 'giou':
+    if variant == 'giou':
         enclose = cw * ch
         return IoUTerms(iou, ((enclose - union) / (enclose + eps), ))
 
     # centre offset (target minus pred)
     dx = (tx1 + tx2 - px1 - px2) * 0.5
     dy = (ty1 + ty2 - py1 - py2) * 0.5
-    if mode == 'siou':
+    if variant == 'siou':
         return IoUTerms(iou, _siou_penalty(dx, dy, cw, ch, pw, ph, tw, th,
                                            eps))
 
     c2 = cw * cw + ch * ch + eps
     dist = (dx * dx + dy * dy) / c2
-    if mode == 'diou':
+    if variant == 'diou':
         return IoUTerms(iou, (dist, ))
-    if mode == 'ciou':
+    if variant == 'ciou':
         # atan(a) - atan(b) as one atan((a - b) / (1 + ab)): exact for
         # a, b >= 0 (aspect ratios), and half the atan work
         a, b = tw / (th + eps), pw / (ph + eps)
@@ -186,8 +186,8 @@ def _siou_penalty(dx, dy, cw, ch, pw, ph, tw, th, eps):
 
 def box_iou_variant(pred: Tensor,
                     target: Tensor,
-                    mode: str = 'iou',
+                    variant: str = 'iou',
                     eps: float = 1e-6,
                     ciou_gate: Optional[float] = None) -> Tensor:
     """The variant ``V`` of aligned boxes (loss is ``1 - V``)."""
-    return iou_terms(pred, target, mode, eps, ciou_gate).value(mode)
+    return iou_terms(pred, target, variant, eps, ciou_gate).value(variant)

@@ -1,15 +1,17 @@
 r"""Focal IoU loss: a focal factor around any IoU-based box-regression loss.
 
-Seed (default) mode, as in the authors' Focal-IoU code (Focal-IOU-SSD,
-``multibox_loss.py``; Focal-IOU-Detectron, ``net.py``)::
+The Focal-IoU formula (``formula='focal_iou'``, the default), as in the
+authors' code (Focal-IOU-SSD ``multibox_loss.py``, Focal-IOU-Detectron
+``net.py``)::
 
-    L = s * (1 - alpha * c) ** gamma * (1 - V)
+    L = s * (1 - a * c) ** gamma * (1 - V)
 
-``V`` is the chosen IoU variant (:mod:`.box_iou`), ``c`` the variant mapped onto
-[0, 1] (IoU: ``c = IoU``; GIoU/DIoU: ``(V + 1) / 2``; CIoU/SIoU: ``(V + 2) / 3``;
-EIoU: ``(V + 3) / 4``), ``alpha = 0.5``, ``gamma = 2`` and ``s`` a per-variant
-constant.  The focal factor is *not* detached, so its gradient flows (the
-authors' "dynamic learning rate"); ``detach_focal=True`` detaches it.
+``V`` is the chosen IoU variant (:mod:`.box_iou`), ``c`` the variant mapped
+onto [0, 1] (IoU: ``c = IoU``; GIoU/DIoU: ``(V + 1) / 2``; CIoU/SIoU:
+``(V + 2) / 3``; EIoU: ``(V + 3) / 4``), ``a = confidence_weight = 0.5``,
+``gamma = 2`` and ``s`` a per-variant constant.  The focal factor is *not*
+detached, so its gradient flows (the authors' "dynamic learning rate");
+``detach_focal=True`` detaches it.
 
 ``s`` defaults to the seed's constants: 2.477 (IoU), 3.088 (DIoU), 3.3 (CIoU).
 These three satisfy ``s = (1 - 0.5 * c(V0)) ** -2`` with ``V0`` = 0.73, 0.72 and
@@ -19,28 +21,29 @@ same mapping -- GIoU 3.088 (as DIoU), SIoU 3.3 (as CIoU) -- and EIoU, whose
 mapping is new, gets the same rule at the seed's mean ``V0`` = 0.717: 3.49.
 A loss given as a config of another registered IoU-style loss gets 1.0.
 
-Quality mode (Focal-EIoU, Zhang et al., "Focal and Efficient IOU Loss for
-Accurate Bounding Box Regression", arXiv 2101.08158)::
+Two related formulas share the implementation:
 
-    L = s * IoU.detach() ** gamma * (1 - V)        (gamma defaults to 0.5)
+- ``formula='focal_eiou'``: ``L = s * IoU.detach() ** gamma * (1 - V)``
+  (``gamma`` defaults to 0.5); Zhang et al., "Focal and Efficient IOU Loss
+  for Accurate Bounding Box Regression", https://arxiv.org/abs/2101.08158
+- ``formula='alpha_iou'``: ``L = s * (1 - IoU ** p + sum_i P_i ** p)`` over
+  the variant's penalty terms ``P_i``, ``p = power = 3``; He et al.,
+  "Alpha-IoU", NeurIPS 2021, https://arxiv.org/abs/2110.13675
 
-Power mode (Alpha-IoU, He et al., NeurIPS 2021)::
+The IoU variants: GIoU, Rezatofighi et al., CVPR 2019,
+https://arxiv.org/abs/1902.09630; DIoU and CIoU, Zheng et al., AAAI 2020,
+https://arxiv.org/abs/1911.08287; EIoU (Efficient-IoU) as above; SIoU,
+Gevorgyan, https://arxiv.org/abs/2205.12740.
 
-    L = s * (1 - IoU ** alpha_power + sum_i P_i ** alpha_power)
+With ``scale=1`` and ``gamma=0`` (or ``confidence_weight=0``) the focal_iou
+formula is exactly the plain base loss ``1 - V`` (:class:`PlainIoULoss`).
 
-with ``P_i`` the penalty terms of the variant (``alpha_power`` defaults to 3).
-
-With ``scale=1`` and ``gamma=0`` (or ``alpha=0``) the seed mode is exactly the
-plain base loss ``1 - V`` (:class:`PlainIoULoss`).
-
-Fused kernels: ``fused=True`` runs the per-box loss through
-``torch.compile`` (dynamic shapes; C++ on CPU, Triton on GPU), so the forward
-and the backward autograd derives from the same ops are each one or a few
-fused kernels instead of tens of elementwise passes -- same formula, same gradient
-(gradcheck is tested).  The first call of each dtype compiles (seconds); if
-compiling fails the loss warns once and stays eager.  As for any compiled
-graph, a backward with ``retain_graph``/``create_graph`` (e.g. gradcheck)
-needs ``torch._functorch.config.donated_buffer = False``.
+``fused=True`` runs the per-box loss through ``torch.compile`` (dynamic
+shapes; C++ on CPU, Triton on GPU): same formula, same gradient, fewer
+kernels.  The first call of each dtype compiles; if compiling fails the loss
+warns once and stays eager.  As for any compiled graph, a backward with
+``retain_graph``/``create_graph`` (e.g. gradcheck) needs
+``torch._functorch.config.donated_buffer = False``.
 
 Numerics: fp16/bf16 inputs are computed in float32 and the loss is returned in
 float32 (float64 stays float64).  Rows whose weight is 0 are replaced by a
@@ -57,12 +60,15 @@ from mmdet.registry import MODELS
 from torch import Tensor, nn
 
 from ...utils.compile import compile_options
-from .box_iou import IOU_MODES, IoUTerms, confidence, iou_terms
+from .box_iou import IOU_VARIANTS, IoUTerms, confidence, iou_terms
 
-LOSS_MODES = ('seed', 'quality', 'power')
+FORMULAS = ('focal_iou', 'focal_eiou', 'alpha_iou')
+#: the former ``mode`` values (deprecated) -> formula
+_MODE_TO_FORMULA = dict(seed='focal_iou', quality='focal_eiou',
+                        power='alpha_iou')
 REDUCTIONS = ('none', 'mean', 'sum')
 
-#: Default ``scale`` of the seed mode per IoU variant (see module docstring).
+#: Default ``scale`` of the focal_iou formula per IoU variant (module doc).
 SEED_SCALE = {
     'iou': 2.477,
     'giou': 3.088,
@@ -77,65 +83,96 @@ SEED_SCALE = {
 SEED_SCALE_V0 = 0.717
 
 
+def _deprecated(old: str, new: str, value):
+    warnings.warn(f'FocalIoULoss: {old!r} is deprecated, use {new!r}',
+                  DeprecationWarning, stacklevel=3)
+    return value
+
+
 def _check_reduction(name: str, value: Optional[str], allow_none: bool):
     allowed = REDUCTIONS + ((None, ) if allow_none else ())
     if value not in allowed:
         raise ValueError(f'{name} must be one of {allowed}, got {value!r}')
 
 
+@MODELS.register_module()
 class FocalIoULoss(nn.Module):
     """Focal IoU loss around any IoU variant (see the module docstring).
 
     Args:
-        iou_mode (str | dict): the base variant: one of ``'iou', 'giou',
-            'diou', 'ciou', 'eiou', 'siou'``, or the config (or registered
-            name) of another IoU-style loss in ``MODELS`` (e.g.
+        iou_variant (str | dict): the base variant ``V``: one of ``'iou',
+            'giou', 'diou', 'ciou', 'eiou', 'siou'``, or the config (or
+            registered name) of another IoU-style loss in ``MODELS`` (e.g.
             ``dict(type='BoundedIoULoss')``); such a loss is evaluated per box
             with ``reduction_override='none'``, ``V = 1 - loss`` and the focal
             confidence ``c`` is the plain IoU.
-        mode (str): ``'seed'`` (default), ``'quality'`` or ``'power'``.
-        alpha (float): focal weight ``a`` in [0, 1), seed mode. Default 0.5.
-        gamma (float, optional): focal exponent >= 0.  Default: 2.0 in seed
-            mode, 0.5 in quality mode.
+        formula (str): ``'focal_iou'`` (default), ``'focal_eiou'`` or
+            ``'alpha_iou'``.
+        confidence_weight (float): ``a`` in ``(1 - a * c) ** gamma``, in
+            [0, 1), focal_iou formula.  Default 0.5.
+        gamma (float, optional): focal exponent >= 0.  Default: 2.0 for
+            focal_iou, 0.5 for focal_eiou.
         scale (float, optional): constant ``s`` > 0.  Default: the seed's
-            per-variant constant (:data:`SEED_SCALE`) in seed mode, else 1.0.
-        detach_focal (bool): detach the seed-mode focal factor.  Default False.
-        alpha_power (float): Alpha-IoU power > 0, power mode.  Default 3.0.
-        ciou_gate (float, optional): gate CIoU's alpha at ``IoU > ciou_gate``
-            (mmdet's form uses 0.5).  Default None (seed form).
+            per-variant constant (:data:`SEED_SCALE`) for focal_iou, else 1.
+        detach_focal (bool): detach the focal factor.  Default False.
+        power (float): Alpha-IoU's exponent ``p`` > 0, alpha_iou formula.
+            Default 3.0.
+        ciou_gate (float, optional): gate CIoU's trade-off weight at
+            ``IoU > ciou_gate`` (mmdet's form uses 0.5).  Default None (seed
+            form).
         eps (float): added to denominators.  Default 1e-6.
-        fused (bool): compute the per-box loss with ``torch.compile`` (see
-            the module docstring; a custom base loss stays eager).
-            Default False.
         reduction (str): ``'none'``, ``'mean'`` or ``'sum'``.
         loss_weight (float): multiplies the reduced loss.
+        fused (bool): compute the per-box loss with ``torch.compile`` (a
+            custom base loss stays eager).  Default False.
+        iou_mode, mode, alpha, alpha_power: deprecated spellings of
+            ``iou_variant``, ``formula`` (``'seed'``, ``'quality'``,
+            ``'power'``), ``confidence_weight`` and ``power``.
     """
 
     def __init__(self,
-                 iou_mode: Union[str, dict] = 'iou',
-                 mode: str = 'seed',
-                 alpha: float = 0.5,
+                 iou_variant: Union[str, dict] = 'iou',
+                 formula: str = 'focal_iou',
+                 confidence_weight: float = 0.5,
                  gamma: Optional[float] = None,
                  scale: Optional[float] = None,
                  detach_focal: bool = False,
-                 alpha_power: float = 3.0,
+                 power: float = 3.0,
                  ciou_gate: Optional[float] = None,
                  eps: float = 1e-6,
                  reduction: str = 'mean',
                  loss_weight: float = 1.0,
-                 fused: bool = False) -> None:
+                 fused: bool = False,
+                 iou_mode: Union[str, dict, None] = None,
+                 mode: Optional[str] = None,
+                 alpha: Optional[float] = None,
+                 alpha_power: Optional[float] = None) -> None:
         super().__init__()
-        if mode not in LOSS_MODES:
-            raise ValueError(f'mode must be one of {LOSS_MODES}, got {mode!r}')
+        if iou_mode is not None:
+            iou_variant = _deprecated('iou_mode', 'iou_variant', iou_mode)
+        if mode is not None:
+            if mode not in _MODE_TO_FORMULA:
+                raise ValueError(f'mode (deprecated) must be one of '
+                                 f'{tuple(_MODE_TO_FORMULA)}, got {mode!r}')
+            formula = _deprecated('mode', 'formula', _MODE_TO_FORMULA[mode])
+        if alpha is not None:
+            confidence_weight = _deprecated('alpha', 'confidence_weight',
+                                            alpha)
+        if alpha_power is not None:
+            power = _deprecated('alpha_power', 'power', alpha_power)
+        if formula not in FORMULAS:
+            raise ValueError(
+                f'formula must be one of {FORMULAS}, got {formula!r}')
         _check_reduction('reduction', reduction, allow_none=False)
-        if not 0.0 <= alpha < 1.0:
-            raise ValueError(f'alpha must be in [0, 1), got {alpha!r}')
+        if not 0.0 <= confidence_weight < 1.0:
+            raise ValueError('confidence_weight must be in [0, 1), got '
+                             f'{confidence_weight!r}')
         if gamma is None:
-            gamma = 0.5 if mode == 'quality' else 2.0
+            gamma = 0.5 if formula == 'focal_eiou' else 2.0
         if gamma < 0:
             raise ValueError(f'gamma must be >= 0, got {gamma!r}')
-        if alpha_power <= 0:
-            raise ValueError(f'alpha_power must be > 0, got {alpha_power!r}')
+        if power <= 0:
+            raise ValueError(f'power must be > 0, got {power!r}')
         if eps <= 0:
             raise ValueError(f'eps must be > 0, got {eps!r}')
         if ciou_gate is not None and not 0.0 <= ciou_gate < 1.0:
@@ -143,40 +180,40 @@ class FocalIoULoss(nn.Module):
                 f'ciou_gate must be None or in [0, 1), got {ciou_gate!r}')
 
         self.base_loss: Optional[nn.Module] = None
-        if isinstance(iou_mode, str) and iou_mode in IOU_MODES:
-            self.iou_mode = iou_mode
-        elif isinstance(iou_mode, (str, dict)):
-            self.iou_mode = 'custom'
-            cfg = dict(type=iou_mode) if isinstance(iou_mode, str) else dict(
-                iou_mode)
+        if isinstance(iou_variant, str) and iou_variant in IOU_VARIANTS:
+            self.iou_variant = iou_variant
+        elif isinstance(iou_variant, (str, dict)):
+            self.iou_variant = 'custom'
+            cfg = dict(type=iou_variant) if isinstance(iou_variant, str) \
+                else dict(iou_variant)
             loss_type = cfg.get('type')
             if loss_type is None or (isinstance(loss_type, str)
                                      and MODELS.get(loss_type) is None):
                 raise ValueError(
-                    f'iou_mode must be one of {IOU_MODES} or the config of a '
-                    f'registered IoU-style loss, got {iou_mode!r}')
+                    f'iou_variant must be one of {IOU_VARIANTS} or the config '
+                    f'of a registered IoU-style loss, got {iou_variant!r}')
             self.base_loss = MODELS.build(cfg)
-            if mode == 'power':
+            if formula == 'alpha_iou':
                 raise ValueError(
-                    "mode='power' needs a built-in iou_mode "
-                    f'{IOU_MODES}, got {iou_mode!r}')
+                    "formula='alpha_iou' needs a built-in iou_variant "
+                    f'{IOU_VARIANTS}, got {iou_variant!r}')
         else:
             raise ValueError(
-                f'iou_mode must be one of {IOU_MODES} or a loss config dict, '
-                f'got {iou_mode!r}')
+                f'iou_variant must be one of {IOU_VARIANTS} or a loss config '
+                f'dict, got {iou_variant!r}')
 
         if scale is None:
-            scale = SEED_SCALE.get(self.iou_mode, 1.0) if mode == 'seed' \
-                else 1.0
+            scale = SEED_SCALE.get(self.iou_variant, 1.0) \
+                if formula == 'focal_iou' else 1.0
         if scale <= 0:
             raise ValueError(f'scale must be > 0, got {scale!r}')
 
-        self.mode = mode
-        self.alpha = float(alpha)
+        self.formula = formula
+        self.confidence_weight = float(confidence_weight)
         self.gamma = float(gamma)
         self.scale = float(scale)
         self.detach_focal = detach_focal
-        self.alpha_power = float(alpha_power)
+        self.power = float(power)
         self.ciou_gate = ciou_gate
         self.eps = eps
         self.reduction = reduction
@@ -184,26 +221,28 @@ class FocalIoULoss(nn.Module):
         self.fused = bool(fused)
 
     def extra_repr(self) -> str:
-        return (f'iou_mode={self.iou_mode!r}, mode={self.mode!r}, '
-                f'alpha={self.alpha}, gamma={self.gamma}, '
-                f'scale={self.scale}, loss_weight={self.loss_weight}')
+        return (f'iou_variant={self.iou_variant!r}, '
+                f'formula={self.formula!r}, '
+                f'confidence_weight={self.confidence_weight}, '
+                f'gamma={self.gamma}, scale={self.scale}, '
+                f'loss_weight={self.loss_weight}')
 
     # ------------------------------------------------------------------ #
     def per_box_loss(self, pred: Tensor, target: Tensor) -> Tensor:
         """Unreduced, unweighted loss of shape ``pred.shape[:-1]``."""
         if self.base_loss is not None:
             return self._custom_loss(pred, target)
-        terms = iou_terms(pred, target, self.iou_mode, self.eps,
+        terms = iou_terms(pred, target, self.iou_variant, self.eps,
                           self.ciou_gate)
-        if self.mode == 'power':
+        if self.formula == 'alpha_iou':
             return self.scale * self._power_loss(terms)
-        v = terms.value(self.iou_mode)
+        v = terms.value(self.iou_variant)
         base = 1 - v
-        if self.mode == 'quality':
+        if self.formula == 'focal_eiou':
             q = terms.iou.detach().clamp(min=0, max=1)
             return self.scale * q.pow(self.gamma) * base
-        return self.scale * self._focal_factor(confidence(v, self.iou_mode)) \
-            * base
+        return self.scale * self._focal_factor(
+            confidence(v, self.iou_variant)) * base
 
     def _per_box(self, pred: Tensor, target: Tensor) -> Tensor:
         """:meth:`per_box_loss`, compiled when ``fused``."""
@@ -225,14 +264,14 @@ class FocalIoULoss(nn.Module):
             return self.per_box_loss(pred, target)
 
     def _focal_factor(self, c: Tensor) -> Tensor:
-        if self.gamma == 0 or self.alpha == 0:
+        if self.gamma == 0 or self.confidence_weight == 0:
             return torch.ones_like(c)
         if self.detach_focal:
             c = c.detach()
-        return (1 - self.alpha * c).pow(self.gamma)
+        return (1 - self.confidence_weight * c).pow(self.gamma)
 
     def _power_loss(self, terms: IoUTerms) -> Tensor:
-        a, eps = self.alpha_power, self.eps
+        a, eps = self.power, self.eps
         loss = 1 - terms.iou.clamp(min=eps).pow(a)
         for p in terms.penalties:
             loss = loss + p.clamp(min=eps).pow(a)
@@ -243,7 +282,7 @@ class FocalIoULoss(nn.Module):
         if base.dim() == pred.dim():  # per-coordinate loss, e.g. (n, 4)
             base = base.sum(-1)
         iou = iou_terms(pred, target, 'iou', self.eps).iou
-        if self.mode == 'quality':
+        if self.formula == 'focal_eiou':
             return self.scale * iou.detach().pow(self.gamma) * base
         return self.scale * self._focal_factor(iou) * base
 
@@ -318,42 +357,4 @@ class FocalIoULoss(nn.Module):
 _COMPILED: 'weakref.WeakKeyDictionary' = weakref.WeakKeyDictionary()
 
 
-class _Preset(FocalIoULoss):
-    """A :class:`FocalIoULoss` with other defaults; any argument may still be
-    given."""
-    preset: dict = {}
-
-    def __init__(self, **kwargs) -> None:
-        super().__init__(**{**self.preset, **kwargs})
-
-
-def _preset(name: str, doc: str, **defaults) -> type:
-    cls = type(name, (_Preset, ), dict(preset=defaults, __doc__=doc))
-    return MODELS.register_module(name=name, module=cls)
-
-
-MODELS.register_module(name='FocalIoULoss', module=FocalIoULoss)
-PlainIoULoss = _preset(
-    'PlainIoULoss',
-    'The plain base loss ``1 - V`` (``FocalIoULoss`` with gamma=0, '
-    "scale=1); default iou_mode='iou'.",
-    gamma=0.0, scale=1.0)
-FocalGIoULoss = _preset('FocalGIoULoss', 'Focal-GIoU (seed mode).',
-                        iou_mode='giou')
-FocalDIoULoss = _preset('FocalDIoULoss', 'Focal-DIoU (seed mode).',
-                        iou_mode='diou')
-FocalCIoULoss = _preset('FocalCIoULoss', 'Focal-CIoU (seed mode).',
-                        iou_mode='ciou')
-FocalEIoULoss = _preset(
-    'FocalEIoULoss',
-    'Focal-EIoU (Zhang et al. 2021): IoU.detach()**0.5 * L_EIoU.',
-    iou_mode='eiou', mode='quality')
-AlphaIoULoss = _preset('AlphaIoULoss',
-                       'Alpha-IoU (He et al. 2021), power 3, on IoU.',
-                       mode='power')
-
-__all__ = [
-    'FocalIoULoss', 'PlainIoULoss', 'FocalGIoULoss', 'FocalDIoULoss',
-    'FocalCIoULoss', 'FocalEIoULoss', 'AlphaIoULoss', 'SEED_SCALE',
-    'SEED_SCALE_V0'
-]
+__all__ = ['FocalIoULoss', 'SEED_SCALE', 'SEED_SCALE_V0', 'FORMULAS']

@@ -1,8 +1,7 @@
 # A CPU-sized SSD: ResNet-18 with 16 base channels (strides 8 and 16) and an
 # SSD neck with four extra levels, SSD anchors for a 256 px input; trained
-# from scratch.  Dataset settings come from the config that inherits this.
-_base_ = ['mmdet::ssd/ssd300_coco.py', '../cpu_runtime.py']
-custom_imports = dict(imports=['focal_iou_mmdet'], allow_failed_imports=False)
+# from scratch (no ImageNet weights).
+_base_ = 'mmdet::_base_/models/ssd300.py'
 
 input_size = 256
 model = dict(
@@ -23,15 +22,3 @@ model = dict(
                               strides=[8, 16, 32, 64, 128, 256],
                               min_sizes=[12, 26, 56, 96, 140, 190],
                               max_sizes=[26, 56, 96, 140, 190, 256])))
-
-train_cfg = {{_base_.cpu_runtime.train_cfg}}
-optim_wrapper = {{_base_.cpu_runtime.optim_wrapper}}
-param_scheduler = {{_base_.cpu_runtime.param_scheduler}}
-default_hooks = {{_base_.cpu_runtime.default_hooks}}
-randomness = {{_base_.cpu_runtime.randomness}}
-# mmdet's SSD hooks, then ours
-custom_hooks = [
-    dict(type='NumClassCheckHook'),
-    dict(type='CheckInvalidLossHook', interval=50, priority='VERY_LOW'),
-    dict(type='RNGStateHook'),
-]

@@ -1,0 +1,19 @@
+"""Find a config by path or by file name, as users name them
+(``retinanet_r50_fpn_focal-ciou_1x_coco.py``)."""
+import os
+import os.path as osp
+
+
+def config_path(name: str) -> str:
+    """``name`` as a path, else the file of that name under this repo's
+    ``configs/`` or the installed package's ``.mim/configs/``."""
+    if osp.isfile(name):
+        return osp.abspath(name)
+    pkg = osp.dirname(osp.dirname(osp.abspath(__file__)))
+    for root in (osp.join(osp.dirname(pkg), 'configs'),
+                 osp.join(pkg, '.mim', 'configs')):
+        for dirpath, _, files in os.walk(root):
+            if osp.basename(name) in files:
+                return osp.join(dirpath, osp.basename(name))
+    raise FileNotFoundError(f'config {name!r} not found as a path nor under '
+                            'configs/')

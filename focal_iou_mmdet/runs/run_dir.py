@@ -1,0 +1,161 @@
+"""One run's folder: the only place that knows its layout.
+
+::
+
+    <run dir>/                  named by the run id
+      plan/<run id>.py          the run's config: _base_ + its overrides
+      run.json                  what the run is (id, sweep, values, config)
+      status.json               its state, attempts and sessions
+      .lock                     held by the process that trains it
+      train_stdout.log          training output, a section per attempt
+      worker.log                the worker's own output (local sweeps)
+      last_checkpoint, epoch_N.pth, <timestamp>/vis_data/scalars.json
+                                mmengine's own files
+
+The config sits in ``plan/`` because mmengine dumps the merged config under
+the same file name in the run folder.  States: ``pending`` (not started, or
+interrupted: it resumes from its last checkpoint), ``queued`` (in a SLURM
+array, not started yet), ``running``, ``done`` (the one rule: its training
+process exited 0) and ``failed``.  status.json is written atomically.
+"""
+import json
+import os
+import os.path as osp
+import sys
+import time
+from typing import List, Optional
+
+from ..utils.json_io import write_json
+from .results import RunResult, read_results
+from .run_lock import RunLock
+
+STATES = ('pending', 'queued', 'running', 'done', 'failed')
+#: mmdet's tools/train.py with this package registered
+TRAIN_CMD = [
+    sys.executable, '-c',
+    'from focal_iou_mmdet.utils import run_mmdet_tool; '
+    'run_mmdet_tool("train.py")'
+]
+
+
+class RunDir:
+    """A run's folder (need not exist yet)."""
+
+    PLAN_DIR = 'plan'
+    INFO = 'run.json'
+    STATUS = 'status.json'
+    LOCK = '.lock'
+    TRAIN_LOG = 'train_stdout.log'
+    WORKER_LOG = 'worker.log'
+    LAST_CHECKPOINT = 'last_checkpoint'
+
+    def __init__(self, path: str):
+        self.path = osp.abspath(path)
+
+    def __repr__(self) -> str:
+        return f'RunDir({self.path!r})'
+
+    def __fspath__(self) -> str:
+        return self.path
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, RunDir) and other.path == self.path
+
+    def __hash__(self) -> int:
+        return hash(self.path)
+
+    def file(self, name: str) -> str:
+        return osp.join(self.path, name)
+
+    @property
+    def id(self) -> str:
+        return osp.basename(self.path)
+
+    @property
+    def config_file(self) -> str:
+        return osp.join(self.path, self.PLAN_DIR, self.id + '.py')
+
+    @property
+    def train_log(self) -> str:
+        return self.file(self.TRAIN_LOG)
+
+    @property
+    def worker_log(self) -> str:
+        return self.file(self.WORKER_LOG)
+
+    @property
+    def has_checkpoint(self) -> bool:
+        return osp.exists(self.file(self.LAST_CHECKPOINT))
+
+    # -- the config -----------------------------------------------------
+    def config_text(self) -> Optional[str]:
+        if not osp.exists(self.config_file):
+            return None
+        with open(self.config_file) as f:
+            return f.read()
+
+    def write_config(self, text: str) -> None:
+        """Write the run's config atomically (unchanged text: no write)."""
+        if self.config_text() == text:
+            return
+        os.makedirs(osp.dirname(self.config_file), exist_ok=True)
+        tmp = f'{self.config_file}.{os.getpid()}.tmp'
+        with open(tmp, 'w') as f:
+            f.write(text)
+        os.replace(tmp, self.config_file)
+
+    # -- what the run is -------------------------------------------------
+    def read_info(self) -> dict:
+        with open(self.file(self.INFO)) as f:
+            return json.load(f)
+
+    def write_info(self, info: dict) -> None:
+        write_json(self.file(self.INFO), info)
+
+    # -- state -----------------------------------------------------------
+    def read_status(self) -> dict:
+        path = self.file(self.STATUS)
+        if osp.exists(path):
+            with open(path) as f:
+                return json.load(f)
+        return dict(state='pending', attempts=0, sessions=[])
+
+    def update_status(self, **fields) -> dict:
+        status = self.read_status()
+        status.update(fields)
+        status['updated'] = time.time()
+        write_json(self.file(self.STATUS), status)
+        return status
+
+    def is_done(self) -> bool:
+        return self.read_status()['state'] == 'done'
+
+    def has_started(self) -> bool:
+        """Queued, running, finished or interrupted (it has attempts, so a
+        checkpoint it would resume from)."""
+        status = self.read_status()
+        return status['state'] != 'pending' or bool(status.get('attempts'))
+
+    def lock(self) -> RunLock:
+        return RunLock(self.file(self.LOCK))
+
+    def is_locked(self) -> bool:
+        """A live process holds the run's lock."""
+        return self.lock().is_held_elsewhere()
+
+    # -- training and results ------------------------------------------
+    def train_command(self, launcher: str = 'none') -> List[str]:
+        """mmdet's train.py on the run's config into this folder, with
+        ``--resume`` (a fresh run starts from scratch; an interrupted one
+        continues from its last checkpoint).  ``launcher='slurm'``: the
+        ranks of the current SLURM allocation, started by ``srun``."""
+        cmd = TRAIN_CMD + [self.config_file, '--work-dir', self.path,
+                           '--resume']
+        if launcher == 'slurm':
+            cmd = ['srun', '--kill-on-bad-exit=1'] + cmd + ['--launcher',
+                                                            'slurm']
+        return cmd
+
+    def results(self) -> RunResult:
+        return read_results(self.path,
+                            self.read_status().get('sessions', []))

@@ -1,0 +1,169 @@
+"""The worker: trains one planned run, for the local scheduler and for
+each SLURM array task alike.
+
+    python -m focal_iou_mmdet.sweep.worker RUN_DIR [--launcher slurm]
+
+It holds the run's lock, trains with mmdet's ``train.py --resume`` (a run
+that was killed, preempted or requeued continues from its last checkpoint),
+appends its output to the run's training log and records the outcome in its
+status.  Exit codes: 0 done, 1 failed, 4 another live worker holds the run,
+143 interrupted (SIGTERM: the run stays pending and resumes next time).
+"""
+import argparse
+import ctypes
+import os
+import shlex
+import signal
+import socket
+import subprocess
+import sys
+import time
+from typing import Optional
+
+from ..runs import RunDir
+
+EXIT_DONE, EXIT_FAILED, EXIT_LOCKED, EXIT_INTERRUPTED = 0, 1, 4, 143
+#: how a scheduler starts this worker (its run folder follows)
+WORKER_CMD = [sys.executable, '-u', '-m', 'focal_iou_mmdet.sweep.worker']
+#: seconds a training process gets to stop after SIGTERM
+GRACE_S = 30
+
+
+def package_parent() -> str:
+    """The folder this ``focal_iou_mmdet`` is imported from: schedulers put
+    it first on their workers' PYTHONPATH, so the workers (local or SLURM)
+    import the same copy, a checkout or an installed one."""
+    import focal_iou_mmdet
+    return os.path.dirname(os.path.dirname(
+        os.path.abspath(focal_iou_mmdet.__file__)))
+
+
+def die_with_parent():
+    """preexec_fn: SIGTERM this child when its parent dies (Linux), so a
+    killed sweep or worker leaves no orphan training behind."""
+    try:
+        ctypes.CDLL('libc.so.6', use_errno=True).prctl(1, signal.SIGTERM)
+    except OSError:
+        pass
+
+
+def slurm_master_port() -> str:
+    """Distinct per array task (each has its own SLURM_JOB_ID) and per
+    restart (the killed ranks of a requeued task may still hold a port)."""
+    job = int(os.environ.get('SLURM_JOB_ID', '0'))
+    restart = int(os.environ.get('SLURM_RESTART_COUNT', '0') or 0)
+    return str(20000 + (job * 17 + restart * 7919) % 40000)
+
+
+def slurm_job_id() -> Optional[str]:
+    env = os.environ
+    if 'SLURM_ARRAY_JOB_ID' in env:
+        return f'{env["SLURM_ARRAY_JOB_ID"]}_{env["SLURM_ARRAY_TASK_ID"]}'
+    return env.get('SLURM_JOB_ID')
+
+
+def error_tail(log_path: str, lines: int = 15) -> str:
+    """The last error lines and the tail of a log, for a failure message."""
+    try:
+        with open(log_path, errors='replace') as f:
+            tail = f.read()[-20000:].splitlines()
+    except OSError:
+        return ''
+    errors = [ln for ln in tail if 'Error' in ln or 'error:' in ln]
+    return '\n'.join((errors[-3:] if errors else []) + tail[-lines:])
+
+
+def train(run_dir: RunDir, launcher: str = 'none') -> int:
+    """Train one planned run under its lock; returns an exit code above."""
+    info = run_dir.read_info()
+    lock = run_dir.lock()
+    if not lock.acquire():
+        print(f'{info["id"]}: another worker holds {lock.path}; not started '
+              'twice', flush=True)
+        return EXIT_LOCKED
+    try:
+        return _train_locked(run_dir, info, launcher)
+    finally:
+        lock.release()
+
+
+def _train_locked(run_dir: RunDir, info: dict, launcher: str) -> int:
+    status = run_dir.read_status()
+    if status['state'] == 'done':
+        print(f'{info["id"]}: done already, skipped', flush=True)
+        return EXIT_DONE
+    attempt = int(status.get('attempts', 0)) + 1
+    job = slurm_job_id() if launcher == 'slurm' else None
+    host = socket.gethostname()
+    env = dict(os.environ, **info.get('env', {}))
+    if launcher == 'slurm':
+        env['MASTER_PORT'] = slurm_master_port()
+    cmd = run_dir.train_command(launcher)
+    resumed = run_dir.has_checkpoint
+    run_dir.update_status(state='running', attempts=attempt, job=job,
+                          host=host, pid=os.getpid(), started=time.time(),
+                          message=None)
+    interrupted, interrupted_at = [], []
+    start = time.time()
+    with open(run_dir.train_log, 'a') as log:
+        log.write(f'\n===== attempt {attempt} on {host}'
+                  + (f', SLURM job {job}, {env.get("SLURM_NTASKS", "?")} '
+                     f'tasks, MASTER_PORT={env["MASTER_PORT"]}' if job else '')
+                  + (', resuming from last_checkpoint' if resumed else '')
+                  + f' =====\n$ {" ".join(shlex.quote(c) for c in cmd)}\n')
+        log.flush()
+        proc = subprocess.Popen(cmd, env=env, stdout=log,
+                                stderr=subprocess.STDOUT,
+                                preexec_fn=die_with_parent)
+
+        def on_signal(signum, _frame):
+            interrupted.append(signum)
+            interrupted_at.append(time.time())
+            try:
+                proc.send_signal(signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+
+        for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+            signal.signal(sig, on_signal)
+        while True:
+            try:
+                code = proc.wait(timeout=1.0)
+                break
+            except subprocess.TimeoutExpired:
+                if interrupted and (len(interrupted) > 1 or
+                                    time.time() - interrupted_at[0] >
+                                    GRACE_S):
+                    proc.kill()  # a second signal, or the grace is over
+    session = dict(attempt=attempt, host=host, job=job, start=round(start, 1),
+                   seconds=round(time.time() - start, 1), exit=code,
+                   resumed=resumed)
+    sessions = status.get('sessions', []) + [session]
+    if code == 0:
+        run_dir.update_status(state='done', sessions=sessions,
+                              finished=time.time(), message=None)
+        return EXIT_DONE
+    if interrupted:
+        run_dir.update_status(
+            state='pending', sessions=sessions,
+            message=f'interrupted by signal {interrupted[0]}; resumes from '
+            'its last checkpoint')
+        return EXIT_INTERRUPTED
+    run_dir.update_status(state='failed', sessions=sessions,
+                          message=f'exit {code}; see {run_dir.train_log}\n'
+                          + error_tail(run_dir.train_log))
+    return EXIT_FAILED
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(
+        prog='python -m focal_iou_mmdet.sweep.worker',
+        description=__doc__.splitlines()[0])
+    p.add_argument('run_dir')
+    p.add_argument('--launcher', choices=['none', 'slurm'], default='none')
+    args = p.parse_args(argv)
+    return train(RunDir(args.run_dir), args.launcher)
+
+
+if __name__ == '__main__':
+    sys.exit(main())
