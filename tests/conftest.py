@@ -1,4 +1,6 @@
+import contextlib
 import os
+import subprocess
 import sys
 
 import pytest
@@ -72,6 +74,29 @@ def subprocess_env(**extra):
     env = dict(os.environ, PYTHONUNBUFFERED='1', **extra)
     env.pop('PYTHONPATH', None)
     return env
+
+
+_HOLD_LOCK = """import fcntl, os, socket, sys, time
+fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT)
+fcntl.flock(fd, fcntl.LOCK_EX)
+os.write(fd, f"{os.getpid()} {socket.gethostname()}\\n".encode())
+print("locked", flush=True)
+time.sleep(120)
+"""
+
+
+@contextlib.contextmanager
+def lock_held_elsewhere(path):
+    """Another live process holds an flock on ``path`` (and wrote its pid
+    and host into it, as our worker does); yields that process."""
+    proc = subprocess.Popen([sys.executable, '-c', _HOLD_LOCK, str(path)],
+                            stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout.readline().strip() == 'locked'
+        yield proc
+    finally:
+        proc.kill()
+        proc.wait()
 
 
 @pytest.fixture(scope='session')

@@ -10,7 +10,7 @@ import sys
 import time
 
 import pytest
-from conftest import ROOT, subprocess_env
+from conftest import ROOT, lock_held_elsewhere, subprocess_env
 
 from focal_iou_mmdet.runs import TINY_RUN_OPTIONS as TINY
 from focal_iou_mmdet.runs import RunDir, config_path
@@ -327,19 +327,9 @@ def test_stale_running_status_reads_as_pending(tmp_path):
     d = spec.run_dir(run.id)
     d.update_status(state='running', attempts=1)
     # a live holder of the run's lock (another process): running
-    holder = subprocess.Popen([sys.executable, '-c', (
-        'import sys, time; sys.path.insert(0, %r)\n'
-        'from focal_iou_mmdet.runs import RunDir\n'
-        'assert RunDir(%r).lock().acquire(); print("locked", flush=True)\n'
-        'time.sleep(60)') % (ROOT, d.path)], stdout=subprocess.PIPE,
-        text=True)
-    try:
-        assert holder.stdout.readline().strip() == 'locked'
+    with lock_held_elsewhere(d.file(RunDir.LOCK)):
         assert effective_states([d])[d]['state'] == 'running'
         assert not d.lock().acquire()
-    finally:
-        holder.kill()
-        holder.wait()
     # its process died: the run is pending again and says why
     st = effective_states([d])[d]
     assert st['state'] == 'pending' and 'gone' in st['stale']

@@ -5,6 +5,8 @@ _base_ = [
 ]
 
 model = dict(bbox_head=dict(num_classes=7))
+# as mmdet's SSD: plain batches, no aspect-ratio grouping
+train_dataloader = dict(batch_sampler=None)
 # mmdet's SSD hooks, then ours
 custom_hooks = [
     dict(type='NumClassCheckHook'),

@@ -3,12 +3,13 @@ train command and results.  Sweeps (:mod:`..sweep`) and the analysis
 (:mod:`..analysis`) stand on it; it imports neither."""
 from .config_lookup import config_path
 from .results import COCO_KEYS, METRICS, RunResult, read_results
-from .run_dir import STATES, TRAIN_CMD, RunDir
-from .run_lock import RunLock
+from .run_dir import STATES, TRAIN_CMD, RunDir, RunStateError
+from .run_lock import RunLock, RunLockError
 from .tiny_run_options import TINY_RUN_OPTIONS, as_cfg_options
 
 __all__ = [
     'config_path', 'COCO_KEYS', 'METRICS', 'RunResult', 'read_results',
-    'STATES', 'TRAIN_CMD', 'RunDir', 'RunLock', 'TINY_RUN_OPTIONS',
+    'STATES', 'TRAIN_CMD', 'RunDir', 'RunStateError', 'RunLock',
+    'RunLockError', 'TINY_RUN_OPTIONS',
     'as_cfg_options'
 ]

@@ -18,9 +18,11 @@ interrupted: it resumes from its last checkpoint), ``queued`` (in a SLURM
 array, not started yet), ``running``, ``done`` (the one rule: its training
 process exited 0) and ``failed``.  status.json is written atomically.
 """
+import glob
 import json
 import os
 import os.path as osp
+import re
 import sys
 import time
 from typing import List, Optional
@@ -30,6 +32,15 @@ from .results import RunResult, read_results
 from .run_lock import RunLock
 
 STATES = ('pending', 'queued', 'running', 'done', 'failed')
+
+
+class RunStateError(RuntimeError):
+    """A run's status file cannot be read (the message is
+    ``unreadable: <path>: <reason>``)."""
+
+    def __init__(self, path: str, reason: str):
+        super().__init__(f'unreadable: {path}: {reason}')
+        self.path, self.reason = path, reason
 #: mmdet's tools/train.py with this package registered
 TRAIN_CMD = [
     sys.executable, '-c',
@@ -114,11 +125,31 @@ class RunDir:
 
     # -- state -----------------------------------------------------------
     def read_status(self) -> dict:
+        """The run's status; :class:`RunStateError` when the file is there
+        but cannot be read or is not a status."""
         path = self.file(self.STATUS)
-        if osp.exists(path):
+        if not osp.lexists(path):
+            return dict(state='pending', attempts=0, sessions=[])
+        try:
             with open(path) as f:
-                return json.load(f)
-        return dict(state='pending', attempts=0, sessions=[])
+                status = json.load(f)
+        except (OSError, ValueError) as e:
+            raise RunStateError(path, f'{type(e).__name__}: {e}') from None
+        if not isinstance(status, dict) or status.get('state') not in STATES:
+            raise RunStateError(path, f'not a run status (state must be one '
+                                f'of {STATES}): {str(status)[:80]}')
+        return status
+
+    def reset_status(self, why: str) -> str:
+        """Move an unreadable status file aside (``status.json.unreadable-
+        <time>``) and start the run's record afresh as pending; its
+        checkpoints stay, so it resumes.  Returns where the old file went."""
+        aside = f'{self.file(self.STATUS)}.unreadable-{int(time.time())}'
+        os.replace(self.file(self.STATUS), aside)
+        write_json(self.file(self.STATUS), dict(
+            state='pending', attempts=0, sessions=[], updated=time.time(),
+            message=f'status rebuilt ({why}); the old file is {aside}'))
+        return aside
 
     def update_status(self, **fields) -> dict:
         status = self.read_status()
@@ -128,20 +159,58 @@ class RunDir:
         return status
 
     def is_done(self) -> bool:
-        return self.read_status()['state'] == 'done'
+        try:
+            return self.read_status()['state'] == 'done'
+        except RunStateError:
+            return False
 
     def has_started(self) -> bool:
         """Queued, running, finished or interrupted (it has attempts, so a
-        checkpoint it would resume from)."""
-        status = self.read_status()
+        checkpoint it would resume from); an unreadable status counts as
+        started."""
+        try:
+            status = self.read_status()
+        except RunStateError:
+            return True
         return status['state'] != 'pending' or bool(status.get('attempts'))
 
     def lock(self) -> RunLock:
         return RunLock(self.file(self.LOCK))
 
     def is_locked(self) -> bool:
-        """A live process holds the run's lock."""
+        """A live process holds the run's lock (:class:`RunLockError` when
+        the lock cannot be probed)."""
         return self.lock().is_held_elsewhere()
+
+    # -- checkpoints -----------------------------------------------------
+    def checkpoints(self) -> List[str]:
+        """``epoch_N.pth`` files present, oldest epoch first."""
+        found = glob.glob(self.file('epoch_*.pth'))
+        epoch = lambda p: int(re.findall(r'epoch_(\d+)\.pth$', p)[0])  # noqa
+        return sorted((p for p in found if re.search(r'epoch_\d+\.pth$', p)),
+                      key=epoch)
+
+    def repair_checkpoint(self) -> Optional[str]:
+        """Make ``--resume`` safe when ``last_checkpoint`` names a file that
+        is gone: point it at the newest checkpoint that exists, or remove it
+        (training starts over).  Returns what was done, or None."""
+        last = self.file(self.LAST_CHECKPOINT)
+        if not osp.exists(last):
+            return None
+        with open(last) as f:
+            named = f.read().strip()
+        if named and osp.isfile(named):
+            return None
+        existing = self.checkpoints()
+        if existing:
+            with open(last + '.tmp', 'w') as f:
+                f.write(existing[-1])
+            os.replace(last + '.tmp', last)
+            return (f'last_checkpoint named a missing file ({named}); '
+                    f'resuming from {osp.basename(existing[-1])} instead')
+        os.remove(last)
+        return (f'last_checkpoint named a missing file ({named}) and no '
+                'checkpoint is left; starting over')
 
     # -- training and results ------------------------------------------
     def train_command(self, launcher: str = 'none') -> List[str]:
@@ -157,5 +226,8 @@ class RunDir:
         return cmd
 
     def results(self) -> RunResult:
-        return read_results(self.path,
-                            self.read_status().get('sessions', []))
+        try:
+            sessions = self.read_status().get('sessions', [])
+        except RunStateError:
+            sessions = []
+        return read_results(self.path, sessions)

@@ -38,7 +38,9 @@ def parse_args(argv=None):
     s.add_argument('--jobs', type=int, default=1,
                    help='local: runs at a time (default 1)')
     s.add_argument('--retry-failed', action='store_true')
-    s.add_argument('--force', action='store_true')
+    s.add_argument('--force', action='store_true',
+                   help='overwrite the configs of started runs; rebuild '
+                   'unreadable run status files')
     s.add_argument('--partition', help='slurm: the partition')
     s.add_argument('--gpus-per-run', type=int, default=1,
                    help='slurm: srun tasks (ranks) per run (default 1)')
@@ -57,6 +59,8 @@ def parse_args(argv=None):
     s.add_argument('--all', action='store_true', help='list every run')
     s = sub.add_parser('report', help='results.csv, results.md, plots')
     s.add_argument('spec')
+    s.add_argument('--out-dir', help='where the files go (default: the '
+                   "sweep's folder)")
     args, extra = p.parse_known_args(argv)
     if extra and not (args.command == 'run' and args.launcher == 'slurm'):
         p.error(f'unrecognized arguments: {" ".join(extra)}')
@@ -81,11 +85,17 @@ def main(argv=None) -> int:
     except SweepSpecError as e:
         print(f'error: {e}', file=sys.stderr)
         return 2
+    except OSError as e:  # e.g. a read-only work root for plan/run
+        print(f'error: cannot write the sweep\'s run folders: '
+              f'{e.filename or ""}: {e.strerror or e}', file=sys.stderr)
+        return 2
     if args.command == 'run':
         if args.launcher == 'local':
             from .local import run_local
-            final = run_local(spec, runs, args.jobs, args.retry_failed)
-            return 0 if final['failed'] == 0 and final['pending'] == 0 else 1
+            final = run_local(spec, runs, args.jobs, args.retry_failed,
+                              force=args.force)
+            return 0 if not (final['failed'] or final['pending'] or
+                             final['unreadable']) else 1
         from .slurm import SlurmOptions, submit_slurm
         opts = SlurmOptions(
             partition=args.partition, gpus_per_run=args.gpus_per_run,
@@ -94,7 +104,7 @@ def main(argv=None) -> int:
             max_parallel=args.max_parallel, job_name=args.job_name,
             extra_args=list(args.sbatch_args))
         try:
-            submit_slurm(spec, runs, opts, args.retry_failed)
+            submit_slurm(spec, runs, opts, args.retry_failed, args.force)
         except RuntimeError as e:
             print(f'error: {e}', file=sys.stderr)
             return 2
@@ -103,7 +113,8 @@ def main(argv=None) -> int:
         print(status_table(spec, runs, args.all))
     elif args.command == 'report':
         from .report import report
-        report(spec, runs)
+        out = report(spec, runs, args.out_dir)
+        return 1 if out.get('error') else 0
     return 0
 
 

@@ -7,6 +7,7 @@ import subprocess
 import time
 from typing import Dict, Sequence
 
+from ..runs import RunStateError
 from .report import result_note
 from .spec import Run, SweepSpec
 from .state import (counts, effective_states, eta_seconds, fmt_duration,
@@ -25,16 +26,26 @@ def worker_env(jobs: int) -> Dict[str, str]:
 
 
 def run_local(spec: SweepSpec, runs: Sequence[Run], jobs: int = 1,
-              retry_failed: bool = False, poll: float = 0.5) -> Dict[str, int]:
-    """Train the pending runs; returns the final count per state."""
+              retry_failed: bool = False, poll: float = 0.5,
+              force: bool = False) -> Dict[str, int]:
+    """Train the pending runs; returns the final count per state.  A run
+    whose status cannot be read is skipped with the reason (``force``
+    rebuilds its status and trains it)."""
     jobs = max(1, int(jobs))
     env = worker_env(jobs)
-    todo, held, states = runs_to_start(spec, runs, retry_failed)
+    todo, held, states = runs_to_start(spec, runs, retry_failed, force=force)
+    for d, st in states.items():
+        if st['state'] == 'unreadable':
+            print(f'  skip   {d.id}: {st["message"]}'
+                  + (' (--force rebuilds its status)'
+                     if st['message'].startswith('unreadable:') else ''),
+                  flush=True)
     c = counts(states.values())
     print(f'sweep {spec.name!r}: {len(runs)} runs: {c["done"]} done, '
           f'{len(todo)} to run now, {c["failed"]} failed'
           + ('' if retry_failed or not c['failed'] else
              ' (--retry-failed reruns them)')
+          + (f', {c["unreadable"]} unreadable' if c['unreadable'] else '')
           + (f', {len(held)} held by another live worker' if held else '')
           + f'; {jobs} at a time, OMP_NUM_THREADS={env["OMP_NUM_THREADS"]}',
           flush=True)
@@ -82,7 +93,9 @@ def run_local(spec: SweepSpec, runs: Sequence[Run], jobs: int = 1,
                     break
                 if held and time.time() - last_wait_note > 30:
                     print(f'  waiting for {len(held)} run(s) held by another '
-                          f'worker: {[r.id for r in held][:3]}', flush=True)
+                          'worker: ' + ', '.join(
+                              f'{r.id} ({_holder(spec.run_dir(r.id))})'
+                              for r in held[:3]), flush=True)
                     last_wait_note = time.time()
             time.sleep(poll)
         if stop:
@@ -103,8 +116,21 @@ def run_local(spec: SweepSpec, runs: Sequence[Run], jobs: int = 1,
     return final
 
 
+def _holder(run_dir) -> str:
+    lock = run_dir.lock()
+    return f'{lock.path} held by {lock.holder() or "another process"}'
+
+
 def _print_finished(run_dir, code, seconds):
-    st = run_dir.read_status()
+    if code == EXIT_LOCKED:
+        print(f'  locked {run_dir.id}: {_holder(run_dir)}; not started '
+              'twice', flush=True)
+        return
+    try:
+        st = run_dir.read_status()
+    except RunStateError as e:
+        print(f'  failed {run_dir.id}: {e}', flush=True)
+        return
     note = result_note(run_dir) if st['state'] == 'done' else (
         st.get('message') or '').splitlines()[0] if st.get('message') else ''
     print(f'  {st["state"]:<6} {run_dir.id} after {fmt_duration(seconds)} '

@@ -48,6 +48,7 @@ def collect(spec: SweepSpec, runs: Sequence[Run]) -> List[dict]:
         row['train_time_s'] = train_seconds(st)
         row['attempts'] = st.get('attempts', 0)
         row['_result'] = res
+        row['_status'] = st
         rows.append(row)
     return rows
 
@@ -97,7 +98,10 @@ def summarize(spec: SweepSpec, rows: List[dict]) -> List[dict]:
     each metric and of the train time, ΔAP and ΔAP_s to its baseline."""
     stats = OrderedDict()
     for key, members in group(spec, rows).items():
-        done = [r for r in members if r['state'] == 'done']
+        # a finished run without metrics (e.g. a val set too small for any
+        # detection) is not counted: report() lists it
+        done = [r for r in members
+                if r['state'] == 'done' and r['AP'] is not None]
         s = dict(key=key, n=len(done), planned=len(members),
                  results=[r['_result'] for r in done])
         for m in METRICS + ['train_time_s']:
@@ -203,25 +207,64 @@ def _provenance(spec: SweepSpec) -> List[str]:
              if spec.options else []) + ['']
 
 
+def _missing(rows: List[dict], states: Dict[str, dict]) -> List[str]:
+    out = []
+    for r in rows:
+        if r['state'] == 'done' and r['AP'] is None:
+            out.append(f'- `{r["run_id"]}`: done, but its scalars.json has '
+                       'no validation metrics (nothing evaluated?)')
+        elif r['state'] != 'done':
+            msg = states[r['run_id']].get('message') or ''
+            out.append(f'- `{r["run_id"]}`: {r["state"]}' + (
+                f' ({msg.splitlines()[0]})' if r['state'] == 'unreadable'
+                else ''))
+    return out
+
+
 def report(spec: SweepSpec, runs: Sequence[Run],
            out_dir: Optional[str] = None) -> Dict[str, object]:
     """Print the table and verdicts; write results.csv, results.md and the
-    plots; return their paths and the group statistics."""
+    plots (into ``out_dir``, default the sweep's folder); return their
+    paths and the group statistics.  A folder that cannot be written to
+    (a read-only work root) is reported; the table is still printed."""
     out_dir = out_dir or spec.work_dir
-    os.makedirs(out_dir, exist_ok=True)
     rows = collect(spec, runs)
     stats = summarize(spec, rows)
+    states = {row['run_id']: row['_status'] for row in rows}
     c = counts({'state': r['state']} for r in rows)
-    csv_path = write_csv(rows, osp.join(out_dir, 'results.csv'))
-    figures = plot(spec, stats, out_dir)
-    missing = [r for r in rows if r['state'] != 'done']
+    missing = _missing(rows, states)
     said = verdicts(spec, stats)
+    print(text_table(spec, stats))
+    if said:
+        print('\n'.join(said))
+    if missing:
+        print(f'not in the table: {len(missing)} of {len(rows)} runs:\n'
+              + '\n'.join('  ' + m[2:] for m in missing[:10])
+              + ('\n  ...' if len(missing) > 10 else ''))
+    try:
+        os.makedirs(out_dir, exist_ok=True)
+        csv_path = write_csv(rows, osp.join(out_dir, 'results.csv'))
+        figures = plot(spec, stats, out_dir)
+        md_path = _write_markdown(spec, rows, stats, c, missing, said,
+                                  figures, osp.join(out_dir, 'results.md'))
+    except OSError as e:
+        print(f'error: cannot write the report files to {out_dir}: '
+              f'{e.strerror or e} (printed only; --out-dir writes them '
+              'elsewhere)')
+        return dict(csv=None, md=None, figures=[], stats=stats,
+                    error=str(e))
+    for p in [csv_path, md_path] + figures:
+        print(f'wrote {relpath(p)}')
+    return dict(csv=csv_path, md=md_path, figures=figures, stats=stats)
+
+
+def _write_markdown(spec, rows, stats, c, missing, said, figures, md_path):
     lines = [f'# Sweep `{spec.name}`', '',
              f'{len(rows)} runs planned: ' +
              ', '.join(f'{v} {k}' for k, v in c.items() if v) + '.', '']
     if missing:
         lines += [f'**Partial sweep: {len(missing)} of {len(rows)} runs are '
-                  'not finished; the table uses finished runs only.**', '']
+                  'not in the table (listed below).**', '']
     lines += [markdown_table(spec, stats), '',
               'COCO box AP in percent, final epoch, on the validation split: '
               'mean ± sample std over the seeds that finished (n = finished '
@@ -234,22 +277,11 @@ def report(spec: SweepSpec, runs: Sequence[Run],
     lines += [f'![{osp.splitext(osp.basename(f))[0]}]({osp.basename(f)})'
               for f in figures] + ['']
     if missing:
-        lines += ['## Missing runs', '']
-        lines += [f'- `{r["run_id"]}`: {r["state"]}' for r in missing] + ['']
+        lines += ['## Missing runs', ''] + missing + ['']
     lines += _provenance(spec)
-    md_path = osp.join(out_dir, 'results.md')
     with open(md_path, 'w') as f:
         f.write('\n'.join(lines))
-    print(text_table(spec, stats))
-    if said:
-        print('\n'.join(said))
-    if missing:
-        print(f'partial: {len(missing)} of {len(rows)} runs not finished: '
-              + ', '.join(r['run_id'] for r in missing[:5])
-              + (' ...' if len(missing) > 5 else ''))
-    for p in [csv_path, md_path] + figures:
-        print(f'wrote {relpath(p)}')
-    return dict(csv=csv_path, md=md_path, figures=figures, stats=stats)
+    return md_path
 
 
 def result_note(run_dir: RunDir) -> str:
@@ -271,15 +303,20 @@ def status_table(spec: SweepSpec, runs: Sequence[Run],
     body = []
     for r, st in zip(runs, sts):
         if not show_all and len(runs) > 30 and st['state'] in ('done',
-                                                                'pending'):
+                                                                'pending') \
+                and not st.get('checkpoint_note'):
             continue
         res = spec.run_dir(r.id).results()
         epoch = str(max(res.val)) if res.val else '-'
         note = st.get('job') or ''
         if st.get('stale'):
             note = f'interrupted ({st["stale"]})'
+        elif st['state'] == 'unreadable':
+            note = st['message']
         elif st['state'] == 'failed':
             note = (st.get('message') or '').splitlines()[0][:60]
+        if st.get('checkpoint_note'):
+            note = (note + '; ' if note else '') + st['checkpoint_note']
         secs = train_seconds(st)
         if st['state'] == 'running' and st.get('started'):
             secs = (secs or 0) + max(0.0, time.time() - st['started'])
@@ -293,7 +330,9 @@ def status_table(spec: SweepSpec, runs: Sequence[Run],
     lines.append(
         f'{len(runs)} runs: {c["done"]} done, {c["running"]} running, '
         f'{c["queued"]} queued, {c["pending"]} pending, {c["failed"]} '
-        f'failed; ETA {fmt_duration(eta)}'
+        f'failed' + (f', {c["unreadable"]} unreadable'
+                     if c['unreadable'] else '')
+        + f'; ETA {fmt_duration(eta)}'
         + (f' at {parallel} in parallel' if eta else ''))
     if not show_all and len(runs) > 30:
         lines.append('(done and pending runs hidden; --all shows them)')

@@ -79,14 +79,19 @@ def sbatch_command(sweep: str, num_tasks: int, script: str, log_dir: str,
 
 
 def submit_slurm(spec: SweepSpec, runs: Sequence[Run], opts: SlurmOptions,
-                 retry_failed: bool = False) -> Optional[str]:
+                 retry_failed: bool = False,
+                 force: bool = False) -> Optional[str]:
     """Submit the pending runs; returns the array job id (None when
-    nothing is pending).  Raises RuntimeError when sbatch fails."""
+    nothing is pending).  Raises RuntimeError when sbatch fails.  Runs
+    whose status cannot be read are skipped (``force`` rebuilds it)."""
     if shutil.which('sbatch') is None:
         raise RuntimeError('--launcher slurm: sbatch is not on PATH (run '
                            'this on a SLURM login node, or use --launcher '
                            'local)')
-    todo, _, states = runs_to_start(spec, runs, retry_failed)
+    todo, _, states = runs_to_start(spec, runs, retry_failed, force=force)
+    for d, st in states.items():
+        if st['state'] == 'unreadable':
+            print(f'  skip   {d.id}: {st["message"]}', flush=True)
     c = counts(states.values())
     if not todo:
         print(f'sweep {spec.name!r}: nothing to submit ({c["done"]} done, '

@@ -100,11 +100,24 @@ def config_key(axis: str) -> str:
 def _read_file(path: str) -> dict:
     if path.endswith(('.yaml', '.yml')):
         import yaml
-        with open(path) as f:
-            data = yaml.safe_load(f) or {}
+        try:
+            with open(path) as f:
+                data = yaml.safe_load(f) or {}
+        except yaml.YAMLError as e:
+            mark = getattr(e, 'problem_mark', None)
+            where = (f' at line {mark.line + 1}, column {mark.column + 1}'
+                     if mark is not None else '')
+            what = getattr(e, 'problem', None) or str(e).splitlines()[0]
+            raise SweepSpecError(f'sweep spec {path!r}: YAML error{where}: '
+                                 f'{what}') from None
     elif path.endswith('.json'):
-        with open(path) as f:
-            data = json.load(f)
+        try:
+            with open(path) as f:
+                data = json.load(f)
+        except json.JSONDecodeError as e:
+            raise SweepSpecError(
+                f'sweep spec {path!r}: JSON error at line {e.lineno}, '
+                f'column {e.colno}: {e.msg}') from None
     elif path.endswith('.py'):
         from mmengine.config import Config
         data = Config.fromfile(path).to_dict()
@@ -119,6 +132,39 @@ def _read_file(path: str) -> dict:
 
 def _as_list(value) -> list:
     return list(value) if isinstance(value, (list, tuple)) else [value]
+
+
+def _must_be_list(what: str, value) -> list:
+    """A spec value that must be a list: a string such as ``'0, 1'`` is a
+    mistake, not one value."""
+    if not isinstance(value, (list, tuple)):
+        hint = (f"; write [{value}]" if isinstance(value, str) and ',' in value
+                else '')
+        raise SweepSpecError(f'{what} must be a list, got the '
+                             f'{type(value).__name__} {value!r}{hint}')
+    return list(value)
+
+
+def _check_alias_value(axis: str, value, where: str) -> None:
+    """``seed``: an integer; ``epochs``: an integer > 0 (None: the config's
+    own value)."""
+    if value is None or axis not in ALIASES:
+        return
+    if isinstance(value, bool) or not isinstance(value, int) or (
+            axis == 'epochs' and value <= 0):
+        need = 'an integer > 0' if axis == 'epochs' else 'an integer'
+        raise SweepSpecError(f'{where}: {axis} must be {need}, got '
+                             f'{value!r} ({type(value).__name__})')
+
+
+def _repeated(values: list):
+    """The first pair of equal values (1 and 1.0 are equal after YAML
+    typing: they would give two runs with the same config)."""
+    for i, a in enumerate(values):
+        for b in values[:i]:
+            if a == b and isinstance(a, bool) == isinstance(b, bool):
+                return b, a
+    return None
 
 
 def load_spec(path: str, work_root: str = 'work_dirs') -> SweepSpec:
@@ -158,11 +204,20 @@ def make_spec(data: dict, path: str, work_root: str = 'work_dirs'
         if axis == 'detector':
             raise SweepSpecError("axis 'detector' comes from 'configs'; do "
                                  "not list it under 'axes'")
-        values = _as_list(values)
+        values = _must_be_list(f'axis {axis!r}', values)
         if not values:
             raise SweepSpecError(f'axis {axis!r} has no values')
-        if len(set(map(repr, values))) != len(values):
-            raise SweepSpecError(f'axis {axis!r} repeats a value: {values}')
+        rep = _repeated(values)
+        if rep:
+            raise SweepSpecError(
+                f'axis {axis!r} repeats a value: {rep[0]!r} and {rep[1]!r} '
+                f'are equal (values: {values})')
+        for v in values:
+            _check_alias_value(axis, v, f'axis {axis!r}')
+            if is_template_axis(axis) and not isinstance(v, str):
+                raise SweepSpecError(
+                    f'axis {axis!r} fills {{{axis}}} in config names: its '
+                    f'values must be strings, got {v!r}')
         if is_template_axis(axis) and not any(
                 '{' + axis + '}' in c for c in configs.values()):
             raise SweepSpecError(
@@ -178,7 +233,8 @@ def make_spec(data: dict, path: str, work_root: str = 'work_dirs'
                     f'config {cfg!r} of {det!r} has placeholder {{{ph}}} '
                     f"but 'axes' has no {ph!r}")
 
-    zips = [[str(a) for a in _as_list(g)] for g in (data.get('zip') or [])]
+    zips = [[str(a) for a in _must_be_list('each zip group', g)]
+            for g in _must_be_list("'zip'", data.get('zip') or [])]
     seen = set()
     for group in zips:
         for a in group:
@@ -194,7 +250,8 @@ def make_spec(data: dict, path: str, work_root: str = 'work_dirs'
                                  f'{lengths}')
 
     exclude = []
-    for entry in data.get('exclude') or []:
+    for entry in _must_be_list("'exclude' (a list of mappings axis -> "
+                               "value(s))", data.get('exclude') or []):
         if not isinstance(entry, dict) or not entry:
             raise SweepSpecError(f'exclude entry {entry!r}: expected a '
                                  'mapping axis -> value(s)')
@@ -204,7 +261,13 @@ def make_spec(data: dict, path: str, work_root: str = 'work_dirs'
                                      f'an axis (axes: {list(axes)})')
         exclude.append({str(a): _as_list(v) for a, v in entry.items()})
 
-    options = dict(data.get('options') or {})
+    options = data.get('options') or {}
+    if not isinstance(options, dict):
+        raise SweepSpecError(f"'options' must map config keys to values, got "
+                             f'{options!r}')
+    options = dict(options)
+    for key, value in options.items():
+        _check_alias_value(key, value, "'options'")
     baseline = dict(data.get('baseline') or {})
     if not baseline:
         tmpl = [a for a in axes if a != 'detector' and is_template_axis(a)]

@@ -5,12 +5,18 @@ A ``running`` or ``queued`` record whose process is gone -- the worker's lock
 is free, or its SLURM job left the queue -- reads as ``pending``: nothing is
 lost when a sweep or a node dies, and the run resumes from its checkpoint.
 """
+import os
 import shutil
+import socket
 import subprocess
 from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
-from ..runs import STATES, RunDir
+from ..runs import STATES, RunDir, RunLockError, RunStateError
 from .spec import Run, SweepSpec
+
+#: the stored states, and ``unreadable`` for a run whose status file or lock
+#: cannot be read (shown with the path and the reason, never a traceback)
+VIEW_STATES = STATES + ('unreadable', )
 
 
 def slurm_jobs_alive(job_ids: Iterable[str]) -> Optional[Dict[str, str]]:
@@ -34,14 +40,35 @@ def slurm_jobs_alive(job_ids: Iterable[str]) -> Optional[Dict[str, str]]:
     return alive
 
 
+def _pid_alive(pid) -> bool:
+    try:
+        os.kill(int(pid), 0)
+    except (ProcessLookupError, ValueError, TypeError):
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _read(d: RunDir) -> dict:
+    try:
+        return d.read_status()
+    except RunStateError as e:
+        return dict(state='unreadable', message=str(e), attempts=0,
+                    sessions=[])
+
+
 def effective_states(run_dirs: Sequence[RunDir]) -> Dict[RunDir, dict]:
     """Each run's status with ``state`` corrected for dead processes: a
     ``running``/``queued`` run whose worker or job is gone is ``pending``
-    again (``stale`` says why).  The files are not rewritten."""
-    statuses = {d: d.read_status() for d in run_dirs}
+    again (``stale`` says why); a run whose status or lock cannot be read
+    is ``unreadable`` (``message`` names the path and the reason).  The
+    files are not rewritten."""
+    statuses = {d: _read(d) for d in run_dirs}
     jobs = [s.get('job') for s in statuses.values()
             if s['state'] in ('running', 'queued') and s.get('job')]
     alive = slurm_jobs_alive(jobs)
+    host = socket.gethostname()
     for d, s in statuses.items():
         if s['state'] not in ('running', 'queued'):
             continue
@@ -49,23 +76,42 @@ def effective_states(run_dirs: Sequence[RunDir]) -> Dict[RunDir, dict]:
             if alive is not None and s['job'] not in alive:
                 s['stale'] = f'SLURM job {s["job"]} is no longer queued'
                 s['state'] = 'pending'
-        elif not d.is_locked():
+            continue
+        try:
+            locked = d.is_locked()
+        except RunLockError as e:
+            s['state'], s['message'] = 'unreadable', str(e)
+            continue
+        if not locked:
             s['stale'] = 'its worker process is gone'
+            s['state'] = 'pending'
+        elif s.get('host') == host and s.get('pid') and \
+                not _pid_alive(s['pid']):
+            # the lock is held, but not by the worker the status records
+            s['stale'] = (f'its worker (pid {s["pid"]}) is gone, but '
+                          f'{d.lock().path} is held by '
+                          f'{d.lock().holder() or "another process"}')
             s['state'] = 'pending'
     return statuses
 
 
 def runs_to_start(spec: SweepSpec, runs: Sequence[Run], retry_failed: bool,
-                  skip: Set[str] = frozenset()
+                  skip: Set[str] = frozenset(), force: bool = False
                   ) -> Tuple[List[Run], List[Run], Dict[RunDir, dict]]:
     """(runs to start now, runs a live local worker elsewhere holds, every
-    run's effective status)."""
+    run's effective status).  An unreadable run is not started; with
+    ``force`` an unreadable status file is moved aside and rebuilt."""
     states = effective_states([spec.run_dir(r.id) for r in runs])
     todo, held = [], []
     for r in runs:
         if r.id in skip:
             continue
-        s = states[spec.run_dir(r.id)]
+        d = spec.run_dir(r.id)
+        s = states[d]
+        if s['state'] == 'unreadable' and force and \
+                s['message'].startswith('unreadable:'):
+            d.reset_status('unreadable, rebuilt by --force')
+            s = states[d] = _read(d)
         if s['state'] == 'pending' or (retry_failed and
                                        s['state'] == 'failed'):
             todo.append(r)
@@ -81,7 +127,7 @@ def train_seconds(status: dict) -> Optional[float]:
 
 
 def counts(statuses: Iterable[dict]) -> Dict[str, int]:
-    out = {s: 0 for s in STATES}
+    out = {s: 0 for s in VIEW_STATES}
     for st in statuses:
         out[st['state']] += 1
     return out

@@ -6,8 +6,11 @@ each SLURM array task alike.
 It holds the run's lock, trains with mmdet's ``train.py --resume`` (a run
 that was killed, preempted or requeued continues from its last checkpoint),
 appends its output to the run's training log and records the outcome in its
-status.  Exit codes: 0 done, 1 failed, 4 another live worker holds the run,
-143 interrupted (SIGTERM: the run stays pending and resumes next time).
+status.  A ``last_checkpoint`` that names a deleted file is pointed at the
+newest checkpoint left (or removed: the run starts over), and the status
+says which.  Exit codes: 0 done, 1 failed (also: its lock or status cannot
+be used; the message says why), 4 another live worker holds the run, 143
+interrupted (SIGTERM: the run stays pending and resumes next time).
 """
 import argparse
 import ctypes
@@ -20,7 +23,7 @@ import sys
 import time
 from typing import Optional
 
-from ..runs import RunDir
+from ..runs import RunDir, RunLockError, RunStateError
 
 EXIT_DONE, EXIT_FAILED, EXIT_LOCKED, EXIT_INTERRUPTED = 0, 1, 4, 143
 #: how a scheduler starts this worker (its run folder follows)
@@ -77,12 +80,25 @@ def train(run_dir: RunDir, launcher: str = 'none') -> int:
     """Train one planned run under its lock; returns an exit code above."""
     info = run_dir.read_info()
     lock = run_dir.lock()
-    if not lock.acquire():
-        print(f'{info["id"]}: another worker holds {lock.path}; not started '
-              'twice', flush=True)
-        return EXIT_LOCKED
+    try:
+        if not lock.acquire():
+            print(f'{info["id"]}: {lock.path} is held by '
+                  f'{lock.holder() or "another process"}; not started twice',
+                  flush=True)
+            return EXIT_LOCKED
+    except RunLockError as e:
+        print(f'{info["id"]}: {e}', flush=True)
+        try:
+            run_dir.update_status(state='failed', message=str(e))
+        except (RunStateError, OSError):
+            pass
+        return EXIT_FAILED
     try:
         return _train_locked(run_dir, info, launcher)
+    except RunStateError as e:
+        print(f'{info["id"]}: {e}; not started (--force rebuilds it)',
+              flush=True)
+        return EXIT_FAILED
     finally:
         lock.release()
 
@@ -99,10 +115,15 @@ def _train_locked(run_dir: RunDir, info: dict, launcher: str) -> int:
     if launcher == 'slurm':
         env['MASTER_PORT'] = slurm_master_port()
     cmd = run_dir.train_command(launcher)
+    checkpoint_note = run_dir.repair_checkpoint()
+    if checkpoint_note:
+        print(f'{info["id"]}: {checkpoint_note}', flush=True)
     resumed = run_dir.has_checkpoint
     run_dir.update_status(state='running', attempts=attempt, job=job,
                           host=host, pid=os.getpid(), started=time.time(),
-                          message=None)
+                          message=None,
+                          checkpoint_note=checkpoint_note or
+                          status.get('checkpoint_note'))
     interrupted, interrupted_at = [], []
     start = time.time()
     with open(run_dir.train_log, 'a') as log:
@@ -110,6 +131,7 @@ def _train_locked(run_dir: RunDir, info: dict, launcher: str) -> int:
                   + (f', SLURM job {job}, {env.get("SLURM_NTASKS", "?")} '
                      f'tasks, MASTER_PORT={env["MASTER_PORT"]}' if job else '')
                   + (', resuming from last_checkpoint' if resumed else '')
+                  + (f' ({checkpoint_note})' if checkpoint_note else '')
                   + f' =====\n$ {" ".join(shlex.quote(c) for c in cmd)}\n')
         log.flush()
         proc = subprocess.Popen(cmd, env=env, stdout=log,

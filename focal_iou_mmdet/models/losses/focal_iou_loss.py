@@ -313,7 +313,8 @@ class FocalIoULoss(nn.Module):
             target (Tensor): target boxes, shape (n, 4).
             weight (Tensor, optional): shape (n,) or (n, 4) (averaged over the
                 last dim, as mmdet's IoU losses do).
-            avg_factor (float, optional): divide the sum by this instead of n.
+            avg_factor (float, optional): divide the sum by this instead of
+                n; must be > 0 when some box has weight (ValueError).
             reduction_override (str, optional): ``'none'``, ``'mean'`` or
                 ``'sum'``.
         """
@@ -333,6 +334,14 @@ class FocalIoULoss(nn.Module):
         if pred.numel() == 0 or (weight is not None
                                  and not torch.any(weight > 0)):
             return self._zero_loss(pred, reduction)
+        if avg_factor is not None and (not torch.is_tensor(avg_factor) or
+                                       avg_factor.device.type == 'cpu') \
+                and float(avg_factor) <= 0:
+            # mmdet's losses divide by it anyway (a loss of ~1e6 from eps);
+            # a CUDA tensor is not checked (that would sync with the host)
+            raise ValueError(
+                f'avg_factor must be > 0 for a non-empty input with weight, '
+                f'got {float(avg_factor)!r} ({pred.shape[0]} boxes)')
 
         out_dtype = torch.float32 if pred.dtype in (
             torch.float16, torch.bfloat16) else pred.dtype
