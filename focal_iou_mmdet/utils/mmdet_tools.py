@@ -56,7 +56,11 @@ def run_mmdet_tool(name: str, argv: Optional[List[str]] = None) -> None:
     """Run mmdet's ``tools/<name>`` as ``__main__`` with ``argv``.
 
     On a machine without CUDA, a ``--launcher pytorch|slurm`` run first
-    starts a gloo process group (:mod:`.cpu_dist`).
+    starts a gloo process group (:mod:`.cpu_dist`).  A distributed run
+    destroys its process group when the tool returns: left to interpreter
+    shutdown, a rank can abort while the group's threads are torn down
+    ("terminate called without an active exception"), failing a run that
+    had finished.
     """
     import focal_iou_mmdet  # noqa: F401  (registers our modules)
     from .cpu_dist import init_cpu_process_group
@@ -65,3 +69,6 @@ def run_mmdet_tool(name: str, argv: Optional[List[str]] = None) -> None:
     path = mmdet_tool_path(name)
     sys.argv = [path] + argv
     runpy.run_path(path, run_name='__main__')
+    import torch.distributed as dist
+    if dist.is_available() and dist.is_initialized():
+        dist.destroy_process_group()
