@@ -20,6 +20,7 @@ import os
 import os.path as osp
 import re
 import sys
+import warnings
 
 import yaml
 
@@ -52,6 +53,8 @@ def parse_options(items):
 
 
 def main(argv=None):
+    # mmengine's `mmdet::` config lookup imports the deprecated pkg_resources
+    warnings.filterwarnings('ignore', message='pkg_resources is deprecated')
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument('configs', nargs='+')
     p.add_argument('--seeds', type=int, nargs='+', default=[0])

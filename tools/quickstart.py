@@ -14,6 +14,7 @@ import argparse
 import os
 import os.path as osp
 import sys
+import warnings
 
 from focal_iou_mmdet.datasets import generate_shapes_dataset
 from focal_iou_mmdet.runs import TINY_RUN_OPTIONS
@@ -47,6 +48,8 @@ def parse_args(argv=None):
 
 
 def main(argv=None):
+    # mmengine's `mmdet::` config lookup imports the deprecated pkg_resources
+    warnings.filterwarnings('ignore', message='pkg_resources is deprecated')
     args = parse_args(argv)
     options = {}
     if args.smoke:
