@@ -24,7 +24,7 @@ from focal_iou_mmdet.sweep.spec import fill_template, run_id
 from focal_iou_mmdet.sweep.state import effective_states
 
 SWEEP = [sys.executable, os.path.join(ROOT, 'tools', 'sweep.py')]
-GOLDEN = os.path.join(ROOT, 'tests', 'data', 'golden')
+GOLDEN = os.path.join(ROOT, 'tests', 'golden')
 
 
 def write_spec(path, **spec):

@@ -54,9 +54,7 @@ class RunResult:
     @property
     def train_time_s(self) -> Optional[float]:
         """Wall-clock seconds of all training sessions (attempts)."""
-        secs = [s['seconds'] for s in self.sessions
-                if s.get('seconds') is not None]
-        return round(sum(secs), 1) if secs else None
+        return sessions_seconds(self.sessions)
 
     def train_loss_by_epoch(self, key: str = 'loss_bbox') -> Dict[int, float]:
         """Mean of a training loss over each epoch's logged records."""
@@ -65,6 +63,12 @@ class RunResult:
             if key in r and 'epoch' in r:
                 by_epoch.setdefault(int(r['epoch']), []).append(r[key])
         return {e: sum(v) / len(v) for e, v in sorted(by_epoch.items())}
+
+
+def sessions_seconds(sessions: List[dict]) -> Optional[float]:
+    """Wall-clock seconds of a run's training sessions (None: none yet)."""
+    secs = [s['seconds'] for s in sessions if s.get('seconds') is not None]
+    return round(sum(secs), 1) if secs else None
 
 
 def scalars_files(path: str) -> List[str]:

@@ -66,9 +66,6 @@ class RunDir:
     def __repr__(self) -> str:
         return f'RunDir({self.path!r})'
 
-    def __fspath__(self) -> str:
-        return self.path
-
     def __eq__(self, other) -> bool:
         return isinstance(other, RunDir) and other.path == self.path
 
@@ -185,10 +182,12 @@ class RunDir:
     # -- checkpoints -----------------------------------------------------
     def checkpoints(self) -> List[str]:
         """``epoch_N.pth`` files present, oldest epoch first."""
-        found = glob.glob(self.file('epoch_*.pth'))
-        epoch = lambda p: int(re.findall(r'epoch_(\d+)\.pth$', p)[0])  # noqa
-        return sorted((p for p in found if re.search(r'epoch_\d+\.pth$', p)),
-                      key=epoch)
+        found = []
+        for path in glob.glob(self.file('epoch_*.pth')):
+            m = re.search(r'epoch_(\d+)\.pth$', path)
+            if m:
+                found.append((int(m.group(1)), path))
+        return [path for _, path in sorted(found)]
 
     def repair_checkpoint(self) -> Optional[str]:
         """Make ``--resume`` safe when ``last_checkpoint`` names a file that

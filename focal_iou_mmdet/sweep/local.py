@@ -131,8 +131,9 @@ def _print_finished(run_dir, code, seconds):
     except RunStateError as e:
         print(f'  failed {run_dir.id}: {e}', flush=True)
         return
+    message = (st.get('message') or '').splitlines()
     note = result_note(run_dir) if st['state'] == 'done' else (
-        st.get('message') or '').splitlines()[0] if st.get('message') else ''
+        message[0] if message else '')
     print(f'  {st["state"]:<6} {run_dir.id} after {fmt_duration(seconds)} '
           f'{note}'.rstrip(), flush=True)
     if st['state'] == 'failed':

@@ -11,7 +11,8 @@ import socket
 import subprocess
 from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
-from ..runs import STATES, RunDir, RunLockError, RunStateError
+from ..runs import (STATES, RunDir, RunLockError, RunStateError,
+                    sessions_seconds)
 from .spec import Run, SweepSpec
 
 #: the stored states, and ``unreadable`` for a run whose status file or lock
@@ -121,9 +122,7 @@ def runs_to_start(spec: SweepSpec, runs: Sequence[Run], retry_failed: bool,
 
 
 def train_seconds(status: dict) -> Optional[float]:
-    secs = [s.get('seconds') for s in status.get('sessions', [])
-            if s.get('seconds') is not None]
-    return round(sum(secs), 1) if secs else None
+    return sessions_seconds(status.get('sessions', []))
 
 
 def counts(statuses: Iterable[dict]) -> Dict[str, int]:

@@ -1,7 +1,8 @@
-# The Aquarium photos (Roboflow, CC BY 4.0) in COCO format: 7 classes, longer
-# side 416 px, about half of the boxes small.  AQUARIUM_ROOT moves it.
+# Roboflow's public Aquarium photos (CC BY 4.0) in COCO format: 7 classes,
+# longer side 416 px, about half of the boxes small.  Default root: the
+# project's data/aquarium/; AQUARIUM_ROOT moves it.
 dataset_type = 'CocoDataset'
-data_root = '{{$AQUARIUM_ROOT:../shared/datasets/aquarium/}}'
+data_root = '{{$AQUARIUM_ROOT:data/aquarium/}}'
 metainfo = dict(classes=('fish', 'jellyfish', 'penguin', 'puffin', 'shark',
                          'starfish', 'stingray'))
 backend_args = None
