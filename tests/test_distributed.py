@@ -43,10 +43,10 @@ def test_dist_train_two_cpu_processes(tiny_shapes, tmp_path):
     work = str(tmp_path / 'dist')
     cmd = ['bash', 'tools/dist_train.sh', CONFIG, '2', '--work-dir', work,
            '--cfg-options', 'train_cfg.max_epochs=1'] + OPTIONS
-    out = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True,
-                         timeout=600,
+    out = subprocess.run(cmd, cwd=ROOT, stdout=subprocess.PIPE,
+                         stderr=subprocess.STDOUT, text=True, timeout=600,
                          env=_env(tiny_shapes, PORT=str(free_port())))
-    log = out.stdout + out.stderr
+    log = out.stdout  # one stream, so a failure shows in its place
     assert out.returncode == 0, log[-4000:]
     assert 'Distributed training: True' in log
     assert 'GPU number: 2' in log  # mmengine's name for the world size

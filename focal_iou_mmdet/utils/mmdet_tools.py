@@ -4,6 +4,7 @@ mmdet ships ``tools/train.py`` and ``tools/test.py`` inside its wheel
 (``mmdet/.mim/tools``); our tools run those files unchanged, so arguments,
 defaults and behaviour are exactly mmdet's.
 """
+import os
 import os.path as osp
 import runpy
 import sys
@@ -57,10 +58,8 @@ def run_mmdet_tool(name: str, argv: Optional[List[str]] = None) -> None:
 
     On a machine without CUDA, a ``--launcher pytorch|slurm`` run first
     starts a gloo process group (:mod:`.cpu_dist`).  A distributed run
-    destroys its process group when the tool returns: left to interpreter
-    shutdown, a rank can abort while the group's threads are torn down
-    ("terminate called without an active exception"), failing a run that
-    had finished.
+    exits the process through :func:`_leave_distributed_run` when the tool
+    returns, so call this only as a program's entry point.
     """
     import focal_iou_mmdet  # noqa: F401  (registers our modules)
     from .cpu_dist import init_cpu_process_group
@@ -71,4 +70,26 @@ def run_mmdet_tool(name: str, argv: Optional[List[str]] = None) -> None:
     runpy.run_path(path, run_name='__main__')
     import torch.distributed as dist
     if dist.is_available() and dist.is_initialized():
-        dist.destroy_process_group()
+        _leave_distributed_run(dist)
+
+
+def _leave_distributed_run(dist) -> None:
+    """End a distributed tool run that returned normally, without
+    interpreter teardown.
+
+    ``destroy_process_group`` alone is not enough: the DDP wrapper (and
+    reference cycles through the runner) keep the gloo group alive, and its
+    worker threads can then be destroyed during interpreter finalization
+    ("terminate called without an active exception", SIGABRT on one rank of
+    a run that had finished).  So all ranks meet at a barrier (no collective
+    in flight), the group is destroyed, output and log files are flushed,
+    and the process exits at once with status 0.  Neither mmdet nor
+    mmengine registers ``atexit`` work that this skips.
+    """
+    import logging
+    dist.barrier()
+    dist.destroy_process_group()
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
