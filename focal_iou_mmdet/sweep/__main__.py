@@ -9,20 +9,31 @@
     tools/sweep.py status SPEC [--all]
     tools/sweep.py report SPEC
 
-SPEC is a YAML/JSON/Python file (see focal_iou_mmdet/sweep/spec.py and
-configs/sweeps/).  Every command may be repeated: done runs are never
+Installed from a wheel, the same tool is ``focal-iou-sweep`` (or
+``python -m focal_iou_mmdet.sweep``).  SPEC is a YAML/JSON/Python file
+(see focal_iou_mmdet/sweep/spec.py and configs/sweeps/).  Every command may be repeated: done runs are never
 trained again, interrupted ones resume from their last checkpoint.
 """
 import argparse
+import os
 import sys
 import warnings
 
 from .spec import SweepSpecError, expand, load_spec, spec_summary
 
 
+def _prog_name() -> str:
+    """How the user started us: tools/sweep.py, focal-iou-sweep or
+    python -m focal_iou_mmdet.sweep."""
+    name = os.path.basename(sys.argv[0]) if sys.argv and sys.argv[0] else ''
+    if name in ('', '__main__.py', '-c'):
+        return 'python -m focal_iou_mmdet.sweep'
+    return 'tools/sweep.py' if name == 'sweep.py' else name
+
+
 def parse_args(argv=None):
     p = argparse.ArgumentParser(
-        prog='tools/sweep.py', description=__doc__.splitlines()[0],
+        prog=_prog_name(), description=__doc__.splitlines()[0],
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog='\n'.join(__doc__.splitlines()[2:]))
     p.add_argument('--work-root', default='work_dirs',
