@@ -62,3 +62,34 @@ def test_deterministic_reused_and_regenerated(shapes, tmp_path):
     # other seed: regenerated, different content
     generate_shapes_dataset(other, num_train=40, num_val=12, seed=4)
     assert manifest(other)['sha1'] != manifest(shapes)['sha1']
+
+
+@pytest.mark.parametrize('split', ['train', 'val'])
+def test_voc_layout_reads_back_the_coco_boxes(shapes, split):
+    """mmdet's VOCDataset (XML, 1-based corners) gives the same boxes and
+    labels as the COCO json, image by image."""
+    import numpy as np
+    from mmdet.datasets import VOCDataset
+    ds = VOCDataset(data_root=shapes, ann_file=f'VOCshapes/ImageSets/Main/'
+                    f'{split}.txt', data_prefix=dict(sub_data_root='VOCshapes/'),
+                    metainfo=dict(classes=SHAPES_CLASSES), pipeline=[],
+                    test_mode=True)
+    coco = COCO(os.path.join(shapes, 'annotations',
+                             f'instances_{split}.json'))
+    assert len(ds) == len(coco.getImgIds())
+    for i, img_id in enumerate(sorted(coco.getImgIds())):
+        info = ds.get_data_info(i)
+        img = coco.loadImgs(img_id)[0]
+        assert info['img_path'].endswith(
+            f'{split}_{os.path.splitext(img["file_name"])[0]}.jpg')
+        assert os.path.realpath(info['img_path']) == os.path.realpath(
+            os.path.join(shapes, split, img['file_name']))
+        anns = coco.loadAnns(coco.getAnnIds(imgIds=img_id))
+        want = np.array([[a['bbox'][0], a['bbox'][1], a['bbox'][0] +
+                          a['bbox'][2], a['bbox'][1] + a['bbox'][3]]
+                         for a in anns], dtype=np.float32).reshape(-1, 4)
+        got = np.array([x['bbox'] for x in info['instances']],
+                       dtype=np.float32).reshape(-1, 4)
+        np.testing.assert_array_equal(got, want)
+        assert [x['bbox_label'] for x in info['instances']] == [
+            a['category_id'] - 1 for a in anns]

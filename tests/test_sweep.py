@@ -4,6 +4,7 @@ restarted) and a SLURM array of 2-rank tasks with one task requeued."""
 import csv
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -16,8 +17,8 @@ from focal_iou_mmdet.runs import TINY_RUN_OPTIONS as TINY
 from focal_iou_mmdet.runs import RunDir, config_path
 from focal_iou_mmdet.sweep import SweepSpecError, expand, load_spec
 from focal_iou_mmdet.sweep.plan import plan
-from focal_iou_mmdet.sweep.report import (collect, report, status_table,
-                                          summarize)
+from focal_iou_mmdet.sweep.report import (collect, report, result_note,
+                                          status_table, summarize)
 from focal_iou_mmdet.sweep.slurm import (SlurmOptions, sbatch_command,
                                          sbatch_script)
 from focal_iou_mmdet.sweep.spec import fill_template, run_id
@@ -303,7 +304,7 @@ def test_report_aggregates_seeds_and_deltas(tmp_path):
     assert iou['n'] == 2 and iou['AP'][0] == pytest.approx(25.0)
     assert iou['AP'][1] == pytest.approx(7.0710678)  # sample std
     focal = stats[('retinanet', 'focal-iou')]
-    assert focal['n'] == 1 and focal['dAP'] == pytest.approx(3.0)
+    assert focal['n'] == 1 and focal['d_primary'] == pytest.approx(3.0)
     md = open(out['md']).read()
     assert '| retinanet | iou | 2/2 | 25.0 ± 7.1 |' in md
     assert '| retinanet | focal-iou | 1/2 | 28.0 |' in md
@@ -317,6 +318,48 @@ def test_report_aggregates_seeds_and_deltas(tmp_path):
     for fig in out['figures']:
         assert open(fig, 'rb').read(4) == b'\x89PNG'
         assert os.path.getsize(fig) > 1000
+
+
+def _fake_voc_run(run_dir, maps):
+    vis = os.path.join(run_dir.path, '20260101_000000', 'vis_data')
+    os.makedirs(vis, exist_ok=True)
+    with open(os.path.join(vis, 'scalars.json'), 'w') as f:
+        for epoch, m in enumerate(maps, 1):
+            f.write(json.dumps({'loss_bbox': 0.5, 'epoch': epoch,
+                                'iter': epoch, 'step': epoch}) + '\n')
+            f.write(json.dumps({'pascal_voc/mAP': m, 'pascal_voc/AP50': m,
+                                'pascal_voc/AP75': m / 2,
+                                'step': epoch}) + '\n')
+    run_dir.update_status(state='done', attempts=1,
+                          sessions=[dict(seconds=30.0, exit=0)])
+
+
+def test_report_reads_voc_metrics(tmp_path):
+    """A VOCMetric sweep: mAP and AP per IoU threshold in the tables, the
+    verdict in mAP, no AP-by-size figure (VOC has no sizes)."""
+    spec = cpu_spec(tmp_path, axes={'loss': ['baseline', 'focal-ciou'],
+                                    'seed': [0]}, exclude=[],
+                    baseline={'loss': 'baseline'},
+                    configs={'retinanet': 'retinanet_r18-c16_fpn_{loss}'
+                                          '_12e_shapes-voc.py'})
+    runs = plan(spec)
+    d = {r.id: spec.run_dir(r.id) for r in runs}
+    _fake_voc_run(d['retinanet_baseline_seed0'], [0.20, 0.40])
+    _fake_voc_run(d['retinanet_focal-ciou_seed0'], [0.30, 0.45])
+    out = report(spec, runs)
+    rows = {r['run_id']: r for r in csv.DictReader(open(out['csv']))}
+    focal = rows['retinanet_focal-ciou_seed0']
+    assert focal['metric'] == 'voc' and focal['mAP'] == '45.0'
+    assert focal['AP50'] == '45.0' and focal['AP75'] == '22.5'
+    assert focal['primary'] == '45.0' and focal['best_epoch'] == '2'
+    md = open(out['md']).read()
+    assert '| loss | n | mAP | AP50 | AP75 | ΔmAP | train time |' in md
+    assert '| focal-ciou | 1/1 | 45.0 | 45.0 | 22.5 | +5.0 |' in md
+    assert 'focal-ciou beats retinanet, baseline: +5.0 mAP' in md
+    assert 'Pascal VOC box mAP (VOCMetric)' in md
+    assert [os.path.basename(f) for f in out['figures']] == [
+        'training_curves.png']
+    assert result_note(d['retinanet_focal-ciou_seed0']) == '(mAP 45.0)'
 
 
 def test_stale_running_status_reads_as_pending(tmp_path):
@@ -420,6 +463,43 @@ def test_local_sweep_killed_and_restarted(tmp_path, tiny_shapes):
     for r in rows:
         assert r['state'] == 'done' and r['final_epoch'] == '2'
         assert r['AP'] != '' and float(r['AP']) >= 0
+
+
+@pytest.mark.slow
+def test_voc_metric_sweep_end_to_end(tmp_path, tiny_shapes):
+    """Real runs evaluated by mmdet's VOCMetric (the shapes set in VOC
+    layout), through run (a progress line per epoch) and report."""
+    spec_path = write_spec(
+        tmp_path / 'voc.yaml', name='voc', work_dir=str(tmp_path / 'wd'),
+        configs={'retinanet':
+                 'retinanet_r18-c16_fpn_{loss}_12e_shapes-voc.py'},
+        axes={'loss': ['baseline', 'focal-ciou']},
+        baseline={'loss': 'baseline'},
+        options=dict(TINY, epochs=1), env={'SHAPES_ROOT': tiny_shapes})
+    out = subprocess.run(SWEEP + ['run', spec_path, '--launcher', 'local'],
+                         cwd=str(tmp_path), env=_env(), capture_output=True,
+                         text=True, timeout=600)
+    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
+    for rid in ('retinanet_baseline', 'retinanet_focal-ciou'):
+        assert re.search(rf'epoch  {rid} 1/1 mAP \d+\.\d', out.stdout), \
+            out.stdout
+    assert re.search(r'epoch  retinanet_baseline 1/1 mAP [\d.]+; sweep '
+                     r'ETA \d+s', out.stdout), out.stdout
+    assert re.search(r'done   retinanet_focal-ciou after \S+ \(mAP [\d.]+\)',
+                     out.stdout), out.stdout
+    rep = subprocess.run(SWEEP + ['report', spec_path], cwd=str(tmp_path),
+                         env=_env(), capture_output=True, text=True)
+    assert rep.returncode == 0, rep.stderr
+    assert 'ΔmAP' in rep.stdout.splitlines()[0]
+    rows = list(csv.DictReader(open(tmp_path / 'wd' / 'results.csv')))
+    assert [r['metric'] for r in rows] == ['voc', 'voc']
+    for r in rows:
+        assert r['final_epoch'] == '1' and 0 <= float(r['mAP']) <= 100
+        # one IoU threshold (0.5); VOCMetric rounds AP50, not mAP
+        assert float(r['AP50']) == pytest.approx(float(r['mAP']), abs=0.05)
+    md = open(tmp_path / 'wd' / 'results.md').read()
+    assert re.search(r'focal-ciou (beats|does NOT beat|matches) '
+                     r'retinanet, baseline: [+-]\d+\.\d mAP', md), md
 
 
 @pytest.mark.slow

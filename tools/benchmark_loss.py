@@ -133,6 +133,9 @@ def main(argv=None):
             if name.startswith('mmdet'):
                 ref[base] = (ms, mem)
             rows.append(dict(n=n, loss=name, base=base, ms=ms, mem=mem))
+            # each row as it is measured; the ratio tables follow at the end
+            print(f'  n={n:.0e}  {name:<34} {ms:9.2f} ms  '
+                  f'{mem / 2**20:8.1f} MiB', flush=True)
         for r in rows:
             if r['n'] == n:
                 r['time_ratio'] = r['ms'] / ref[r['base']][0]

@@ -58,7 +58,8 @@ def main(argv=None):
                       args.repeats)
         ka = nms(boxes, scores, thr)[1].numel()
         kb = diou_nms(boxes, scores, thr, beta=args.beta)[1].numel()
-        print(f'{n:>7}  {a:>11.2f}  {b:>11.2f}  {b / a:>5.1f}x  {ka} / {kb}')
+        print(f'{n:>7}  {a:>11.2f}  {b:>11.2f}  {b / a:>5.1f}x  {ka} / {kb}',
+              flush=True)
         rows.append(dict(n=n, nms_ms=a, diou_ms=b, ratio=b / a))
     return rows
 

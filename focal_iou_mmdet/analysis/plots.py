@@ -30,10 +30,11 @@ def _line(ax, curves, label, scale=1.0):
                         color=line.get_color(), alpha=0.2)
 
 
-def plot_training_curves(panels: CurvePanels, path: str,
-                         title: str = '') -> str:
-    """Per detector (a column): val AP and the training box loss against
-    epoch, a line per label (mean over seeds, band = 1 std)."""
+def plot_training_curves(panels: CurvePanels, path: str, title: str = '',
+                         metric: str = 'AP') -> str:
+    """Per detector (a column): the primary val metric (``metric``, as the
+    runs' evaluator names it) and the training box loss against epoch, a
+    line per label (mean over seeds, band = 1 std)."""
     fig, axes = plt.subplots(2, len(panels),
                              figsize=(5.5 * len(panels), 7.5), squeeze=False)
     for col, (det, groups) in enumerate(panels.items()):
@@ -42,7 +43,7 @@ def plot_training_curves(panels: CurvePanels, path: str,
             _line(ax_ap, [r.curve() for r in results], label, 100.0)
             _line(ax_loss, [r.train_loss_by_epoch('loss_bbox')
                             for r in results], label)
-        ax_ap.set(title=det, xlabel='epoch', ylabel='val AP (%)')
+        ax_ap.set(title=det, xlabel='epoch', ylabel=f'val {metric} (%)')
         ax_loss.set(xlabel='epoch', ylabel='train loss_bbox (epoch mean)',
                     title='box loss (each loss has its own scale)')
         for ax in (ax_ap, ax_loss):

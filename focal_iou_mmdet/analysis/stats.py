@@ -29,17 +29,18 @@ def format_mean_std(mean: Optional[float], std: Optional[float] = None,
 
 
 def verdict(name: str, baseline: str, delta: float, n: int, n_baseline: int,
-            spreads: Sequence[Optional[float]] = ()) -> str:
+            spreads: Sequence[Optional[float]] = (), metric: str = 'AP') -> str:
     """One sentence on ``name`` against ``baseline`` from the difference of
-    their mean AP (percent points) and the seed-to-seed stds: a difference
-    no larger than the larger std is not called a measured difference."""
+    their mean ``metric`` (percent points) and the seed-to-seed stds: a
+    difference no larger than the larger std is not called a measured
+    difference."""
     word = ('matches' if abs(delta) < 0.05 else
             'beats' if delta > 0 else 'does NOT beat')
     spread = max([s for s in spreads if s is not None] + [0.0])
     caveat = (f'; within the seed-to-seed spread (std up to {spread:.1f}),'
               ' so not a measured difference'
               if word != 'matches' and abs(delta) <= spread else '')
-    return (f'{name} {word} {baseline}: {delta:+.1f} AP '
+    return (f'{name} {word} {baseline}: {delta:+.1f} {metric} '
             f'(n = {n} vs {n_baseline}{caveat})')
 
 

@@ -1,4 +1,4 @@
-"""A deterministic, small-object shapes detection set in COCO format.
+"""A deterministic, small-object shapes detection set in COCO and VOC format.
 
 Used by the CPU quickstart: no download, the same bytes for the same
 arguments.  Each image is ``img_size`` square with a textured, cluttered
@@ -21,7 +21,9 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 
 CLASSES = ('rectangle', 'ellipse', 'triangle', 'cross')
-VERSION = 1  # bump when the generator changes what it writes
+VERSION = 2  # bump when the generator changes what it writes
+VOC_DIR = 'VOCshapes'  # mmdet's VOC layout, under a name that is not VOC2007
+# (VOCMetric would print VOC's class names for a folder called VOC2007)
 
 
 def _background(rng: np.random.Generator, size: int) -> Image.Image:
@@ -126,8 +128,10 @@ def generate_shapes_dataset(out_dir: str, num_train: int = 256,
     """Write (or reuse) the set under ``out_dir``; returns ``out_dir``.
 
     Layout: ``train/``, ``val/`` (PNG) and ``annotations/instances_{train,
-    val}.json``.  A ``manifest.json`` records the arguments; an existing set
-    with the same manifest is reused, any other is regenerated.
+    val}.json``; the same set in mmdet's VOC layout under ``VOCshapes/``
+    (:func:`write_voc_layout`).  A ``manifest.json`` records the arguments;
+    an existing set with the same manifest is reused, any other is
+    regenerated.
     """
     params = dict(version=VERSION, num_train=num_train, num_val=num_val,
                   img_size=img_size, seed=seed, min_side=min_side,
@@ -148,12 +152,53 @@ def generate_shapes_dataset(out_dir: str, num_train: int = 256,
             f.write(text)
         os.replace(path + '.tmp', path)
         digests[split] = hashlib.sha1(text.encode()).hexdigest()
+        write_voc_layout(out_dir, split, coco)
     # the manifest is written last: a crash mid-way leaves no manifest, so
     # the next call regenerates instead of reusing a partial set
     with open(manifest + '.tmp', 'w') as f:
         json.dump(dict(params=params, sha1=digests), f, indent=1)
     os.replace(manifest + '.tmp', manifest)
     return out_dir
+
+
+def _voc_xml(image: dict, anns: List[dict]) -> str:
+    objects = ''.join(
+        '<object><name>{}</name><difficult>0</difficult><bndbox>'
+        '<xmin>{}</xmin><ymin>{}</ymin><xmax>{}</xmax><ymax>{}</ymax>'
+        '</bndbox></object>'.format(
+            CLASSES[a['category_id'] - 1],
+            # VOC boxes are 1-based pixel indices; mmdet's XMLDataset
+            # subtracts 1, giving back the COCO corners
+            a['bbox'][0] + 1, a['bbox'][1] + 1, a['bbox'][0] + a['bbox'][2] + 1,
+            a['bbox'][1] + a['bbox'][3] + 1) for a in anns)
+    return (f'<annotation><filename>{image["file_name"]}</filename><size>'
+            f'<width>{image["width"]}</width><height>{image["height"]}'
+            f'</height><depth>3</depth></size>{objects}</annotation>\n')
+
+
+def write_voc_layout(out_dir: str, split: str, coco: Dict) -> None:
+    """The split in mmdet's VOC layout: ``VOCshapes/Annotations/<id>.xml``,
+    ``VOCshapes/JPEGImages/<id>.jpg`` (a link to the PNG; mmdet decodes by
+    content, its XMLDataset names images ``<id>.jpg``) and
+    ``VOCshapes/ImageSets/Main/<split>.txt``."""
+    voc = osp.join(out_dir, VOC_DIR)
+    for sub in ('Annotations', 'JPEGImages', osp.join('ImageSets', 'Main')):
+        os.makedirs(osp.join(voc, sub), exist_ok=True)
+    by_image: Dict[int, List[dict]] = {}
+    for a in coco['annotations']:
+        by_image.setdefault(a['image_id'], []).append(a)
+    ids = []
+    for image in coco['images']:
+        img_id = f'{split}_{osp.splitext(image["file_name"])[0]}'
+        ids.append(img_id)
+        with open(osp.join(voc, 'Annotations', img_id + '.xml'), 'w') as f:
+            f.write(_voc_xml(image, by_image.get(image['id'], [])))
+        link = osp.join(voc, 'JPEGImages', img_id + '.jpg')
+        if osp.lexists(link):
+            os.remove(link)
+        os.symlink(osp.join('..', '..', split, image['file_name']), link)
+    with open(osp.join(voc, 'ImageSets', 'Main', split + '.txt'), 'w') as f:
+        f.write('\n'.join(ids) + '\n')
 
 
 def main(argv=None):

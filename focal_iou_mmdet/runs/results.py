@@ -2,7 +2,8 @@
 
 mmengine writes ``<run dir>/<timestamp>/vis_data/scalars.json``: one JSON
 record a line, training records every logger interval and one validation
-record per evaluation whose ``step`` is the epoch.  A resumed run has one
+record per evaluation whose ``step`` is the epoch (any evaluator of
+:mod:`.metric_families`: COCO, VOC).  A resumed run has one
 timestamp folder per session; they are read in order, a later record for the
 same epoch or iteration replacing an earlier one.
 """
@@ -12,17 +13,7 @@ import os.path as osp
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional
 
-#: CocoMetric keys -> short names, in report order
-COCO_KEYS = {
-    'coco/bbox_mAP': 'AP',
-    'coco/bbox_mAP_50': 'AP50',
-    'coco/bbox_mAP_75': 'AP75',
-    'coco/bbox_mAP_s': 'AP_s',
-    'coco/bbox_mAP_m': 'AP_m',
-    'coco/bbox_mAP_l': 'AP_l',
-}
-METRICS = list(COCO_KEYS.values())
-
+from .metric_families import MetricFamily, family_of
 
 @dataclass
 class RunResult:
@@ -38,17 +29,35 @@ class RunResult:
         return sorted(self.val)
 
     @property
+    def family(self) -> Optional[MetricFamily]:
+        """The metric family of the last evaluated epoch (None: none)."""
+        return family_of(self.val[max(self.val)]) if self.val else None
+
+    @property
     def final(self) -> Dict[str, Optional[float]]:
-        """Short-named metrics of the last evaluated epoch; None where the
-        set has no objects of that size (CocoMetric's -1)."""
-        if not self.val:
+        """Short-named metrics of the last evaluated epoch, in the family's
+        order; None where the set has no objects of that size (CocoMetric's
+        -1)."""
+        family = self.family
+        if family is None:
             return {}
         last = self.val[max(self.val)]
-        return {short: (None if last.get(key, -1) < 0 else last[key])
-                for key, short in COCO_KEYS.items()}
+        return {short: (None if last[key] < 0 else last[key])
+                for key, short in family.short_names(last).items()}
 
-    def curve(self, key: str = 'coco/bbox_mAP') -> Dict[int, float]:
-        """A validation metric by epoch."""
+    @property
+    def primary(self) -> Optional[float]:
+        """The family's headline metric at the last evaluated epoch."""
+        family = self.family
+        return self.final.get(family.primary) if family else None
+
+    def curve(self, key: Optional[str] = None) -> Dict[int, float]:
+        """A validation metric by epoch (default: the primary metric)."""
+        if key is None:
+            family = self.family
+            if family is None:
+                return {}
+            key = family.primary_key()
         return {e: v[key] for e, v in sorted(self.val.items()) if key in v}
 
     @property
@@ -87,7 +96,7 @@ def read_results(path: str, sessions: Optional[List[dict]] = None
                 if not line:
                     continue
                 rec = json.loads(line)
-                if any(k in rec for k in COCO_KEYS):
+                if family_of(rec) is not None:
                     result.val[int(rec['step'])] = rec
                 elif 'iter' in rec:
                     train[int(rec['iter'])] = rec

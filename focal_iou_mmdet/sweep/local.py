@@ -1,6 +1,7 @@
 """The local scheduler: a sweep's pending runs, ``jobs`` at a time, each
-in its own worker process (:mod:`.worker`).  Safe to kill at any moment and
-to run again: done runs are skipped, interrupted ones resume."""
+in its own worker process (:mod:`.worker`), with a progress line per
+finished epoch (:mod:`.progress`).  Safe to kill at any moment and to run
+again: done runs are skipped, interrupted ones resume."""
 import os
 import signal
 import subprocess
@@ -8,6 +9,7 @@ import time
 from typing import Dict, Sequence
 
 from ..runs import RunStateError
+from .progress import SweepProgress
 from .report import result_note
 from .spec import Run, SweepSpec
 from .state import (counts, effective_states, eta_seconds, fmt_duration,
@@ -50,6 +52,7 @@ def run_local(spec: SweepSpec, runs: Sequence[Run], jobs: int = 1,
           + f'; {jobs} at a time, OMP_NUM_THREADS={env["OMP_NUM_THREADS"]}',
           flush=True)
     active: Dict[str, tuple] = {}  # run id -> (proc, start)
+    progress = SweepProgress(spec, runs, jobs)
     started = set()
     stop = []
 
@@ -77,9 +80,12 @@ def run_local(spec: SweepSpec, runs: Sequence[Run], jobs: int = 1,
                 print(f'  start  {run.id}'
                       + (' (resuming from its last checkpoint)'
                          if run_dir.has_checkpoint else ''), flush=True)
+                progress.started(run.id)
+            progress.poll(list(active))
             for rid, (proc, t0) in list(active.items()):
                 if proc.poll() is None:
                     continue
+                progress.poll([rid], force=True)  # its last epoch
                 del active[rid]
                 _print_finished(spec.run_dir(rid), proc.returncode,
                                 time.time() - t0)

@@ -10,6 +10,8 @@ base config; a new leaf must be an argument of the class its dict builds
 import inspect
 import json
 import pprint
+import sys
+import time
 from typing import Any, Dict, List, Optional, Tuple
 
 from ..runs import config_path
@@ -192,16 +194,34 @@ def config_text(spec: SweepSpec, run: Run, base: str,
     return '\n'.join(lines) + '\n'
 
 
+class _PlanProgress:
+    """``planning: k/N runs`` on stderr every few seconds, for specs large
+    enough to take that long."""
+
+    def __init__(self, total: int, every: float = 2.0):
+        self.total, self.every = total, every
+        self.start = self.last = time.time()
+
+    def step(self, done: int, what: str) -> None:
+        now = time.time()
+        if now - self.last >= self.every:
+            self.last = now
+            print(f'{what}: {done}/{self.total} runs '
+                  f'({now - self.start:.0f}s)', file=sys.stderr, flush=True)
+
+
 def plan(spec: SweepSpec, force: bool = False,
          write: bool = True) -> List[Run]:
     """Expand, check and (``write``) materialise ``spec``'s runs in their
     run folders (config and ``run.json``, :class:`~..runs.RunDir`).  A
     run that already started keeps its config: a changed one is an error
-    unless ``force``."""
+    unless ``force``.  A large spec prints its progress on stderr."""
     runs = expand(spec)
     checker = _Checker()
     texts, conflicts = {}, []
-    for run in runs:
+    progress = _PlanProgress(len(runs))
+    for i, run in enumerate(runs):
+        progress.step(i, 'checking')
         try:
             base = config_path(run.base_config)
         except FileNotFoundError:
@@ -230,7 +250,8 @@ def plan(spec: SweepSpec, force: bool = False,
     # one generated file per detector config is parsed in full by mmengine
     from mmengine.config import Config
     checked = set()
-    for run in runs:
+    for i, run in enumerate(runs):
+        progress.step(i, 'writing')
         run_dir = spec.run_dir(run.id)
         run_dir.write_config(texts[run.id])
         run_dir.write_info(dict(

@@ -2,8 +2,10 @@
 ``results.csv`` (one row per run), ``results.md`` (mean ± std over seeds,
 the difference to the baseline of the same detector, a verdict per
 comparison), ``training_curves.png`` and ``ap_by_size.png``; and the
-``status`` table.  A partial sweep reports what has finished and lists what
-is missing."""
+``status`` table.  The metrics are whatever the runs' evaluator wrote (COCO
+or VOC, :mod:`..runs.metric_families`); tables, verdicts and plots name the
+primary one.  A partial sweep reports what has finished and lists what is
+missing."""
 import csv
 import os
 import os.path as osp
@@ -15,7 +17,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 from ..analysis.plots import plot_ap_by_size, plot_training_curves
 from ..analysis.stats import format_mean_std, mean_std, verdict
-from ..runs import METRICS, RunDir
+from ..runs import FAMILIES, MetricFamily, RunDir
 from .spec import Run, SweepSpec, config_key, relpath
 from .state import (counts, effective_states, eta_seconds, fmt_duration,
                     train_seconds)
@@ -27,39 +29,74 @@ def _pct(v: Optional[float]) -> Optional[float]:
 
 def collect(spec: SweepSpec, runs: Sequence[Run]) -> List[dict]:
     """One record per run: axis values, state and its results so far
-    (metrics in percent)."""
+    (metrics in percent, short names of the run's metric family)."""
     states = effective_states([spec.run_dir(r.id) for r in runs])
     rows = []
     for run in runs:
         run_dir = spec.run_dir(run.id)
         st = states[run_dir]
         res = run_dir.results()
-        final = res.final
-        aps = res.curve()
-        best = max(aps, key=lambda e: aps[e]) if aps else None
+        family = res.family
+        curve = res.curve()
+        best = max(curve, key=lambda e: curve[e]) if curve else None
         row = OrderedDict(run_id=run.id)
         row.update(run.values)
         row['state'] = st['state']
-        for m in METRICS:
-            row[m] = _pct(final.get(m))
+        row['metric'] = family.name if family else None
+        row['primary'] = _pct(res.primary)
+        for m, v in res.final.items():
+            row[m] = _pct(v)
         row['final_epoch'] = max(res.val) if res.val else None
         row['best_epoch'] = best
-        row['best_AP'] = _pct(aps[best]) if best is not None else None
+        row['best_primary'] = _pct(curve[best]) if best is not None else None
         row['train_time_s'] = train_seconds(st)
         row['attempts'] = st.get('attempts', 0)
         row['_result'] = res
         row['_status'] = st
+        row['_family'] = family
         rows.append(row)
     return rows
 
 
+def families(rows: List[dict]) -> List[MetricFamily]:
+    """The metric families of the runs that have results, in FAMILIES
+    order."""
+    found = {r['_family'].name for r in rows if r['_family'] is not None}
+    return [f for f in FAMILIES if f.name in found]
+
+
+def metric_columns(rows: List[dict]) -> List[str]:
+    """Short names of every metric some run reported, family by family."""
+    cols: List[str] = []
+    for family in families(rows):
+        for r in rows:
+            if r['_family'] is family:
+                cols += [m for m in r['_result'].final if m not in cols]
+    return cols
+
+
+def primary_name(rows: List[dict]) -> str:
+    """The primary metric's short name ('AP' for COCO, 'mAP' for VOC;
+    'primary' for a sweep that mixes families)."""
+    fams = families(rows)
+    return fams[0].primary if len(fams) == 1 else 'primary'
+
+
+def small_name(rows: List[dict]) -> Optional[str]:
+    fams = families(rows)
+    return fams[0].small if len(fams) == 1 else None
+
+
 def write_csv(rows: List[dict], path: str) -> str:
-    fields = [k for k in rows[0] if not k.startswith('_')]
+    fields: List[str] = []
+    for r in rows:
+        fields += [k for k in r if not k.startswith('_') and k not in fields]
     with open(path, 'w', newline='') as f:
         w = csv.DictWriter(f, fields, extrasaction='ignore')
         w.writeheader()
         for r in rows:
-            w.writerow({k: ('' if r[k] is None else r[k]) for k in fields})
+            w.writerow({k: ('' if r.get(k) is None else r[k])
+                        for k in fields})
     return path
 
 
@@ -95,25 +132,31 @@ def _baseline_key(spec: SweepSpec, key: Tuple, keys: List[Tuple]):
 
 def summarize(spec: SweepSpec, rows: List[dict]) -> List[dict]:
     """Per group (runs over seeds): n finished of planned, mean ± std of
-    each metric and of the train time, ΔAP and ΔAP_s to its baseline."""
+    each metric and of the train time, the difference of the primary and
+    the small-object metric to the baseline."""
+    columns = metric_columns(rows)
+    small = small_name(rows)
     stats = OrderedDict()
     for key, members in group(spec, rows).items():
         # a finished run without metrics (e.g. a val set too small for any
         # detection) is not counted: report() lists it
         done = [r for r in members
-                if r['state'] == 'done' and r['AP'] is not None]
+                if r['state'] == 'done' and r['primary'] is not None]
         s = dict(key=key, n=len(done), planned=len(members),
                  results=[r['_result'] for r in done])
-        for m in METRICS + ['train_time_s']:
-            s[m] = mean_std([r[m] for r in done])
+        for m in columns + ['train_time_s']:
+            s[m] = mean_std([r.get(m) for r in done])
+        s['primary'] = mean_std([r['primary'] for r in done])
+        s['small'] = mean_std([r.get(small) for r in done]) if small \
+            else (None, None)
         stats[key] = s
     for key, s in stats.items():
         bkey = _baseline_key(spec, key, list(stats))
         s['baseline'] = bkey
-        for m in ('AP', 'AP_s'):
+        for m in ('primary', 'small'):
             a = s[m][0]
             b = stats[bkey][m][0] if bkey else None
-            s['d' + m] = None if a is None or b is None else a - b
+            s['d_' + m] = None if a is None or b is None else a - b
     return list(stats.values())
 
 
@@ -122,32 +165,38 @@ def _value(v) -> str:
     return 'default' if v is None else str(v)
 
 
-def table(spec: SweepSpec, stats: List[dict]) -> Tuple[List[str], list]:
+def table(spec: SweepSpec, stats: List[dict], rows: List[dict]
+          ) -> Tuple[List[str], list]:
     """Header and rows of cells (the same for the console and Markdown)."""
-    head = _group_axes(spec) + ['n'] + METRICS + ['ΔAP', 'ΔAP_s',
-                                                  'train time']
+    columns = metric_columns(rows)
+    deltas = [('d_primary', 'Δ' + primary_name(rows))]
+    if small_name(rows):
+        deltas.append(('d_small', 'Δ' + small_name(rows)))
+    head = _group_axes(spec) + ['n'] + columns + [h for _, h in deltas] + [
+        'train time']
     body = []
     for s in stats:
         cells = [_value(v) for v in s['key']]
         cells.append(f'{s["n"]}/{s["planned"]}')
-        cells += [format_mean_std(*s[m]) for m in METRICS]
+        cells += [format_mean_std(*s[m]) for m in columns]
         cells += [format_mean_std(s[d], signed=True) if s['baseline'] else '—'
-                  for d in ('dAP', 'dAP_s')]
+                  for d, _ in deltas]
         cells.append(fmt_duration(s['train_time_s'][0])
                      if s['train_time_s'][0] is not None else 'n/a')
         body.append(cells)
     return head, body
 
 
-def markdown_table(spec: SweepSpec, stats: List[dict]) -> str:
-    head, body = table(spec, stats)
+def markdown_table(spec: SweepSpec, stats: List[dict], rows: List[dict]
+                   ) -> str:
+    head, body = table(spec, stats, rows)
     return '\n'.join(['| ' + ' | '.join(head) + ' |',
                       '|' + '|'.join('---' for _ in head) + '|'] +
                      ['| ' + ' | '.join(b) + ' |' for b in body])
 
 
-def text_table(spec: SweepSpec, stats: List[dict]) -> str:
-    head, body = table(spec, stats)
+def text_table(spec: SweepSpec, stats: List[dict], rows: List[dict]) -> str:
+    head, body = table(spec, stats, rows)
     widths = [max(len(x[i]) for x in [head] + body) for i in range(len(head))]
     n_axes = len(_group_axes(spec))
     fmt = lambda cells: '  '.join(  # noqa: E731
@@ -157,17 +206,20 @@ def text_table(spec: SweepSpec, stats: List[dict]) -> str:
     return '\n'.join(line.rstrip() for line in lines)
 
 
-def verdicts(spec: SweepSpec, stats: List[dict]) -> List[str]:
+def verdicts(spec: SweepSpec, stats: List[dict], rows: List[dict]
+             ) -> List[str]:
     by_key = {s['key']: s for s in stats}
+    metric = primary_name(rows)
     out = []
     for s in stats:
-        if not s['baseline'] or s['dAP'] is None:
+        if not s['baseline'] or s['d_primary'] is None:
             continue
         base = by_key[s['baseline']]
         out.append('- ' + verdict(
             ', '.join(_value(v) for v in s['key']),
-            ', '.join(_value(v) for v in base['key']), s['dAP'], s['n'],
-            base['n'], (s['AP'][1], base['AP'][1])))
+            ', '.join(_value(v) for v in base['key']), s['d_primary'],
+            s['n'], base['n'], (s['primary'][1], base['primary'][1]),
+            metric=metric))
     return out
 
 
@@ -175,20 +227,27 @@ def _label(key: Tuple) -> str:
     return ', '.join(_value(v) for v in key[1:]) or str(key[0])
 
 
-def plot(spec: SweepSpec, stats: List[dict], out_dir: str) -> List[str]:
+def plot(spec: SweepSpec, stats: List[dict], rows: List[dict],
+         out_dir: str) -> List[str]:
+    """Training curves of the primary metric; AP by object size where the
+    metric family has sizes (COCO)."""
+    fams = families(rows)
+    sizes_of = fams[0].sizes if len(fams) == 1 else ()
     curves, sizes = OrderedDict(), OrderedDict()
     for det in spec.axes['detector']:
         groups = [s for s in stats if s['key'][0] == det]
         curves[det] = [(_label(s['key']), s['results']) for s in groups]
-        sizes[det] = [(_label(s['key']), {m: s[m] for m in
-                                          ('AP_s', 'AP_m', 'AP_l')})
+        sizes[det] = [(_label(s['key']), {m: s.get(m, (None, None))
+                                          for m in sizes_of})
                       for s in groups]
     title = f'sweep {spec.name} (mean over seeds)'
-    return [plot_training_curves(curves, osp.join(out_dir,
-                                                  'training_curves.png'),
-                                 title),
-            plot_ap_by_size(sizes, osp.join(out_dir, 'ap_by_size.png'),
-                            f'sweep {spec.name}')]
+    figures = [plot_training_curves(
+        curves, osp.join(out_dir, 'training_curves.png'), title,
+        metric=primary_name(rows))]
+    if sizes_of:
+        figures.append(plot_ap_by_size(
+            sizes, osp.join(out_dir, 'ap_by_size.png'), f'sweep {spec.name}'))
+    return figures
 
 
 def _provenance(spec: SweepSpec) -> List[str]:
@@ -210,7 +269,7 @@ def _provenance(spec: SweepSpec) -> List[str]:
 def _missing(rows: List[dict], states: Dict[str, dict]) -> List[str]:
     out = []
     for r in rows:
-        if r['state'] == 'done' and r['AP'] is None:
+        if r['state'] == 'done' and r['primary'] is None:
             out.append(f'- `{r["run_id"]}`: done, but its scalars.json has '
                        'no validation metrics (nothing evaluated?)')
         elif r['state'] != 'done':
@@ -233,8 +292,8 @@ def report(spec: SweepSpec, runs: Sequence[Run],
     states = {row['run_id']: row['_status'] for row in rows}
     c = counts({'state': r['state']} for r in rows)
     missing = _missing(rows, states)
-    said = verdicts(spec, stats)
-    print(text_table(spec, stats))
+    said = verdicts(spec, stats, rows)
+    print(text_table(spec, stats, rows))
     if said:
         print('\n'.join(said))
     if missing:
@@ -244,7 +303,7 @@ def report(spec: SweepSpec, runs: Sequence[Run],
     try:
         os.makedirs(out_dir, exist_ok=True)
         csv_path = write_csv(rows, osp.join(out_dir, 'results.csv'))
-        figures = plot(spec, stats, out_dir)
+        figures = plot(spec, stats, rows, out_dir)
         md_path = _write_markdown(spec, rows, stats, c, missing, said,
                                   figures, osp.join(out_dir, 'results.md'))
     except OSError as e:
@@ -265,11 +324,15 @@ def _write_markdown(spec, rows, stats, c, missing, said, figures, md_path):
     if missing:
         lines += [f'**Partial sweep: {len(missing)} of {len(rows)} runs are '
                   'not in the table (listed below).**', '']
-    lines += [markdown_table(spec, stats), '',
-              'COCO box AP in percent, final epoch, on the validation split: '
+    fams = families(rows)
+    what = ' and '.join(f.description for f in fams) or 'No metrics yet'
+    deltas = ', '.join('Δ' + m for m in (primary_name(rows), small_name(rows))
+                       if m)
+    lines += [markdown_table(spec, stats, rows), '',
+              f'{what}, in percent, final epoch, on the validation split: '
               'mean ± sample std over the seeds that finished (n = finished '
               '/ planned; n/a where the set has no objects of that size). '
-              'ΔAP, ΔAP_s: difference of means to the baseline '
+              f'{deltas}: difference of means to the baseline '
               f'{spec.baseline} of the same detector. Train time: mean '
               'wall-clock per run, all attempts of a resumed run summed.', '']
     if said:
@@ -285,13 +348,18 @@ def _write_markdown(spec, rows, stats, c, missing, said, figures, md_path):
 
 
 def result_note(run_dir: RunDir) -> str:
-    """``(AP x, AP_s y)`` of a run's last evaluated epoch, or ''."""
-    final = run_dir.results().final
-    if final.get('AP') is None:
+    """``(AP x, AP_s y)`` (or ``(mAP x)`` for VOC) of a run's last evaluated
+    epoch, or ''."""
+    res = run_dir.results()
+    family, final = res.family, res.final
+    if family is None or res.primary is None:
         return ''
-    return f'(AP {final["AP"] * 100:.1f}, AP_s ' + (
-        'n/a' if final.get('AP_s') is None else
-        f'{final["AP_s"] * 100:.1f}') + ')'
+    parts = [f'{family.primary} {res.primary * 100:.1f}']
+    if family.small:
+        small = final.get(family.small)
+        parts.append(f'{family.small} ' +
+                     ('n/a' if small is None else f'{small * 100:.1f}'))
+    return '(' + ', '.join(parts) + ')'
 
 
 def status_table(spec: SweepSpec, runs: Sequence[Run],
