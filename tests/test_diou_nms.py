@@ -133,17 +133,18 @@ def test_detector_predicts_with_diou_nms(cfg_name, size, monkeypatch):
 
 @pytest.mark.parametrize('beta', [1.0, 0.9, 2.0])
 @pytest.mark.parametrize('block', [1024, 64, 7])
-def test_bitmask_and_torch_paths_agree(beta, block):
-    """CPU runs the blocked bitmask scan, other devices the plain greedy
-    loop: the same boxes, for any block size and with max_num."""
-    from focal_iou_mmdet.ops.diou_nms import _greedy_bits, _greedy_torch
+def test_blocked_scan_keeps_the_greedy_definitions_boxes(beta, block):
+    """The blocked bitmask scan that diou_nms runs on every device (forced
+    on CPU here) keeps exactly the boxes of the box-by-box greedy
+    definition, for any block size and with max_num."""
+    from focal_iou_mmdet.ops.diou_nms import _greedy_bits, greedy_reference
     g = torch.Generator().manual_seed(7)
     c = torch.rand(400, 2, generator=g) * 100
     wh = torch.rand(400, 2, generator=g) * 30 + 5
     boxes = torch.cat([c, c + wh], -1)
     for thr in (0.3, 0.5):
         a = _greedy_bits(boxes, thr, beta, -1, block=block)
-        b = _greedy_torch(boxes, thr, beta, -1)
+        b = greedy_reference(boxes, thr, beta, -1)
         assert a.tolist() == b.tolist()
         assert len(a) > 20
         assert _greedy_bits(boxes, thr, beta, 9, block=block).tolist() == \
@@ -165,3 +166,24 @@ def test_falls_back_to_eager_when_compiling_fails(monkeypatch):
     assert mod._compiled_suppression is False
     _, keep = mod.diou_nms(boxes, scores, 0.5)  # eager from now on
     assert keep.tolist() == [0, 2]
+
+
+def _random_dets(n, seed=0, device='cpu'):
+    g = torch.Generator().manual_seed(seed)
+    c = torch.rand(n, 2, generator=g) * 300
+    wh = torch.rand(n, 2, generator=g) * 60 + 4
+    scores = torch.rand(n, generator=g)
+    return torch.cat([c, c + wh], -1).to(device), scores.to(device)
+
+
+@pytest.mark.cuda
+@pytest.mark.parametrize('n', [1000, 10000])
+def test_cuda_diou_nms_equals_cpu(n):
+    """GPU self-check: the same kept boxes on CUDA as on CPU."""
+    if not torch.cuda.is_available():
+        pytest.skip('needs CUDA')
+    boxes, scores = _random_dets(n, seed=n)
+    _, keep_cpu = diou_nms(boxes, scores, 0.5)
+    dets, keep_gpu = diou_nms(boxes.cuda(), scores.cuda(), 0.5)
+    assert keep_gpu.is_cuda and dets.is_cuda
+    assert keep_gpu.cpu().tolist() == keep_cpu.tolist()

@@ -76,20 +76,35 @@ def fwd_bwd(fn, pred, target):
     return p.grad
 
 
+def _sync(t):
+    if t.is_cuda:
+        torch.cuda.synchronize(t.device)
+
+
 def time_ms(fn, pred, target, repeats, warmup=3):
     for _ in range(warmup):
         fwd_bwd(fn, pred, target)
+    _sync(pred)
     times = []
     for _ in range(repeats):
         t = time.perf_counter()
         fwd_bwd(fn, pred, target)
+        _sync(pred)  # a CUDA step is timed to its end, not its launch
         times.append((time.perf_counter() - t) * 1e3)
     return statistics.median(times)
 
 
 def peak_bytes(fn, pred, target):
-    """Peak of torch's CPU allocations during one fwd+bwd (profiler's
-    allocation records summed in time order)."""
+    """Peak allocation during one fwd+bwd above what was allocated before:
+    CUDA's allocator statistics on a GPU; on CPU, the profiler's allocation
+    records summed in time order."""
+    if pred.is_cuda:
+        _sync(pred)
+        base = torch.cuda.memory_allocated(pred.device)
+        torch.cuda.reset_peak_memory_stats(pred.device)
+        fwd_bwd(fn, pred, target)
+        _sync(pred)
+        return torch.cuda.max_memory_allocated(pred.device) - base
     from torch.profiler import ProfilerActivity, profile
     with profile(activities=[ProfilerActivity.CPU],
                  profile_memory=True) as prof:
@@ -112,6 +127,7 @@ def main(argv=None):
     p.add_argument('--repeats', type=int, default=20)
     p.add_argument('--dtype', choices=('float32', 'float64'),
                    default='float32')
+    p.add_argument('--device', default='cpu', help="'cpu' or 'cuda'")
     p.add_argument('--out', default=None, help='also write a CSV')
     p.add_argument('--no-fused', action='store_true',
                    help='skip the torch.compile rows (they compile first)')
@@ -119,12 +135,15 @@ def main(argv=None):
     torch.set_num_threads(args.threads)
     dtype = getattr(torch, args.dtype)
     cands, note = candidates(fused=not args.no_fused)
-    print(f'torch {torch.__version__}, {torch.get_num_threads()} threads, '
+    device = torch.device(args.device)
+    where = (torch.cuda.get_device_name(device) if device.type == 'cuda'
+             else f'CPU, {torch.get_num_threads()} threads')
+    print(f'torch {torch.__version__}, {where}, '
           f'{args.dtype}, fwd+bwd median of {args.repeats} after 3 warm-ups')
     print(note)
     rows = []
     for n in args.sizes:
-        pred, target = boxes(n, dtype)
+        pred, target = (t.to(device) for t in boxes(n, dtype))
         repeats = max(5, min(args.repeats, int(args.repeats * 1e5 / n)))
         ref = {}
         for name, base, fn in cands:

@@ -1,9 +1,9 @@
-"""DIoU-NMS (ours: torch, its pairwise kernel fused by torch.compile on CPU)
+"""DIoU-NMS (ours: torch, its pairwise kernel fused by torch.compile)
 against mmcv's compiled greedy ``nms``: median
 time over repeats for 1e3 and 1e4 boxes, printed with the ratio.
 
-    python tools/benchmark_nms.py [--sizes 1000 10000] [--repeats 10]
-        [--threads 2] [--iou-threshold 0.5] [--beta 1.0]
+    python tools/benchmark_nms.py [--device cpu|cuda] [--sizes 1000 10000]
+        [--repeats 10] [--threads 2] [--iou-threshold 0.5] [--beta 1.0]
 """
 import argparse
 import statistics
@@ -25,14 +25,15 @@ def detections(n, seed=0):
     return torch.cat([c - wh / 2, c + wh / 2], -1), torch.rand(n, generator=g)
 
 
-def median_ms(fn, repeats):
-    fn()
-    times = []
-    for _ in range(repeats):
+def median_ms(fn, repeats, device):
+    def timed():
         t = time.perf_counter()
         fn()
-        times.append((time.perf_counter() - t) * 1e3)
-    return statistics.median(times)
+        if device.type == 'cuda':
+            torch.cuda.synchronize(device)
+        return (time.perf_counter() - t) * 1e3
+    timed()
+    return statistics.median(timed() for _ in range(repeats))
 
 
 def main(argv=None):
@@ -42,20 +43,24 @@ def main(argv=None):
     p.add_argument('--threads', type=int, default=2)
     p.add_argument('--iou-threshold', type=float, default=0.5)
     p.add_argument('--beta', type=float, default=1.0)
+    p.add_argument('--device', default='cpu', help="'cpu' or 'cuda'")
     args = p.parse_args(argv)
     torch.set_num_threads(args.threads)
-    print(f'{torch.get_num_threads()} threads, median of {args.repeats}, '
+    device = torch.device(args.device)
+    where = (torch.cuda.get_device_name(device) if device.type == 'cuda'
+             else f'CPU, {torch.get_num_threads()} threads')
+    print(f'{where}, median of {args.repeats}, '
           f'iou_threshold {args.iou_threshold}, beta {args.beta} (the first '
           'call compiles DIoU-NMS\'s kernel; it is not timed)')
     print(f'{"boxes":>7}  {"mmcv nms ms":>11}  {"diou_nms ms":>11}  '
           f'{"ratio":>6}  kept (nms / diou)')
     rows = []
     for n in args.sizes:
-        boxes, scores = detections(n)
+        boxes, scores = (t.to(device) for t in detections(n))
         thr = args.iou_threshold
-        a = median_ms(lambda: nms(boxes, scores, thr), args.repeats)
+        a = median_ms(lambda: nms(boxes, scores, thr), args.repeats, device)
         b = median_ms(lambda: diou_nms(boxes, scores, thr, beta=args.beta),
-                      args.repeats)
+                      args.repeats, device)
         ka = nms(boxes, scores, thr)[1].numel()
         kb = diou_nms(boxes, scores, thr, beta=args.beta)[1].numel()
         print(f'{n:>7}  {a:>11.2f}  {b:>11.2f}  {b / a:>5.1f}x  {ka} / {kb}',

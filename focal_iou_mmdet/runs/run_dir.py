@@ -212,16 +212,27 @@ class RunDir:
                 'checkpoint is left; starting over')
 
     # -- training and results ------------------------------------------
-    def train_command(self, launcher: str = 'none') -> List[str]:
+    def train_command(self, launcher: str = 'none', nproc: int = 1,
+                      master_port: Optional[int] = None) -> List[str]:
         """mmdet's train.py on the run's config into this folder, with
         ``--resume`` (a fresh run starts from scratch; an interrupted one
         continues from its last checkpoint).  ``launcher='slurm'``: the
-        ranks of the current SLURM allocation, started by ``srun``."""
+        ranks of the current SLURM allocation, started by ``srun``;
+        ``launcher='pytorch'``: ``nproc`` ranks on this machine, started by
+        torchrun (one per GPU of the run's ``CUDA_VISIBLE_DEVICES``)."""
         cmd = TRAIN_CMD + [self.config_file, '--work-dir', self.path,
                            '--resume']
         if launcher == 'slurm':
             cmd = ['srun', '--kill-on-bad-exit=1'] + cmd + ['--launcher',
                                                             'slurm']
+        elif launcher == 'pytorch':
+            cmd = [sys.executable, '-m', 'torch.distributed.run',
+                   f'--nproc_per_node={nproc}',
+                   f'--master_port={master_port or 29500}', '--no-python'
+                   ] + cmd + ['--launcher', 'pytorch']
+        elif launcher != 'none':
+            raise ValueError(f'launcher {launcher!r}: one of none, pytorch, '
+                             'slurm')
         return cmd
 
     def results(self) -> RunResult:

@@ -2,6 +2,7 @@
 
     tools/sweep.py plan   SPEC [--force]
     tools/sweep.py run    SPEC --launcher local [--jobs N] [--retry-failed]
+                          [--gpus-per-run G]
     tools/sweep.py run    SPEC --launcher slurm --partition P
                           [--gpus-per-run G] [--gpus-per-node N]
                           [--max-parallel K]
@@ -54,7 +55,9 @@ def parse_args(argv=None):
                    'unreadable run status files')
     s.add_argument('--partition', help='slurm: the partition')
     s.add_argument('--gpus-per-run', type=int, default=1,
-                   help='slurm: srun tasks (ranks) per run (default 1)')
+                   help='GPUs (ranks) per run (default 1); local: each run '
+                   'gets its own through CUDA_VISIBLE_DEVICES, a run over '
+                   'several starts them with torchrun; slurm: srun tasks')
     s.add_argument('--gpus-per-node', type=int,
                    help='slurm: ranks per node (default: min(G, 8))')
     s.add_argument('--max-parallel', type=int,
@@ -103,8 +106,13 @@ def main(argv=None) -> int:
     if args.command == 'run':
         if args.launcher == 'local':
             from .local import run_local
-            final = run_local(spec, runs, args.jobs, args.retry_failed,
-                              force=args.force)
+            try:
+                final = run_local(spec, runs, args.jobs, args.retry_failed,
+                                  force=args.force,
+                                  gpus_per_run=args.gpus_per_run)
+            except ValueError as e:  # e.g. more GPUs per run than visible
+                print(f'error: {e}', file=sys.stderr)
+                return 2
             return 0 if not (final['failed'] or final['pending'] or
                              final['unreadable']) else 1
         from .slurm import SlurmOptions, submit_slurm

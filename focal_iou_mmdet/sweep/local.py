@@ -6,9 +6,10 @@ import os
 import signal
 import subprocess
 import time
-from typing import Dict, Sequence
+from typing import Dict, List, Optional, Sequence
 
 from ..runs import RunStateError
+from .gpu_pool import GpuPool, visible_gpus
 from .progress import SweepProgress
 from .report import result_note
 from .spec import Run, SweepSpec
@@ -27,13 +28,34 @@ def worker_env(jobs: int) -> Dict[str, str]:
     return env
 
 
+def worker_command(run_dir: str, gpus: Sequence[str]) -> List[str]:
+    """The worker for one run; a run over several GPUs trains with one
+    torchrun rank per GPU."""
+    if len(gpus) > 1:
+        return WORKER_CMD + [run_dir, '--launcher', 'pytorch', '--nproc',
+                             str(len(gpus))]
+    return WORKER_CMD + [run_dir]
+
+
 def run_local(spec: SweepSpec, runs: Sequence[Run], jobs: int = 1,
               retry_failed: bool = False, poll: float = 0.5,
-              force: bool = False) -> Dict[str, int]:
+              force: bool = False, gpus_per_run: int = 1,
+              gpus: Optional[List[str]] = None) -> Dict[str, int]:
     """Train the pending runs; returns the final count per state.  A run
     whose status cannot be read is skipped with the reason (``force``
-    rebuilds its status and trains it)."""
+    rebuilds its status and trains it).
+
+    Where CUDA devices are visible (``gpus``, default :func:`visible_gpus`)
+    each run gets ``gpus_per_run`` of its own through
+    ``CUDA_VISIBLE_DEVICES``, at most (GPUs / gpus_per_run) runs train at
+    once, and a run over several GPUs starts its ranks with torchrun."""
     jobs = max(1, int(jobs))
+    gpus = visible_gpus() if gpus is None else list(gpus)
+    pool = GpuPool(gpus, gpus_per_run) if gpus else None
+    if pool is not None and jobs > pool.capacity:
+        print(f'--jobs {jobs} lowered to {pool.capacity}: {len(gpus)} '
+              f'GPU(s) visible, {gpus_per_run} per run', flush=True)
+        jobs = pool.capacity
     env = worker_env(jobs)
     todo, held, states = runs_to_start(spec, runs, retry_failed, force=force)
     for d, st in states.items():
@@ -49,16 +71,18 @@ def run_local(spec: SweepSpec, runs: Sequence[Run], jobs: int = 1,
              ' (--retry-failed reruns them)')
           + (f', {c["unreadable"]} unreadable' if c['unreadable'] else '')
           + (f', {len(held)} held by another live worker' if held else '')
-          + f'; {jobs} at a time, OMP_NUM_THREADS={env["OMP_NUM_THREADS"]}',
+          + f'; {jobs} at a time, OMP_NUM_THREADS={env["OMP_NUM_THREADS"]}'
+          + (f', {gpus_per_run} of GPUs {",".join(gpus)} per run' if pool
+             else ', on CPU (no CUDA device visible)'),
           flush=True)
-    active: Dict[str, tuple] = {}  # run id -> (proc, start)
+    active: Dict[str, tuple] = {}  # run id -> (proc, start, its GPUs)
     progress = SweepProgress(spec, runs, jobs)
     started = set()
     stop = []
 
     def on_signal(signum, _frame):
         stop.append(signum)
-        for proc, _ in active.values():
+        for proc, _, _ in active.values():
             proc.send_signal(signal.SIGTERM)
 
     old = {s: signal.signal(s, on_signal) for s in (signal.SIGTERM,
@@ -72,21 +96,27 @@ def run_local(spec: SweepSpec, runs: Sequence[Run], jobs: int = 1,
                 if run_dir.is_done():
                     continue
                 started.add(run.id)
+                run_gpus = pool.acquire() if pool else []
                 with open(run_dir.worker_log, 'a') as wlog:
                     proc = subprocess.Popen(
-                        WORKER_CMD + [run_dir.path], env=env, stdout=wlog,
+                        worker_command(run_dir.path, run_gpus),
+                        env=dict(env, CUDA_VISIBLE_DEVICES=','.join(run_gpus))
+                        if pool else env, stdout=wlog,
                         stderr=subprocess.STDOUT, preexec_fn=die_with_parent)
-                active[run.id] = (proc, time.time())
+                active[run.id] = (proc, time.time(), run_gpus)
                 print(f'  start  {run.id}'
+                      + (f' on GPU {",".join(run_gpus)}' if run_gpus else '')
                       + (' (resuming from its last checkpoint)'
                          if run_dir.has_checkpoint else ''), flush=True)
                 progress.started(run.id)
             progress.poll(list(active))
-            for rid, (proc, t0) in list(active.items()):
+            for rid, (proc, t0, run_gpus) in list(active.items()):
                 if proc.poll() is None:
                     continue
                 progress.poll([rid], force=True)  # its last epoch
                 del active[rid]
+                if pool:
+                    pool.release(run_gpus)
                 _print_finished(spec.run_dir(rid), proc.returncode,
                                 time.time() - t0)
                 _print_progress(spec, runs, len(active) or jobs)
@@ -105,7 +135,7 @@ def run_local(spec: SweepSpec, runs: Sequence[Run], jobs: int = 1,
                     last_wait_note = time.time()
             time.sleep(poll)
         if stop:
-            for proc, _ in active.values():
+            for proc, _, _ in active.values():
                 try:
                     proc.wait(60)
                 except subprocess.TimeoutExpired:

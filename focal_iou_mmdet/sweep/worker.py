@@ -2,6 +2,7 @@
 each SLURM array task alike.
 
     python -m focal_iou_mmdet.sweep.worker RUN_DIR [--launcher slurm]
+    python -m focal_iou_mmdet.sweep.worker RUN_DIR --launcher pytorch --nproc N
 
 It holds the run's lock, trains with mmdet's ``train.py --resume`` (a run
 that was killed, preempted or requeued continues from its last checkpoint),
@@ -76,7 +77,15 @@ def error_tail(log_path: str, lines: int = 15) -> str:
     return '\n'.join((errors[-3:] if errors else []) + tail[-lines:])
 
 
-def train(run_dir: RunDir, launcher: str = 'none') -> int:
+def free_port() -> int:
+    """A TCP port free on this machine now (torchrun's rendezvous of a
+    multi-GPU run; each run has its own)."""
+    with socket.socket() as s:
+        s.bind(('', 0))
+        return s.getsockname()[1]
+
+
+def train(run_dir: RunDir, launcher: str = 'none', nproc: int = 1) -> int:
     """Train one planned run under its lock; returns an exit code above."""
     info = run_dir.read_info()
     lock = run_dir.lock()
@@ -94,7 +103,7 @@ def train(run_dir: RunDir, launcher: str = 'none') -> int:
             pass
         return EXIT_FAILED
     try:
-        return _train_locked(run_dir, info, launcher)
+        return _train_locked(run_dir, info, launcher, nproc)
     except RunStateError as e:
         print(f'{info["id"]}: {e}; not started (--force rebuilds it)',
               flush=True)
@@ -103,7 +112,8 @@ def train(run_dir: RunDir, launcher: str = 'none') -> int:
         lock.release()
 
 
-def _train_locked(run_dir: RunDir, info: dict, launcher: str) -> int:
+def _train_locked(run_dir: RunDir, info: dict, launcher: str,
+                  nproc: int = 1) -> int:
     status = run_dir.read_status()
     if status['state'] == 'done':
         print(f'{info["id"]}: done already, skipped', flush=True)
@@ -114,7 +124,8 @@ def _train_locked(run_dir: RunDir, info: dict, launcher: str) -> int:
     env = dict(os.environ, **info.get('env', {}))
     if launcher == 'slurm':
         env['MASTER_PORT'] = slurm_master_port()
-    cmd = run_dir.train_command(launcher)
+    cmd = run_dir.train_command(
+        launcher, nproc, free_port() if launcher == 'pytorch' else None)
     checkpoint_note = run_dir.repair_checkpoint()
     if checkpoint_note:
         print(f'{info["id"]}: {checkpoint_note}', flush=True)
@@ -182,9 +193,12 @@ def main(argv=None) -> int:
         prog='python -m focal_iou_mmdet.sweep.worker',
         description=__doc__.splitlines()[0])
     p.add_argument('run_dir')
-    p.add_argument('--launcher', choices=['none', 'slurm'], default='none')
+    p.add_argument('--launcher', choices=['none', 'pytorch', 'slurm'],
+                   default='none')
+    p.add_argument('--nproc', type=int, default=1,
+                   help='ranks of a --launcher pytorch run (its GPUs)')
     args = p.parse_args(argv)
-    return train(RunDir(args.run_dir), args.launcher)
+    return train(RunDir(args.run_dir), args.launcher, args.nproc)
 
 
 if __name__ == '__main__':
