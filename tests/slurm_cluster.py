@@ -160,6 +160,34 @@ PartitionName={self.partition} Nodes={self.host} Default=YES MaxTime=INFINITE St
         raise TimeoutError(f'requeued job {job_id} not pending after '
                            f'{timeout}s')
 
+    def release_requeued(self, job_id: str, timeout: float = 600,
+                         settle: float = 10.0) -> None:
+        """Wait until ``job_id`` (all its array tasks) left the queue,
+        letting every task that requeued itself start again ``settle`` s
+        after it is pending (SLURM holds a requeued job's begin time back
+        by about 2 min; see :meth:`requeue`)."""
+        deadline = time.time() + timeout
+        seen: dict = {}
+        while time.time() < deadline:
+            out = self.run(['squeue', '-h', '-j', str(job_id), '-o',
+                            '%i %T %r'])
+            lines = [ln.split() for ln in out.stdout.splitlines()
+                     if ln.strip()]
+            if not lines:
+                return
+            now = time.time()
+            for task, state, *reason in lines:
+                if state == 'PENDING' and 'BeginTime' in ' '.join(reason):
+                    since = seen.setdefault(task, now)
+                    if now - since >= settle:
+                        self.run(['scontrol', 'update', f'JobId={task}',
+                                  'StartTime=now'])
+                        seen.pop(task)
+                else:
+                    seen.pop(task, None)
+            time.sleep(1)
+        raise TimeoutError(f'job {job_id} still queued after {timeout}s')
+
     def stop(self):
         self.run(['scancel', '--full', '-u', 'root'])
         for p in self.procs:

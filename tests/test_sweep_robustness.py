@@ -4,6 +4,7 @@ read-only work root, loose spec types, a deleted checkpoint, a run without
 metrics) and, for the loss, ``avg_factor <= 0``."""
 import json
 import os
+import re
 import subprocess
 
 import pytest
@@ -268,3 +269,40 @@ def test_done_run_without_metrics_is_not_counted(planned):
     assert stats['iou']['n'] == 0 and stats['focal-iou']['n'] == 1
     md = open(out['md']).read()
     assert f'`{a.id}`: done, but its scalars.json has no validation' in md
+
+
+# -- SLURM attempts are bounded (#14) --------------------------------------
+
+def test_run_past_its_attempts_is_failed_not_started(planned, capsys):
+    """A run already started max_attempts times (time limits, preemptions)
+    is marked failed with the reason, without training again; status shows
+    the attempts against the bound."""
+    path, spec, (d, _) = planned
+    d.update_status(state='pending', attempts=3,
+                    message='time limit near on attempt 3: stopped and '
+                    'requeued (SLURM job 7_0)')
+    assert train(d, 'slurm', max_attempts=3) == EXIT_FAILED
+    st = d.read_status()
+    assert st['state'] == 'failed' and st['attempts'] == 3
+    assert 'not started again: 3 attempts made, the most allowed ' \
+        '(--max-attempts 3); last: time limit near on attempt 3' \
+        in st['message']
+    assert not os.path.exists(d.train_log)  # nothing was trained
+    table = status_table(spec, expand(spec))
+    assert re.search(rf'{d.id}\s+failed\s+-\s+3/3', table), table
+
+
+def test_time_limit_on_the_last_attempt_fails_the_run(planned):
+    from focal_iou_mmdet.sweep.worker import (EXIT_INTERRUPTED,
+                                              _after_time_limit)
+    _, _, (d, _) = planned
+    info = d.read_info()
+    assert _after_time_limit(d, info, '7_0', 2, 2, []) == EXIT_FAILED
+    assert 'reached its time limit on attempt 2 of 2; not requeued' in \
+        d.read_status()['message']
+    # below the bound it is requeued; without a SLURM job it says why not
+    assert _after_time_limit(d, info, None, 1, 2, []) == EXIT_INTERRUPTED
+    st = d.read_status()
+    assert st['state'] == 'pending'
+    assert 'not requeued (no SLURM job id in the environment)' in \
+        st['message']

@@ -6,7 +6,9 @@
     tools/sweep.py run    SPEC --launcher slurm --partition P
                           [--gpus-per-run G] [--gpus-per-node N]
                           [--max-parallel K]
-                          [--cpus-per-task C] [--gres GRES] [sbatch args...]
+                          [--cpus-per-task C] [--gres GRES]
+                          [--time-limit-warning S] [--max-attempts K]
+                          [sbatch args, e.g. --time=48:00:00]
     tools/sweep.py status SPEC [--all]
     tools/sweep.py report SPEC
 
@@ -33,8 +35,10 @@ def _prog_name() -> str:
 
 
 def parse_args(argv=None):
+    # no abbreviations: sbatch's own arguments pass through, and --time=1
+    # must not be read as our --time-limit-warning
     p = argparse.ArgumentParser(
-        prog=_prog_name(), description=__doc__.splitlines()[0],
+        prog=_prog_name(), allow_abbrev=False, description=__doc__.splitlines()[0],
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog='\n'.join(__doc__.splitlines()[2:]))
     p.add_argument('--work-root', default='work_dirs',
@@ -44,7 +48,8 @@ def parse_args(argv=None):
     s.add_argument('spec')
     s.add_argument('--force', action='store_true',
                    help='overwrite the configs of runs that already started')
-    s = sub.add_parser('run', help='plan, then train the pending runs')
+    s = sub.add_parser('run', help='plan, then train the pending runs',
+                       allow_abbrev=False)
     s.add_argument('spec')
     s.add_argument('--launcher', choices=['local', 'slurm'], default='local')
     s.add_argument('--jobs', type=int, default=1,
@@ -68,6 +73,14 @@ def parse_args(argv=None):
                    help="slurm: default gpu:<ranks per node>; '' for a cluster "
                    'without GPUs')
     s.add_argument('--job-name')
+    s.add_argument('--time-limit-warning', type=int, default=300,
+                   metavar='S',
+                   help='slurm: seconds before a task\'s time limit at which '
+                   'it stops and requeues itself (default 300)')
+    s.add_argument('--max-attempts', type=int, default=5,
+                   help='slurm: starts of one run in all (time limits, '
+                   'preemptions, requeues) before it is marked failed '
+                   '(default 5)')
     s = sub.add_parser('status', help='progress table with counts and ETA')
     s.add_argument('spec')
     s.add_argument('--all', action='store_true', help='list every run')
@@ -121,6 +134,8 @@ def main(argv=None) -> int:
             gpus_per_node=args.gpus_per_node,
             cpus_per_task=args.cpus_per_task, gres=args.gres,
             max_parallel=args.max_parallel, job_name=args.job_name,
+            time_limit_warning_s=args.time_limit_warning,
+            max_attempts=args.max_attempts,
             extra_args=list(args.sbatch_args))
         try:
             submit_slurm(spec, runs, opts, args.retry_failed, args.force)

@@ -388,7 +388,9 @@ def status_table(spec: SweepSpec, runs: Sequence[Run],
         secs = train_seconds(st)
         if st['state'] == 'running' and st.get('started'):
             secs = (secs or 0) + max(0.0, time.time() - st['started'])
-        body.append([r.id, st['state'], epoch, str(st.get('attempts', 0)),
+        attempts = str(st.get('attempts', 0)) + (
+            f'/{st["max_attempts"]}' if st.get('max_attempts') else '')
+        body.append([r.id, st['state'], epoch, attempts,
                      fmt_duration(secs), note])
     widths = [max(len(x[i]) for x in [head] + body) for i in range(len(head))]
     lines = ['  '.join(c_.ljust(w) for c_, w in zip(row, widths)).rstrip()

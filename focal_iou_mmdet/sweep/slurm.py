@@ -34,6 +34,8 @@ class SlurmOptions:
     gres: Optional[str] = None
     max_parallel: Optional[int] = None
     job_name: Optional[str] = None
+    time_limit_warning_s: int = 300
+    max_attempts: int = 5
     extra_args: List[str] = field(default_factory=list)
 
     @property
@@ -46,9 +48,11 @@ class SlurmOptions:
 
 
 def sbatch_script(sweep: str, index: str, python_path: str,
-                  worker_cmd: Sequence[str] = WORKER_CMD) -> str:
+                  worker_cmd: Sequence[str] = WORKER_CMD,
+                  max_attempts: int = 5) -> str:
     """The array job's script: task i trains the run on line i + 1 of
-    ``index``, importing focal_iou_mmdet from ``python_path``."""
+    ``index``, importing focal_iou_mmdet from ``python_path``.  The worker
+    replaces the shell (``exec``), so the time-limit signal reaches it."""
     return (
         '#!/usr/bin/env bash\n'
         f'# sweep {sweep}: task i trains line i+1 of {index}\n'
@@ -58,7 +62,7 @@ def sbatch_script(sweep: str, index: str, python_path: str,
         f'RUN_DIR=$(sed -n "$((SLURM_ARRAY_TASK_ID + 1))p" '
         f'{shlex.quote(index)})\n'
         f'exec {" ".join(shlex.quote(c) for c in worker_cmd)} '
-        '"$RUN_DIR" --launcher slurm\n')
+        f'"$RUN_DIR" --launcher slurm --max-attempts {max_attempts}\n')
 
 
 def sbatch_command(sweep: str, num_tasks: int, script: str, log_dir: str,
@@ -68,12 +72,15 @@ def sbatch_command(sweep: str, num_tasks: int, script: str, log_dir: str,
     array = f'0-{num_tasks - 1}' + (f'%{opts.max_parallel}'
                                     if opts.max_parallel else '')
     return (['sbatch', '--parsable', f'--array={array}', '--requeue',
+             f'--signal=B:USR1@{opts.time_limit_warning_s}',
              f'--partition={opts.partition}',
              f'--job-name={opts.job_name or "sweep-" + sweep}',
              f'--nodes={opts.nodes}', f'--ntasks={opts.gpus_per_run}',
              f'--ntasks-per-node={opts.ranks_per_node}',
              f'--cpus-per-task={opts.cpus_per_task}',
-             f'--output={osp.join(log_dir, "%A_%a.out")}'] +
+             f'--output={osp.join(log_dir, "%A_%a.out")}',
+             # a requeued task appends: its earlier attempts stay readable
+             '--open-mode=append'] +
             ([f'--gres={gres}'] if gres else []) + list(opts.extra_args) +
             [script])
 
@@ -106,7 +113,8 @@ def submit_slurm(spec: SweepSpec, runs: Sequence[Run], opts: SlurmOptions,
         f.write(''.join(spec.run_dir(r.id).path + '\n' for r in todo))
     script = osp.join(sdir, f'array_{stamp}.sh')
     with open(script, 'w') as f:
-        f.write(sbatch_script(spec.name, index, package_parent()))
+        f.write(sbatch_script(spec.name, index, package_parent(),
+                              max_attempts=opts.max_attempts))
     cmd = sbatch_command(spec.name, len(todo), script, sdir, opts)
     print('$ ' + ' '.join(shlex.quote(c) for c in cmd), flush=True)
     out = subprocess.run(cmd, capture_output=True, text=True)

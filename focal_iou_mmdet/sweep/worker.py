@@ -2,6 +2,7 @@
 each SLURM array task alike.
 
     python -m focal_iou_mmdet.sweep.worker RUN_DIR [--launcher slurm]
+        [--max-attempts K]
     python -m focal_iou_mmdet.sweep.worker RUN_DIR --launcher pytorch --nproc N
 
 It holds the run's lock, trains with mmdet's ``train.py --resume`` (a run
@@ -12,6 +13,13 @@ newest checkpoint left (or removed: the run starts over), and the status
 says which.  Exit codes: 0 done, 1 failed (also: its lock or status cannot
 be used; the message says why), 4 another live worker holds the run, 143
 interrupted (SIGTERM: the run stays pending and resumes next time).
+
+Under SLURM, SIGUSR1 is the warning that the task's time limit is near
+(``sbatch --signal=B:USR1@S``): the worker stops training, records the run
+as pending and requeues its own task (``scontrol requeue``), which resumes
+from the last checkpoint.  With ``--max-attempts K`` a run is started at
+most K times (time limits, preemptions and requeues together); the next
+start, or a time limit on attempt K, marks it failed instead of looping.
 """
 import argparse
 import ctypes
@@ -85,7 +93,22 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def train(run_dir: RunDir, launcher: str = 'none', nproc: int = 1) -> int:
+def requeue_slurm_task(job: Optional[str]) -> Optional[str]:
+    """``scontrol requeue`` this task; None when done, else why not."""
+    if not job:
+        return 'no SLURM job id in the environment'
+    try:
+        out = subprocess.run(['scontrol', 'requeue', job],
+                             capture_output=True, text=True, timeout=60)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        return f'scontrol requeue {job}: {e}'
+    if out.returncode != 0:
+        return f'scontrol requeue {job}: {out.stderr.strip()}'
+    return None
+
+
+def train(run_dir: RunDir, launcher: str = 'none', nproc: int = 1,
+          max_attempts: Optional[int] = None) -> int:
     """Train one planned run under its lock; returns an exit code above."""
     info = run_dir.read_info()
     lock = run_dir.lock()
@@ -103,7 +126,7 @@ def train(run_dir: RunDir, launcher: str = 'none', nproc: int = 1) -> int:
             pass
         return EXIT_FAILED
     try:
-        return _train_locked(run_dir, info, launcher, nproc)
+        return _train_locked(run_dir, info, launcher, nproc, max_attempts)
     except RunStateError as e:
         print(f'{info["id"]}: {e}; not started (--force rebuilds it)',
               flush=True)
@@ -113,12 +136,20 @@ def train(run_dir: RunDir, launcher: str = 'none', nproc: int = 1) -> int:
 
 
 def _train_locked(run_dir: RunDir, info: dict, launcher: str,
-                  nproc: int = 1) -> int:
+                  nproc: int = 1, max_attempts: Optional[int] = None) -> int:
     status = run_dir.read_status()
     if status['state'] == 'done':
         print(f'{info["id"]}: done already, skipped', flush=True)
         return EXIT_DONE
     attempt = int(status.get('attempts', 0)) + 1
+    if max_attempts and attempt > max_attempts:
+        message = (f'not started again: {attempt - 1} attempts made, the '
+                   f'most allowed (--max-attempts {max_attempts}); last: '
+                   + (status.get('message') or 'interrupted').splitlines()[0])
+        print(f'{info["id"]}: {message}', flush=True)
+        run_dir.update_status(state='failed', message=message,
+                              max_attempts=max_attempts)
+        return EXIT_FAILED
     job = slurm_job_id() if launcher == 'slurm' else None
     host = socket.gethostname()
     env = dict(os.environ, **info.get('env', {}))
@@ -132,10 +163,10 @@ def _train_locked(run_dir: RunDir, info: dict, launcher: str,
     resumed = run_dir.has_checkpoint
     run_dir.update_status(state='running', attempts=attempt, job=job,
                           host=host, pid=os.getpid(), started=time.time(),
-                          message=None,
+                          message=None, max_attempts=max_attempts,
                           checkpoint_note=checkpoint_note or
                           status.get('checkpoint_note'))
-    interrupted, interrupted_at = [], []
+    interrupted, interrupted_at, time_limit = [], [], []
     start = time.time()
     with open(run_dir.train_log, 'a') as log:
         log.write(f'\n===== attempt {attempt} on {host}'
@@ -157,8 +188,17 @@ def _train_locked(run_dir: RunDir, info: dict, launcher: str,
             except ProcessLookupError:
                 pass
 
+        def on_time_limit(_signum, _frame):
+            # the task's time limit is near: stop training now, while the
+            # last checkpoint is intact, and requeue below
+            if not time_limit:
+                time_limit.append(time.time())
+                on_signal(signal.SIGUSR1, None)
+
         for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
             signal.signal(sig, on_signal)
+        if launcher == 'slurm':
+            signal.signal(signal.SIGUSR1, on_time_limit)
         while True:
             try:
                 code = proc.wait(timeout=1.0)
@@ -176,6 +216,9 @@ def _train_locked(run_dir: RunDir, info: dict, launcher: str,
         run_dir.update_status(state='done', sessions=sessions,
                               finished=time.time(), message=None)
         return EXIT_DONE
+    if time_limit:
+        return _after_time_limit(run_dir, info, job, attempt, max_attempts,
+                                 sessions)
     if interrupted:
         run_dir.update_status(
             state='pending', sessions=sessions,
@@ -188,6 +231,35 @@ def _train_locked(run_dir: RunDir, info: dict, launcher: str,
     return EXIT_FAILED
 
 
+def _after_time_limit(run_dir: RunDir, info: dict, job: Optional[str],
+                      attempt: int, max_attempts: Optional[int],
+                      sessions: list) -> int:
+    """The task stopped at its time-limit warning: requeue it (the run
+    resumes from its last checkpoint), unless it has had its attempts."""
+    if max_attempts and attempt >= max_attempts:
+        message = (f'reached its time limit on attempt {attempt} of '
+                   f'{max_attempts}; not requeued again (raise the time '
+                   'limit or --max-attempts, then run with --retry-failed)')
+        run_dir.update_status(state='failed', sessions=sessions,
+                              message=message)
+        print(f'{info["id"]}: {message}', flush=True)
+        return EXIT_FAILED
+    # the status first: requeueing ends this task
+    run_dir.update_status(
+        state='pending', sessions=sessions,
+        message=f'time limit near on attempt {attempt}: stopped and '
+        f'requeued (SLURM job {job}); resumes from its last checkpoint')
+    why_not = requeue_slurm_task(job)
+    if why_not:
+        run_dir.update_status(
+            message=f'time limit near on attempt {attempt}: stopped, but '
+            f'not requeued ({why_not}); the next `run` submits it again')
+        print(f'{info["id"]}: {why_not}', flush=True)
+    else:
+        print(f'{info["id"]}: time limit near: requeued {job}', flush=True)
+    return EXIT_INTERRUPTED
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(
         prog='python -m focal_iou_mmdet.sweep.worker',
@@ -197,8 +269,11 @@ def main(argv=None) -> int:
                    default='none')
     p.add_argument('--nproc', type=int, default=1,
                    help='ranks of a --launcher pytorch run (its GPUs)')
+    p.add_argument('--max-attempts', type=int, default=None,
+                   help='start the run at most this many times in all')
     args = p.parse_args(argv)
-    return train(RunDir(args.run_dir), args.launcher, args.nproc)
+    return train(RunDir(args.run_dir), args.launcher, args.nproc,
+                 args.max_attempts)
 
 
 if __name__ == '__main__':
