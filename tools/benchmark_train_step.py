@@ -10,9 +10,11 @@ baselines are mmdet's own configs (smooth-L1 / L1 box loss), so the ratio
 also contains the box decoding an IoU loss needs (``reg_decoded_bbox``).
 """
 import argparse
+import logging
 import os
 import statistics
 import time
+import warnings
 
 import numpy as np
 import torch
@@ -43,7 +45,11 @@ def build(path, device):
     init_default_scope('mmdet')
     torch.manual_seed(0)
     model = MODELS.build(cfg.model).to(device)
-    model.init_weights()
+    logging.disable(logging.INFO)  # mmengine logs every initialised layer
+    try:
+        model.init_weights()
+    finally:
+        logging.disable(logging.NOTSET)
     model.train()
     return model
 
@@ -58,6 +64,7 @@ def step(model, data, device):
 
 
 def main(argv=None):
+    warnings.filterwarnings('ignore', message='pkg_resources is deprecated')
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument('--device', default='cpu')
     p.add_argument('--steps', type=int, default=10)
