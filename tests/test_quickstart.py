@@ -1,6 +1,7 @@
 """The README's main job in its seconds-long form: a one-axis sweep built in
 code, through the same plan -> run -> report as any sweep."""
 import csv
+import re
 import subprocess
 import sys
 
@@ -27,7 +28,15 @@ def test_quickstart_smoke(tmp_path):
     for col in ('n', 'AP', 'AP50', 'AP75', 'AP_s', 'AP_m', 'AP_l', 'ΔAP_s',
                 'train time'):
         assert col in head
-    assert 'retinanet, focal-iou ' in text and ' retinanet, iou: ' in text
+    assert '- retinanet, focal-iou vs retinanet, iou: ΔAP ' in text
+    # one seed: the verdict comes from the paired image bootstrap of the
+    # detections the runs' last evaluation dumped
+    assert re.search(r'  - seed 0, paired bootstrap \(1000 resamples of \d+ '
+                     r'val images\): ΔAP [+-]\d+\.\d \[[+-]\d+\.\d, '
+                     r'[+-]\d+\.\d\], ΔAP_s .*: (beats|worse|no measurable '
+                     r'difference)', text), text[-3000:]
+    for r in ('retinanet_iou_seed0', 'retinanet_focal-iou_seed0'):
+        assert (work / r / 'predictions' / 'val.bbox.json').exists()
     report = (work / 'results.md').read_text()
     assert '| retinanet | focal-iou | 1/1 |' in report
     assert 'tools/quickstart.py' in report  # how it was produced

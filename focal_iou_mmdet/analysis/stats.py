@@ -1,4 +1,5 @@
-"""Summary statistics of runs and the one verdict on a difference."""
+"""Summary statistics of runs: mean ± std, mean curves.  Verdicts on a
+difference come from its interval (:mod:`.intervals`)."""
 import math
 from typing import List, Optional, Sequence, Tuple
 
@@ -26,22 +27,6 @@ def format_mean_std(mean: Optional[float], std: Optional[float] = None,
     if std is not None:
         text += ' ± {:.1f}'.format(std)
     return text
-
-
-def verdict(name: str, baseline: str, delta: float, n: int, n_baseline: int,
-            spreads: Sequence[Optional[float]] = (), metric: str = 'AP') -> str:
-    """One sentence on ``name`` against ``baseline`` from the difference of
-    their mean ``metric`` (percent points) and the seed-to-seed stds: a
-    difference no larger than the larger std is not called a measured
-    difference."""
-    word = ('matches' if abs(delta) < 0.05 else
-            'beats' if delta > 0 else 'does NOT beat')
-    spread = max([s for s in spreads if s is not None] + [0.0])
-    caveat = (f'; within the seed-to-seed spread (std up to {spread:.1f}),'
-              ' so not a measured difference'
-              if word != 'matches' and abs(delta) <= spread else '')
-    return (f'{name} {word} {baseline}: {delta:+.1f} {metric} '
-            f'(n = {n} vs {n_baseline}{caveat})')
 
 
 def mean_curve(curves: List[dict]):

@@ -25,7 +25,7 @@ import os.path as osp
 import re
 import sys
 import time
-from typing import List, Optional
+from typing import List, Optional, Sequence
 
 from ..utils.json_io import write_json
 from .results import RunResult, read_results
@@ -59,6 +59,9 @@ class RunDir:
     TRAIN_LOG = 'train_stdout.log'
     WORKER_LOG = 'worker.log'
     LAST_CHECKPOINT = 'last_checkpoint'
+    #: CocoMetric's outfile_prefix: the last evaluation's detections land
+    #: in ``<prefix>.bbox.json`` (the image bootstrap reads them)
+    PREDICTIONS_PREFIX = osp.join('predictions', 'val')
 
     def __init__(self, path: str):
         self.path = osp.abspath(path)
@@ -212,8 +215,32 @@ class RunDir:
                 'checkpoint is left; starting over')
 
     # -- training and results ------------------------------------------
+    @property
+    def predictions_file(self) -> str:
+        """The detections of the run's last COCO evaluation (COCO results
+        json), when its evaluator is a CocoMetric."""
+        return self.file(self.PREDICTIONS_PREFIX + '.bbox.json')
+
+    def prediction_options(self) -> List[str]:
+        """``--cfg-options`` that make a CocoMetric validation write its
+        detections to :attr:`predictions_file` (nothing for another
+        evaluator, or a config that cannot be read)."""
+        try:
+            from mmengine.config import Config
+            evaluator = Config.fromfile(self.config_file).get('val_evaluator')
+        except Exception:  # noqa: BLE001  (training will say what is wrong)
+            return []
+        if not isinstance(evaluator, dict) or \
+                evaluator.get('type') not in ('CocoMetric', 'mmdet.CocoMetric'):
+            return []
+        os.makedirs(osp.dirname(self.file(self.PREDICTIONS_PREFIX)),
+                    exist_ok=True)
+        return [f'val_evaluator.outfile_prefix='
+                f'{self.file(self.PREDICTIONS_PREFIX)}']
+
     def train_command(self, launcher: str = 'none', nproc: int = 1,
-                      master_port: Optional[int] = None) -> List[str]:
+                      master_port: Optional[int] = None,
+                      cfg_options: Sequence[str] = ()) -> List[str]:
         """mmdet's train.py on the run's config into this folder, with
         ``--resume`` (a fresh run starts from scratch; an interrupted one
         continues from its last checkpoint).  ``launcher='slurm'``: the
@@ -222,6 +249,8 @@ class RunDir:
         torchrun (one per GPU of the run's ``CUDA_VISIBLE_DEVICES``)."""
         cmd = TRAIN_CMD + [self.config_file, '--work-dir', self.path,
                            '--resume']
+        if cfg_options:
+            cmd += ['--cfg-options'] + list(cfg_options)
         if launcher == 'slurm':
             cmd = ['srun', '--kill-on-bad-exit=1'] + cmd + ['--launcher',
                                                             'slurm']

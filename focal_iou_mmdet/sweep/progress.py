@@ -83,20 +83,23 @@ class SweepProgress:
             if epoch > e0:
                 self._epoch_seconds.append((now - t0) / (epoch - e0))
             self._since[run_id] = (now, epoch)
+            first = self._seen.get(run_id, 0) + 1
             self._seen[run_id] = epoch
-            print('  epoch  ' + self.line(run_id, epoch), flush=True)
+            # every epoch finished since the last poll, each on its line
+            for e in range(first, epoch + 1):
+                print('  epoch  ' + self.line(run_id, e, e == epoch),
+                      flush=True)
 
-    def line(self, run_id: str, epoch: int) -> str:
+    def line(self, run_id: str, epoch: int, with_eta: bool = True) -> str:
         res = self.spec.run_dir(run_id).results()
         family = res.family
         total = self._epochs.get(run_id)
         text = f'{run_id} {epoch}/{total or "?"}'
         if family is not None:
             curve = res.curve()
-            if curve:
-                last = curve[max(curve)]
-                text += f' {family.primary} {last * 100:.1f}'
-        eta = self.eta_seconds()
+            if epoch in curve:
+                text += f' {family.primary} {curve[epoch] * 100:.1f}'
+        eta = self.eta_seconds() if with_eta else None
         return text + (f'; sweep ETA {fmt_duration(eta)}'
                        if eta is not None else '')
 

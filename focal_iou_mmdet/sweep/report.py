@@ -16,7 +16,8 @@ from collections import OrderedDict
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from ..analysis.plots import plot_ap_by_size, plot_training_curves
-from ..analysis.stats import format_mean_std, mean_std, verdict
+from ..analysis.intervals import Interval, paired_t_interval
+from ..analysis.stats import format_mean_std, mean_std
 from ..runs import FAMILIES, MetricFamily, RunDir
 from .spec import Run, SweepSpec, config_key, relpath
 from .state import (counts, effective_states, eta_seconds, fmt_duration,
@@ -132,8 +133,9 @@ def _baseline_key(spec: SweepSpec, key: Tuple, keys: List[Tuple]):
 
 def summarize(spec: SweepSpec, rows: List[dict]) -> List[dict]:
     """Per group (runs over seeds): n finished of planned, mean ± std of
-    each metric and of the train time, the difference of the primary and
-    the small-object metric to the baseline."""
+    each metric and of the train time, and the difference of the primary
+    and the small-object metric to the baseline of the same detector:
+    paired by seed, with a 95% t-interval (:mod:`..analysis.intervals`)."""
     columns = metric_columns(rows)
     small = small_name(rows)
     stats = OrderedDict()
@@ -143,21 +145,121 @@ def summarize(spec: SweepSpec, rows: List[dict]) -> List[dict]:
         done = [r for r in members
                 if r['state'] == 'done' and r['primary'] is not None]
         s = dict(key=key, n=len(done), planned=len(members),
-                 results=[r['_result'] for r in done])
+                 results=[r['_result'] for r in done], done=done)
         for m in columns + ['train_time_s']:
             s[m] = mean_std([r.get(m) for r in done])
         s['primary'] = mean_std([r['primary'] for r in done])
         s['small'] = mean_std([r.get(small) for r in done]) if small \
             else (None, None)
         stats[key] = s
+    seed_axis = _seed_axis(spec)
+    images = _ImageBootstrap(spec)
     for key, s in stats.items():
         bkey = _baseline_key(spec, key, list(stats))
         s['baseline'] = bkey
         for m in ('primary', 'small'):
-            a = s[m][0]
-            b = stats[bkey][m][0] if bkey else None
-            s['d_' + m] = None if a is None or b is None else a - b
+            s['d_' + m] = _paired_interval(
+                s['done'], stats[bkey]['done'] if bkey else [], seed_axis,
+                'primary' if m == 'primary' else small)
+        s['bootstrap'] = images.pairs(
+            s['done'], stats[bkey]['done'] if bkey else [], seed_axis)
     return list(stats.values())
+
+
+class _ImageBootstrap:
+    """Per seed pair, the paired bootstrap over validation images of ΔAP
+    and ΔAP_s (COCO runs whose evaluation dumped its detections,
+    :attr:`~..runs.RunDir.predictions_file`)."""
+
+    RESAMPLES = 1000
+
+    def __init__(self, spec: SweepSpec):
+        self.spec = spec
+        self._gt: Dict[str, object] = {}
+        self._matched: Dict[str, object] = {}
+
+    def _ground_truth(self, run_dir: RunDir):
+        from mmengine.config import Config
+        saved = {k: os.environ.get(k) for k in self.spec.env}
+        os.environ.update(self.spec.env)  # the data roots the run used
+        try:
+            ann = Config.fromfile(run_dir.config_file).val_evaluator.ann_file
+        finally:
+            for k, v in saved.items():
+                if v is None:
+                    os.environ.pop(k, None)
+                else:
+                    os.environ[k] = v
+        if ann not in self._gt:
+            import contextlib
+            import io
+
+            from pycocotools.coco import COCO
+            with contextlib.redirect_stdout(io.StringIO()):
+                self._gt[ann] = COCO(ann)
+        return self._gt[ann]
+
+    def _run(self, row: dict):
+        from ..analysis.image_bootstrap import MatchedRun
+        run_dir = self.spec.run_dir(row['run_id'])
+        if run_dir.path not in self._matched:
+            import json
+            try:
+                with open(run_dir.predictions_file) as f:
+                    dets = json.load(f)
+                self._matched[run_dir.path] = MatchedRun(
+                    self._ground_truth(run_dir), dets)
+            except (OSError, ValueError, KeyError, AttributeError):
+                self._matched[run_dir.path] = None  # no dump, or not COCO
+        return self._matched[run_dir.path]
+
+    def pairs(self, runs: List[dict], base_runs: List[dict],
+              seed_axis: Optional[str]) -> List[tuple]:
+        """``[(seed, ΔAP interval, ΔAP_s interval)]`` per seed pair."""
+        from ..analysis.image_bootstrap import paired_bootstrap
+        base = {r.get(seed_axis) if seed_axis else None: r
+                for r in base_runs}
+        out = []
+        for r in runs:
+            seed = r.get(seed_axis) if seed_axis else None
+            if seed not in base or r['_family'] is None or \
+                    r['_family'].name != 'coco':
+                continue
+            a, b = self._run(r), self._run(base[seed])
+            if a is None or b is None or a.img_ids != b.img_ids:
+                continue
+            n = len(a.img_ids)
+            ivs = []
+            for area in ('all', 'small'):
+                try:
+                    d, lo, hi = paired_bootstrap(a, b, self.RESAMPLES,
+                                                 area=area)
+                except (TypeError, ValueError):  # no objects of that size
+                    ivs.append(None)
+                    continue
+                ivs.append(Interval(d, lo, hi, n, 'val images'))
+            out.append((seed, ivs[0], ivs[1]))
+        return out
+
+
+def _seed_axis(spec: SweepSpec) -> Optional[str]:
+    return next((a for a in spec.axes
+                 if config_key(a) == 'randomness.seed'), None)
+
+
+def _paired_interval(runs: List[dict], base_runs: List[dict],
+                     seed_axis: Optional[str],
+                     metric: Optional[str]) -> Optional[Interval]:
+    """The variant's metric minus its baseline's, paired by seed (same
+    detector, same seed), with a 95% t-interval over the pairs."""
+    if metric is None:
+        return None
+    base = {r.get(seed_axis) if seed_axis else None: r.get(metric)
+            for r in base_runs}
+    diffs = [r[metric] - base[seed] for r in runs
+             for seed in [r.get(seed_axis) if seed_axis else None]
+             if r.get(metric) is not None and base.get(seed) is not None]
+    return paired_t_interval(diffs)
 
 
 def _value(v) -> str:
@@ -179,7 +281,7 @@ def table(spec: SweepSpec, stats: List[dict], rows: List[dict]
         cells = [_value(v) for v in s['key']]
         cells.append(f'{s["n"]}/{s["planned"]}')
         cells += [format_mean_std(*s[m]) for m in columns]
-        cells += [format_mean_std(s[d], signed=True) if s['baseline'] else '—'
+        cells += [s[d].cell() if s['baseline'] and s[d] else '—'
                   for d, _ in deltas]
         cells.append(fmt_duration(s['train_time_s'][0])
                      if s['train_time_s'][0] is not None else 'n/a')
@@ -208,18 +310,37 @@ def text_table(spec: SweepSpec, stats: List[dict], rows: List[dict]) -> str:
 
 def verdicts(spec: SweepSpec, stats: List[dict], rows: List[dict]
              ) -> List[str]:
+    """One line per comparison with its baseline, the verdict following
+    the interval: ``focal-iou vs iou: ΔAP +0.4 [-0.2, +1.0] (n=3 seeds):
+    no measurable difference``; under it, for each seed pair, the paired
+    image bootstrap of ΔAP and ΔAP_s (COCO runs), which carries the verdict
+    when there is one seed."""
     by_key = {s['key']: s for s in stats}
     metric = primary_name(rows)
+    small = small_name(rows) or 'AP_s'
     out = []
     for s in stats:
-        if not s['baseline'] or s['d_primary'] is None:
+        iv = s['d_primary']
+        if not s['baseline'] or iv is None:
             continue
         base = by_key[s['baseline']]
-        out.append('- ' + verdict(
-            ', '.join(_value(v) for v in s['key']),
-            ', '.join(_value(v) for v in base['key']), s['d_primary'],
-            s['n'], base['n'], (s['primary'][1], base['primary'][1]),
-            metric=metric))
+        line = (f'- {", ".join(_value(v) for v in s["key"])} vs '
+                f'{", ".join(_value(v) for v in base["key"])}: '
+                f'{iv.format(metric)}')
+        boot = s.get('bootstrap') or []
+        if iv.has_interval or not boot:
+            line += f': {iv.verdict()}'
+        out.append(line)
+        for seed, b_all, b_small in boot:
+            if b_all is None:
+                continue
+            text = (f'  - {"seed " + str(seed) if seed is not None else "run pair"}'
+                    f', paired bootstrap ({_ImageBootstrap.RESAMPLES} '
+                    f'resamples of {b_all.n} val images): '
+                    f'Δ{metric} {b_all.cell()}')
+            if b_small is not None:
+                text += f', Δ{small} {b_small.cell()}'
+            out.append(text + f': {b_all.verdict()}')
     return out
 
 
@@ -332,9 +453,12 @@ def _write_markdown(spec, rows, stats, c, missing, said, figures, md_path):
               f'{what}, in percent, final epoch, on the validation split: '
               'mean ± sample std over the seeds that finished (n = finished '
               '/ planned; n/a where the set has no objects of that size). '
-              f'{deltas}: difference of means to the baseline '
-              f'{spec.baseline} of the same detector. Train time: mean '
-              'wall-clock per run, all attempts of a resumed run summed.', '']
+              f'{deltas}: mean difference to the baseline '
+              f'{spec.baseline} of the same detector, paired by seed, with '
+              'its 95% t-interval over the seeds (none for one seed); a '
+              'verdict says "beats" or "worse" only when the interval '
+              'excludes 0. Train time: mean wall-clock per run, all '
+              'attempts of a resumed run summed.', '']
     if said:
         lines += ['## Against the baseline', ''] + said + ['']
     lines += [f'![{osp.splitext(osp.basename(f))[0]}]({osp.basename(f)})'

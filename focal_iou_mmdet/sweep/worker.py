@@ -156,7 +156,8 @@ def _train_locked(run_dir: RunDir, info: dict, launcher: str,
     if launcher == 'slurm':
         env['MASTER_PORT'] = slurm_master_port()
     cmd = run_dir.train_command(
-        launcher, nproc, free_port() if launcher == 'pytorch' else None)
+        launcher, nproc, free_port() if launcher == 'pytorch' else None,
+        run_dir.prediction_options())
     checkpoint_note = run_dir.repair_checkpoint()
     if checkpoint_note:
         print(f'{info["id"]}: {checkpoint_note}', flush=True)
