@@ -1,11 +1,20 @@
-"""Reproduce the seed's regression simulation (DIoU paper protocol) with our
-losses: total error vs iteration for IoU, GIoU, DIoU, CIoU and their focal
-versions.  Writes a PNG (curves + the anchor/target layout), a CSV of error(k)
-per loss, and prints a table next to the published values.
+"""Reproduce the DIoU paper's regression simulation (the seed's headline
+figure): total error vs iteration for IoU, GIoU, DIoU, CIoU and their focal
+versions.  Writes ``errors.csv`` (iteration, one column per loss),
+``simulation.png`` (curves + the anchor/target layout) and
+``per_anchor_error.png`` (final error per anchor centre, one map per loss),
+and prints a table next to the published values and the total time.
 
-    python tools/simulate_regression.py [--losses iou giou ...] [--iters 200]
-        [--points 5000] [--seed 0] [--dtype float32] [--out-dir DIR]
-        [--compile auto|on|off]
+    python tools/simulate_regression.py [--out-dir DIR]
+        [--gradients paper|autograd] [--focal-reading full|weight]
+        [--losses iou giou ...] [--iters 200] [--points 5000] [--seed 0]
+        [--dtype float32|float64] [--compile auto|on|off]
+
+``--gradients paper`` (default): the DIoU authors' hand-written gradient
+rules (focal_iou_mmdet/analysis/paper_gradients.py); ``autograd``: the exact
+gradient through our loss modules.  ``--focal-reading``: how a focal loss
+scales the paper step, ``full`` (chain rule through the focal factor) or
+``weight`` (the factor as a constant).
 """
 import argparse
 import csv
@@ -19,7 +28,7 @@ from focal_iou_mmdet.analysis.simulation import (
     DEFAULT_LOSSES, SIM_LOSSES, first_below, make_cases, run_simulation)
 
 REPORT_ITERS = (1, 10, 50, 100, 160, 200)
-# DIoU paper (hand-written MATLAB gradients), REFERENCES.md; '' = not given
+# the DIoU paper's figure (its hand-written gradients); '' = not given
 PUBLISHED = {
     'iou': {1: '6.6e6', 50: '6.0e6', 160: '5.9e6', 200: '5.9e6'},
     'giou': {1: '6.4e6', 50: '3.3e6', 160: '1.9e6', 200: '1.5e6'},
@@ -41,17 +50,25 @@ def main(argv=None):
     p.add_argument('--compile', choices=('auto', 'on', 'off'),
                    default='auto',
                    help='torch.compile the steps (auto: from 100,000 cases)')
+    p.add_argument('--gradients', choices=('paper', 'autograd'),
+                   default='paper')
+    p.add_argument('--focal-reading', choices=('full', 'weight'),
+                   default='full')
     args = p.parse_args(argv)
     os.makedirs(args.out_dir, exist_ok=True)
     n = args.points * 7 * 7 * 7
     print(f'{n:,} regression cases x {args.iters} iterations, '
-          f'{len(args.losses)} losses, {args.dtype}, '
-          f'{torch.get_num_threads()} threads', flush=True)
+          f'{len(args.losses)} losses, {args.gradients} gradients'
+          + (f' (focal reading: {args.focal_reading})'
+             if args.gradients == 'paper' else '')
+          + f', {args.dtype}, {torch.get_num_threads()} threads', flush=True)
     start = time.perf_counter()
     res = run_simulation(args.losses, args.points, args.iters, args.seed,
                          getattr(torch, args.dtype),
                          compile=dict(auto=None, on=True,
-                                      off=False)[args.compile])
+                                      off=False)[args.compile],
+                         gradients=args.gradients,
+                         reading=args.focal_reading)
     total = time.perf_counter() - start
 
     csv_path = osp.join(args.out_dir, 'errors.csv')
@@ -81,7 +98,9 @@ def main(argv=None):
     print(f'total {total:.1f} s for {len(args.losses)} losses '
           f'({torch.get_num_threads()} threads); csv: {csv_path}')
     png = plot(res, args, osp.join(args.out_dir, 'simulation.png'))
-    print(f'figure: {png}')
+    maps = plot_per_anchor(res, args,
+                           osp.join(args.out_dir, 'per_anchor_error.png'))
+    print(f'figures: {png}, {maps}')
     return res
 
 
@@ -108,6 +127,40 @@ def plot(res, args, path):
     ax2.set(aspect='equal', title='anchors (points) and the 7 targets')
     ax2.legend(loc='upper right', fontsize=8)
     fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def plot_per_anchor(res, args, path):
+    """The DIoU paper's per-anchor view: the final error summed over the 343
+    cases at each anchor centre, one small map per loss, one colour scale
+    (log) for all."""
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    from matplotlib.colors import LogNorm
+    _, _, centres = make_cases(args.points, args.seed)
+    values = {k: r['per_point'].clamp(min=1e-6).numpy()
+              for k, r in res.items()}
+    low = min(v.min() for v in values.values())
+    high = max(v.max() for v in values.values())
+    cols = min(4, len(values))
+    rows = -(-len(values) // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(3.2 * cols, 3 * rows),
+                             squeeze=False)
+    norm = LogNorm(vmin=max(low, high * 1e-6), vmax=high)
+    for ax, (name, v) in zip(axes.flat, values.items()):
+        art = ax.scatter(centres[:, 0], centres[:, 1], c=v, s=2, norm=norm,
+                         cmap='viridis')
+        ax.set(aspect='equal', title=f'{name} (sum {v.sum():.2e})',
+               xticks=[], yticks=[])
+    for ax in list(axes.flat)[len(values):]:
+        ax.axis('off')
+    fig.colorbar(art, ax=axes, shrink=0.8,
+                 label='final error at the anchor centre (343 cases)')
+    fig.suptitle(f'final error per anchor centre after {args.iters} '
+                 f'iterations ({args.gradients} gradients)', fontsize=10)
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return path

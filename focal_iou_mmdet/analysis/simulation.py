@@ -14,9 +14,16 @@ Protocol (Zheng et al., AAAI 2020; the seed's headline figure uses it):
   box, lr = 0.1 for iterations 1-160, 0.01 for 161-180, 0.001 after;
 - ``error(k) = sum |x - x*| + |y - y*| + |w - w*| + |h - h*|`` after step k.
 
-The gradient is autograd's through the shipped loss modules (focal factor
-included), not the hand-written MATLAB gradients of the DIoU authors, so the
-curves differ somewhat from the published ones (see the README).
+Two gradient modes:
+
+- ``'paper'`` (the default): the DIoU authors' hand-written gradient rules
+  (:mod:`.paper_gradients`), the box moved up the similarity ``V``'s
+  gradient, ``box += lr * (2 - IoU) * m * dV`` with ``m = 1`` for the plain
+  losses and the focal loss's multiplier for the focal ones
+  (:func:`~.paper_gradients.focal_multiplier`, reading ``'full'`` or
+  ``'weight'``).  This reproduces the published curves.
+- ``'autograd'``: the exact gradient of the shipped loss modules (focal
+  factor included), ``box -= lr * (2 - IoU) * dL/dbox``.
 """
 import math
 import time
@@ -25,6 +32,10 @@ from typing import Dict, List, Optional, Sequence
 import torch
 
 from ..models.losses import FocalIoULoss, iou_terms
+from ..models.losses.box_iou import CONFIDENCE_LOW
+from ..models.losses.focal_iou_loss import SEED_SCALE
+from .paper_gradients import (PAPER_VARIANTS, focal_multiplier,
+                              paper_step_direction)
 
 TARGET_RATIOS = (1 / 4, 1 / 3, 1 / 2, 1.0, 2.0, 3.0, 4.0)
 ANCHOR_AREAS = (0.5, 0.67, 0.75, 1.0, 1.33, 1.5, 2.0)
@@ -102,9 +113,50 @@ def _step(loss_fn, box, target_xyxy, targets, lr):
     return box, (box - targets).abs().sum(dtype=torch.float64)
 
 
+def _paper_step(box, targets, lr, variant: str, focal: bool,
+                reading: str):
+    """One step of the authors' protocol: up the hand-written gradient of
+    ``V``, scaled by ``lr * (2 - IoU)`` and, for a focal loss, by its
+    multiplier; returns the new boxes and their total error."""
+    grad, iou, value = paper_step_direction(box, targets, variant)
+    scale = lr * (2 - iou)
+    if focal:
+        scale = scale * focal_multiplier(value, CONFIDENCE_LOW[variant],
+                                         SEED_SCALE[variant],
+                                         reading=reading)
+    box = box + scale[:, None] * grad
+    return box, (box - targets).abs().sum(dtype=torch.float64)
+
+
+def simulate_paper(loss_name: str, anchors: torch.Tensor,
+                   targets: torch.Tensor, iters: int = 200,
+                   compile: bool = False, reading: str = 'full'):
+    """``(errors, boxes)``: the total error after each step 0..iters under
+    the authors' gradient rules (``loss_name``: a plain or focal
+    IoU/GIoU/DIoU/CIoU) and the final boxes."""
+    focal = loss_name.startswith('focal-')
+    variant = loss_name[len('focal-'):] if focal else loss_name
+    if variant not in PAPER_VARIANTS:
+        raise ValueError(f'--gradients paper covers {PAPER_VARIANTS} and '
+                         f'their focal versions, not {loss_name!r}')
+    step = _paper_step
+    if compile:
+        torch._dynamo.reset()
+        step = torch.compile(_paper_step)
+    box = anchors.clone()
+    errors = [float((box - targets).abs().sum(dtype=torch.float64))]
+    for k in range(1, iters + 1):
+        lr = torch.tensor(learning_rate(k), dtype=box.dtype)
+        box, err = step(box, targets, lr, variant, focal, reading)
+        errors.append(float(err))
+    return errors, box
+
+
 def simulate(loss_name: str, anchors: torch.Tensor, targets: torch.Tensor,
-             iters: int = 200, compile: bool = False) -> List[float]:
-    """Total error after each step 0..iters (index 0: before any step).
+             iters: int = 200, compile: bool = False):
+    """``(errors, boxes)``: the total error after each step 0..iters (index
+    0: before any step), autograd through the loss module, and the final
+    boxes.
 
     ``compile``: run the step through ``torch.compile``, which fuses the
     loss, the gradient autograd derives from it and the update into a few
@@ -121,17 +173,26 @@ def simulate(loss_name: str, anchors: torch.Tensor, targets: torch.Tensor,
         lr = torch.tensor(learning_rate(k), dtype=box.dtype)
         box, err = step(loss_fn, box, target_xyxy, targets, lr)
         errors.append(float(err))
-    return errors
+    return errors, box
 
 
 def run_simulation(losses: Sequence[str] = DEFAULT_LOSSES, points: int = 5000,
                    iters: int = 200, seed: int = 0,
                    dtype: torch.dtype = torch.float32,
                    progress: bool = True,
-                   compile: Optional[bool] = None) -> Dict[str, dict]:
-    """``{loss: dict(errors=[...], seconds=s)}`` over the same cases.
+                   compile: Optional[bool] = None,
+                   gradients: str = 'paper',
+                   reading: str = 'full') -> Dict[str, dict]:
+    """``{loss: dict(errors=[...], per_point=tensor, seconds=s)}`` over the
+    same cases; ``per_point``: the final error summed over the 343 cases of
+    each anchor centre (the DIoU paper's per-anchor view).
     ``compile`` None: compile when there are 100,000 cases or more (below
-    that, compiling costs more than it saves)."""
+    that, compiling costs more than it saves).  ``gradients``: 'paper' or
+    'autograd' (module doc); ``reading``: the focal multiplier of the paper
+    mode ('full' or 'weight')."""
+    if gradients not in ('paper', 'autograd'):
+        raise ValueError(f"gradients must be 'paper' or 'autograd', got "
+                         f'{gradients!r}')
     unknown = [n for n in losses if n not in SIM_LOSSES]
     if unknown:
         raise ValueError(f'unknown loss {unknown}; choose from '
@@ -142,8 +203,14 @@ def run_simulation(losses: Sequence[str] = DEFAULT_LOSSES, points: int = 5000,
     out = {}
     for i, name in enumerate(losses, 1):
         start = time.perf_counter()
-        errors = simulate(name, anchors, targets, iters, compile)
-        out[name] = dict(errors=errors, seconds=time.perf_counter() - start)
+        if gradients == 'paper':
+            errors, box = simulate_paper(name, anchors, targets, iters,
+                                         compile, reading)
+        else:
+            errors, box = simulate(name, anchors, targets, iters, compile)
+        per_point = (box - targets).abs().sum(-1, dtype=torch.float64)
+        out[name] = dict(errors=errors, seconds=time.perf_counter() - start,
+                         per_point=per_point.reshape(points, -1).sum(-1))
         if progress:
             print(f'[{i}/{len(losses)}] {name:<11} error {errors[0]:.3e} -> '
                   f'{errors[-1]:.3e} in {out[name]["seconds"]:.1f} s'
