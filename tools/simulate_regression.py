@@ -153,10 +153,12 @@ def plot_per_anchor(res, args, path):
     for ax, (name, v) in zip(axes.flat, values.items()):
         art = ax.scatter(centres[:, 0], centres[:, 1], c=v, s=2, norm=norm,
                          cmap='viridis')
-        ax.set(aspect='equal', title=f'{name} (sum {v.sum():.2e})',
+        ax.set(aspect='equal', title=f'{name}\nsum {v.sum():.2e}',
                xticks=[], yticks=[])
     for ax in list(axes.flat)[len(values):]:
         ax.axis('off')
+    for ax in axes.flat:
+        ax.title.set_fontsize(9)
     fig.colorbar(art, ax=axes, shrink=0.8,
                  label='final error at the anchor centre (343 cases)')
     fig.suptitle(f'final error per anchor centre after {args.iters} '
