@@ -19,6 +19,7 @@ import torch
 from mmdet.models.losses import CIoULoss, DIoULoss, GIoULoss, IoULoss
 
 from focal_iou_mmdet.models.losses import FocalIoULoss
+from focal_iou_mmdet.utils.devices import describe_device, synchronize
 
 BASES = ('iou', 'giou', 'diou', 'ciou')
 
@@ -76,20 +77,15 @@ def fwd_bwd(fn, pred, target):
     return p.grad
 
 
-def _sync(t):
-    if t.is_cuda:
-        torch.cuda.synchronize(t.device)
-
-
 def time_ms(fn, pred, target, repeats, warmup=3):
     for _ in range(warmup):
         fwd_bwd(fn, pred, target)
-    _sync(pred)
+    synchronize(pred.device)
     times = []
     for _ in range(repeats):
         t = time.perf_counter()
         fwd_bwd(fn, pred, target)
-        _sync(pred)  # a CUDA step is timed to its end, not its launch
+        synchronize(pred.device)  # timed to the end of the work
         times.append((time.perf_counter() - t) * 1e3)
     return statistics.median(times)
 
@@ -99,11 +95,11 @@ def peak_bytes(fn, pred, target):
     CUDA's allocator statistics on a GPU; on CPU, the profiler's allocation
     records summed in time order."""
     if pred.is_cuda:
-        _sync(pred)
+        synchronize(pred.device)
         base = torch.cuda.memory_allocated(pred.device)
         torch.cuda.reset_peak_memory_stats(pred.device)
         fwd_bwd(fn, pred, target)
-        _sync(pred)
+        synchronize(pred.device)
         return torch.cuda.max_memory_allocated(pred.device) - base
     from torch.profiler import ProfilerActivity, profile
     with profile(activities=[ProfilerActivity.CPU],
@@ -136,8 +132,7 @@ def main(argv=None):
     dtype = getattr(torch, args.dtype)
     cands, note = candidates(fused=not args.no_fused)
     device = torch.device(args.device)
-    where = (torch.cuda.get_device_name(device) if device.type == 'cuda'
-             else f'CPU, {torch.get_num_threads()} threads')
+    where = describe_device(device)
     print(f'torch {torch.__version__}, {where}, '
           f'{args.dtype}, fwd+bwd median of {args.repeats} after 3 warm-ups')
     print(note)

@@ -13,6 +13,7 @@ import torch
 from mmcv.ops import nms
 
 from focal_iou_mmdet.ops import diou_nms
+from focal_iou_mmdet.utils.devices import describe_device, synchronize
 
 
 def detections(n, seed=0):
@@ -29,8 +30,7 @@ def median_ms(fn, repeats, device):
     def timed():
         t = time.perf_counter()
         fn()
-        if device.type == 'cuda':
-            torch.cuda.synchronize(device)
+        synchronize(device)
         return (time.perf_counter() - t) * 1e3
     timed()
     return statistics.median(timed() for _ in range(repeats))
@@ -47,8 +47,7 @@ def main(argv=None):
     args = p.parse_args(argv)
     torch.set_num_threads(args.threads)
     device = torch.device(args.device)
-    where = (torch.cuda.get_device_name(device) if device.type == 'cuda'
-             else f'CPU, {torch.get_num_threads()} threads')
+    where = describe_device(device)
     print(f'{where}, median of {args.repeats}, '
           f'iou_threshold {args.iou_threshold}, beta {args.beta} (the first '
           'call compiles DIoU-NMS\'s kernel; it is not timed)')

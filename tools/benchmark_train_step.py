@@ -22,6 +22,7 @@ from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
 import focal_iou_mmdet  # noqa: F401
+from focal_iou_mmdet.utils.devices import describe_device, synchronize
 from mmdet.registry import MODELS
 from mmdet.testing import demo_mm_inputs
 
@@ -59,8 +60,7 @@ def step(model, data, device):
     total, _ = model.parse_losses(losses)
     total.backward()
     model.zero_grad(set_to_none=True)
-    if device.type == 'cuda':
-        torch.cuda.synchronize(device)
+    synchronize(device)
 
 
 def main(argv=None):
@@ -76,8 +76,7 @@ def main(argv=None):
     args = p.parse_args(argv)
     torch.set_num_threads(args.threads)
     device = torch.device(args.device)
-    where = (torch.cuda.get_device_name(device) if device.type == 'cuda'
-             else f'CPU, {torch.get_num_threads()} threads')
+    where = describe_device(device)
     print(f'{where}; batch {args.batch} of {args.size} px, median of '
           f'{args.steps} interleaved steps after 2 warm-ups', flush=True)
     rows = []
