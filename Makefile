@@ -3,6 +3,8 @@
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PYTEST_ARGS ?=
+# two test processes (pytest-xdist); the SLURM tests share one of them
+TEST_WORKERS ?= 2
 
 .PHONY: setup quickstart test clean-venv
 
@@ -13,7 +15,7 @@ quickstart: setup
 	$(PY) tools/quickstart.py $(ARGS)
 
 test: setup
-	$(PY) -m pytest -q -ra $(PYTEST_ARGS)
+	$(PY) -m pytest -q -ra -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 clean-venv:
 	rm -rf $(VENV)

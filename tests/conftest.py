@@ -115,3 +115,17 @@ def slurm_cluster(tmp_path_factory):
     cluster = SlurmCluster(str(tmp_path_factory.mktemp('slurm'))).start()
     yield cluster
     cluster.stop()
+
+
+def pytest_collection_modifyitems(config, items):
+    """Under ``pytest -n N --dist loadgroup`` (``make test``): every test
+    that uses the SLURM cluster runs in one worker (the cluster is started
+    once, and two clusters would compete for munge and the node), and those
+    tests come first: the time-limit test spends most of its wall-clock time
+    waiting for SLURM, while the other worker runs the rest."""
+    slurm = [item for item in items if 'slurm_cluster' in getattr(
+        item, 'fixturenames', ())]
+    for item in slurm:
+        item.add_marker(pytest.mark.xdist_group('slurm'))
+    rest = [item for item in items if item not in slurm]
+    items[:] = slurm + rest

@@ -25,20 +25,6 @@ def test_simulation_cases_follow_the_protocol():
                 for a in anchors[:, 2] * anchors[:, 3]}) == 7
 
 
-def test_simulation_qualitative_ordering():
-    """--points 30: DIoU/CIoU end far below IoU; all start equal."""
-    res = run_simulation(['iou', 'giou', 'diou', 'ciou', 'focal-ciou'],
-                         points=30, iters=200, progress=False)
-    starts = {r['errors'][0] for r in res.values()}
-    assert len(starts) == 1
-    end = {k: r['errors'][-1] for k, r in res.items()}
-    assert end['diou'] < 0.1 * end['iou']
-    assert end['ciou'] < 0.1 * end['iou']
-    assert end['giou'] < end['iou']
-    assert first_below(res['iou']['errors']) is None  # IoU stalls
-    assert first_below(res['ciou']['errors']) is not None
-
-
 @pytest.mark.parametrize('gradients', ['paper', 'autograd'])
 def test_compiled_simulation_matches_eager(gradients):
     """The compiled step (the full run's default) follows the same curve."""
@@ -58,21 +44,22 @@ PUBLISHED = {'iou': (6.0e6, 5.9e6, 5.9e6), 'giou': (3.3e6, 1.9e6, 1.5e6),
 
 
 def test_paper_gradients_reproduce_the_published_totals():
-    """On 200 of the 5,000 anchor centres (68,600 cases), scaled by 25,
+    """On 40 of the 5,000 anchor centres (13,720 cases), scaled by 125,
     every base loss is within x1.5 of the published total at 50, 160 and
-    200 (the full run is in the README)."""
-    import torch
-    res = run_simulation(list(PUBLISHED), points=200, progress=False,
-                         dtype=torch.float64, compile=False)
+    200 (the full run is in the README); IoU stalls, DIoU/CIoU converge."""
+    res = run_simulation(list(PUBLISHED), points=40, progress=False,
+                         compile=False)
     for name, published in PUBLISHED.items():
         errors = res[name]['errors']
         for k, want in zip((50, 160, 200), published):
-            got = errors[k] * 5000 / 200
+            got = errors[k] * 5000 / 40
             assert want / 1.5 <= got <= want * 1.5, (name, k, got, want)
+    assert first_below(res['iou']['errors']) is None
+    assert first_below(res['ciou']['errors']) is not None
     # the autograd path does not reproduce them (GIoU ends far lower)
-    auto = run_simulation(['giou'], points=200, progress=False,
+    auto = run_simulation(['giou'], points=40, progress=False,
                           gradients='autograd', compile=False)
-    assert auto['giou']['errors'][200] * 25 < 1.5e6 / 1.5
+    assert auto['giou']['errors'][200] * 125 < 1.5e6 / 1.5
 
 
 @pytest.mark.parametrize('variant,low,scale', [('iou', 0.0, 2.477),

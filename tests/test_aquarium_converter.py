@@ -11,7 +11,9 @@ from conftest import AQUARIUM, ROOT, subprocess_env
 from PIL import Image
 
 from focal_iou_mmdet.datasets.aquarium import (CLASSES, assign_splits,
-                                               clean_name, video_of)
+                                               clean_name)
+from focal_iou_mmdet.datasets.aquarium import main as convert_main
+from focal_iou_mmdet.datasets.aquarium import video_of
 
 # Roboflow's split, file stem, boxes (x, y, w, h in the 1024-px export)
 FILES = [
@@ -81,15 +83,12 @@ def test_names_and_videos():
 
 
 def test_converts_a_roboflow_export_into_the_configs_layout(
-        tmp_path, monkeypatch):
+        tmp_path, monkeypatch, capsys):
     src = _roboflow_export(str(tmp_path / 'export'))
     out = str(tmp_path / 'data' / 'aquarium')
-    res = subprocess.run(
-        [sys.executable, os.path.join(ROOT, 'tools', 'convert_aquarium.py'),
-         src, out], capture_output=True, text=True, env=subprocess_env(),
-        timeout=120)
-    assert res.returncode == 0, res.stderr
-    assert '1 video frame(s) moved from valid/test to train' in res.stdout
+    assert convert_main([src, out]) == 0  # tools/convert_aquarium.py
+    assert '1 video frame(s) moved from valid/test to train' in \
+        capsys.readouterr().out
 
     def load(split):
         with open(os.path.join(out, 'annotations',
@@ -134,10 +133,13 @@ def test_converts_a_roboflow_export_into_the_configs_layout(
     assert os.path.isfile(cfg.val_evaluator.ann_file)
 
 
-def test_not_an_export_is_a_clear_error(tmp_path):
-    res = subprocess.run(
-        [sys.executable, os.path.join(ROOT, 'tools', 'convert_aquarium.py'),
-         str(tmp_path), str(tmp_path / 'out')], capture_output=True,
-        text=True, env=subprocess_env(), timeout=120)
+def test_the_tool_says_what_an_export_is(tmp_path):
+    """The tool itself (a subprocess, as a user runs it): -h, and a folder
+    that is not an export is a one-line error with exit code 2."""
+    tool = os.path.join(ROOT, 'tools', 'convert_aquarium.py')
+    res = subprocess.run([sys.executable, tool, str(tmp_path),
+                          str(tmp_path / 'out')], capture_output=True,
+                         text=True, env=subprocess_env(), timeout=120)
     assert res.returncode == 2
-    assert "_annotations.coco.json not found" in res.stdout
+    assert res.stdout.startswith('error: ') and \
+        '_annotations.coco.json not found' in res.stdout
