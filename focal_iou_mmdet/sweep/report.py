@@ -7,6 +7,7 @@ or VOC, :mod:`..runs.metric_families`); tables, verdicts and plots name the
 primary one.  A partial sweep reports what has finished and lists what is
 missing."""
 import csv
+import logging
 import os
 import os.path as osp
 import platform
@@ -182,9 +183,11 @@ class _ImageBootstrap:
         from mmengine.config import Config
         saved = {k: os.environ.get(k) for k in self.spec.env}
         os.environ.update(self.spec.env)  # the data roots the run used
+        logging.disable(logging.INFO)  # mmengine logs each variable it reads
         try:
             ann = Config.fromfile(run_dir.config_file).val_evaluator.ann_file
         finally:
+            logging.disable(logging.NOTSET)
             for k, v in saved.items():
                 if v is None:
                     os.environ.pop(k, None)
