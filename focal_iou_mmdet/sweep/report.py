@@ -149,9 +149,6 @@ def summarize(spec: SweepSpec, rows: List[dict]) -> List[dict]:
                  results=[r['_result'] for r in done], done=done)
         for m in columns + ['train_time_s']:
             s[m] = mean_std([r.get(m) for r in done])
-        s['primary'] = mean_std([r['primary'] for r in done])
-        s['small'] = mean_std([r.get(small) for r in done]) if small \
-            else (None, None)
         stats[key] = s
     seed_axis = _seed_axis(spec)
     images = _ImageBootstrap(spec)
@@ -220,15 +217,11 @@ class _ImageBootstrap:
               seed_axis: Optional[str]) -> List[tuple]:
         """``[(seed, ΔAP interval, ΔAP_s interval)]`` per seed pair."""
         from ..analysis.image_bootstrap import paired_bootstrap
-        base = {r.get(seed_axis) if seed_axis else None: r
-                for r in base_runs}
         out = []
-        for r in runs:
-            seed = r.get(seed_axis) if seed_axis else None
-            if seed not in base or r['_family'] is None or \
-                    r['_family'].name != 'coco':
+        for seed, r, base in _seed_pairs(runs, base_runs, seed_axis):
+            if r['_family'] is None or r['_family'].name != 'coco':
                 continue
-            a, b = self._run(r), self._run(base[seed])
+            a, b = self._run(r), self._run(base)
             if a is None or b is None or a.img_ids != b.img_ids:
                 continue
             n = len(a.img_ids)
@@ -250,19 +243,27 @@ def _seed_axis(spec: SweepSpec) -> Optional[str]:
                  if config_key(a) == 'randomness.seed'), None)
 
 
+def _seed_pairs(runs: List[dict], base_runs: List[dict],
+                seed_axis: Optional[str]) -> List[Tuple[object, dict, dict]]:
+    """``[(seed, run, baseline run)]``: the variant's runs paired with the
+    baseline's of the same seed (same detector: the caller's groups)."""
+    seed_of = lambda r: r.get(seed_axis) if seed_axis else None  # noqa: E731
+    base = {seed_of(r): r for r in base_runs}
+    return [(seed_of(r), r, base[seed_of(r)]) for r in runs
+            if seed_of(r) in base]
+
+
 def _paired_interval(runs: List[dict], base_runs: List[dict],
                      seed_axis: Optional[str],
                      metric: Optional[str]) -> Optional[Interval]:
-    """The variant's metric minus its baseline's, paired by seed (same
-    detector, same seed), with a 95% t-interval over the pairs."""
+    """The variant's metric minus its baseline's, paired by seed, with a
+    95% t-interval over the pairs."""
     if metric is None:
         return None
-    base = {r.get(seed_axis) if seed_axis else None: r.get(metric)
-            for r in base_runs}
-    diffs = [r[metric] - base[seed] for r in runs
-             for seed in [r.get(seed_axis) if seed_axis else None]
-             if r.get(metric) is not None and base.get(seed) is not None]
-    return paired_t_interval(diffs)
+    return paired_t_interval([
+        r[metric] - b[metric] for _, r, b in _seed_pairs(runs, base_runs,
+                                                          seed_axis)
+        if r.get(metric) is not None and b.get(metric) is not None])
 
 
 def _value(v) -> str:
