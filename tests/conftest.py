@@ -117,15 +117,34 @@ def slurm_cluster(tmp_path_factory):
     cluster.stop()
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
     """Under ``pytest -n N --dist loadgroup`` (``make test``): every test
     that uses the SLURM cluster runs in one worker (the cluster is started
     once, and two clusters would compete for munge and the node), and those
     tests come first: the time-limit test spends most of its wall-clock time
-    waiting for SLURM, while the other worker runs the rest."""
+    waiting for SLURM, while the other worker runs the rest. ``tryfirst``:
+    xdist's own hook turns the ``xdist_group`` mark into the node id's
+    ``@slurm`` suffix, so the mark must be there before it runs."""
     slurm = [item for item in items if 'slurm_cluster' in getattr(
         item, 'fixturenames', ())]
     for item in slurm:
         item.add_marker(pytest.mark.xdist_group('slurm'))
     rest = [item for item in items if item not in slurm]
     items[:] = slurm + rest
+
+
+def pytest_collection_finish(session):
+    """Fail loudly where the grouping above is silently ignored (pytest 9
+    with pytest-xdist 3.8 does this; tools/setup.sh installs pytest<9):
+    two workers would start two clusters that fight over munge."""
+    if not getattr(session.config.option, 'loadgroup', False):
+        return
+    lost = [item.nodeid for item in session.items
+            if 'slurm_cluster' in getattr(item, 'fixturenames', ())
+            and not item.nodeid.endswith('@slurm')]
+    if lost:
+        raise pytest.UsageError(
+            f'--dist loadgroup did not group {lost} (pytest '
+            f'{pytest.__version__}): install pytest<9 (bash tools/setup.sh)')
+

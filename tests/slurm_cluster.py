@@ -83,13 +83,16 @@ PartitionName={self.partition} Nodes={self.host} Default=YES MaxTime=INFINITE St
             return  # a munged already answers
         os.makedirs('/run/munge', exist_ok=True)
         subprocess.run(['chown', 'munge:munge', '/run/munge'], check=False)
-        subprocess.run(['runuser', '-u', 'munge', '--', 'munged'], check=True)
+        # A munged started meanwhile by another process makes this one exit
+        # with "Failed to lock"; the loop below then finds that one answering.
+        started = subprocess.run(['runuser', '-u', 'munge', '--', 'munged'],
+                                 capture_output=True, text=True)
         for _ in range(50):
             if subprocess.run(['munge', '-n'],
                               capture_output=True).returncode == 0:
                 return
             time.sleep(0.1)
-        raise RuntimeError('munged did not start')
+        raise RuntimeError('munged did not start: ' + started.stderr.strip())
 
     def start(self, timeout: float = 60):
         self._write_conf()

@@ -32,7 +32,7 @@ pip_q() { "$VPY" -m pip install --disable-pip-version-check -q "$@"; }
 
 # The stamp records what is installed; the heavy part is skipped when the
 # requirements did not change.
-REQ_KEY="torch=$TORCH_VERSION mmcv=$MMCV_VERSION mmengine=$MMENGINE_VERSION mmdet=$MMDET_VERSION v5"
+REQ_KEY="torch=$TORCH_VERSION mmcv=$MMCV_VERSION mmengine=$MMENGINE_VERSION mmdet=$MMDET_VERSION v6"
 STAMP="$VENV/.focal_iou_deps"
 if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$REQ_KEY" ]; then
     log "dependencies up to date ($REQ_KEY)"
@@ -63,8 +63,10 @@ else
         log "using cached mmcv wheel from $WHEEL_DIR"
     fi
     pip_q -c "$CONSTRAINTS" "$WHEEL_DIR"/mmcv-*.whl
+    # pytest<9: pytest 9 derives a test's node id anew, so pytest-xdist's
+    # --dist loadgroup (make test) can no longer tag it and ignores groups
     pip_q -c "$CONSTRAINTS" "mmengine==$MMENGINE_VERSION" "mmdet==$MMDET_VERSION" \
-        pycocotools matplotlib pytest pytest-xdist pyyaml build \
+        pycocotools matplotlib "pytest<9" "pytest-xdist>=3.5" pyyaml build \
         click colorama model-index pandas requests rich tabulate
     # openmim's own dependency opendatalab -> openxlab pins setuptools 60
     # (below torch's minimum) and is used only by `mim download`.
