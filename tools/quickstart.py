@@ -35,15 +35,15 @@ def parse_args(argv=None):
     p.add_argument('--baseline', choices=LOSSES, default='iou')
     p.add_argument('--focal', choices=LOSSES, default='focal-iou')
     p.add_argument('--epochs', type=int, default=12)
-    p.add_argument('--seeds', type=int, nargs='+', default=[0])
+    p.add_argument('--seeds', type=int, nargs='+', default=[0, 1])
     p.add_argument('--work-dir', default='work_dirs/quickstart')
     p.add_argument('--data-dir', default='work_dirs/data/shapes')
-    p.add_argument('--num-train', type=int, default=192)
-    p.add_argument('--num-val', type=int, default=64)
-    p.add_argument('--jobs', type=int, default=1,
+    p.add_argument('--num-train', type=int, default=256)
+    p.add_argument('--num-val', type=int, default=128)
+    p.add_argument('--jobs', type=int, default=min(2, os.cpu_count() or 1),
                    help='runs at a time (they share the CPU cores)')
     p.add_argument('--smoke', action='store_true',
-                   help='seconds-long check: 8/4 images, 1 epoch')
+                   help='seconds-long check: 8/4 images, 1 epoch, 1 seed')
     return p.parse_args(argv)
 
 
@@ -54,6 +54,7 @@ def main(argv=None):
     options = {}
     if args.smoke:
         args.num_train, args.num_val, args.epochs = 8, 4, 1
+        args.seeds = args.seeds[:1]
         options = TINY_RUN_OPTIONS
     data_dir = osp.abspath(args.data_dir)
     print(f'dataset: {data_dir} ({args.num_train} train / {args.num_val} val '

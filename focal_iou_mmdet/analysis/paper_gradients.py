@@ -25,7 +25,7 @@ over all cases at once):
   ``box += lr * (2 - IoU) * grad``.
 
 :func:`paper_step_direction` returns ``grad`` and ``IoU`` for a batch of
-boxes; :func:`focal_multiplier` the scalar a focal loss puts on that step.
+boxes (:func:`paper_direction` for boxes given as four component tensors); :func:`focal_multiplier` the scalar a focal loss puts on that step.
 """
 import math
 from typing import Dict, Tuple
@@ -34,10 +34,13 @@ import torch
 from torch import Tensor
 
 PAPER_VARIANTS = ('iou', 'giou', 'diou', 'ciou')
+#: A batch of boxes as four same-shaped tensors ``(x, y, w, h)``: each one
+#: contiguous, so a compiled step reads and writes them as plain vectors.
+Components = Tuple[Tensor, Tensor, Tensor, Tensor]
 
 
-def _sides(box: Tensor) -> Tuple[Tensor, Tensor, Tensor, Tensor]:
-    x, y, w, h = box.unbind(-1)
+def _sides(box: Components) -> Components:
+    x, y, w, h = box
     return y - h / 2, y + h / 2, x - w / 2, x + w / 2
 
 
@@ -73,9 +76,8 @@ def _iou_parts(p, g) -> Dict[str, Tensor]:
                 d_union=d_union, overlap=overlap)
 
 
-def _to_xywh(s: Dict[str, Tensor]) -> Tensor:
-    return torch.stack([s['l'] + s['r'], s['t'] + s['b'], s['r'] - s['l'],
-                        s['b'] - s['t']], -1)
+def _to_xywh(s: Dict[str, Tensor]) -> Components:
+    return s['l'] + s['r'], s['t'] + s['b'], s['r'] - s['l'], s['b'] - s['t']
 
 
 def _enclosing(p, g):
@@ -85,7 +87,7 @@ def _enclosing(p, g):
             torch.minimum(pl, gl), torch.maximum(pr, gr))
 
 
-def _giou_grad(p, g, parts) -> Tensor:
+def _giou_grad(p, g, parts) -> Components:
     """dGIOU.m: the IoU gradient where the boxes overlap, plus the
     gradient of U / C written per side."""
     pt, pb, pl, pr = p
@@ -108,7 +110,8 @@ def _giou_grad(p, g, parts) -> Tensor:
     return _to_xywh(out)
 
 
-def _distance_grad(box, gt_box, p, g) -> Tuple[Tensor, Tensor, Tensor]:
+def _distance_grad(box: Components, gt_box: Components, p, g
+                   ) -> Tuple[Components, Tensor, Tensor]:
     """dDIOU.m's gradient of -rho^2/c^2 in (x, y, w, h), with rho^2 and
     c^2 (for V)."""
     pt, pb, pl, pr = p
@@ -129,22 +132,31 @@ def _distance_grad(box, gt_box, p, g) -> Tuple[Tensor, Tensor, Tensor]:
     h_dx, h_dy, h_dw, h_dh = w_dx, w_dy, w_dw, w_dh
     w_dw = torch.where(left & right, -one, w_dw)
     h_dh = torch.where(top & bottom, -one, h_dh)
-    x, y = box[..., 0], box[..., 1]
-    xg, yg = gt_box[..., 0], gt_box[..., 1]
+    x, y = box[0], box[1]
+    xg, yg = gt_box[0], gt_box[1]
     rho2 = (x - xg)**2 + (y - yg)**2
     den = c2 * c2
     dx = (2 * (xg - x) * c2 - (2 * ccw * w_dx + 2 * cch * h_dx) * rho2) / den
     dy = (2 * (yg - y) * c2 - (2 * ccw * w_dy + 2 * cch * h_dy) * rho2) / den
     dw = (2 * ccw * w_dw + 2 * cch * h_dw) * rho2 / den
     dh = (2 * ccw * w_dh + 2 * cch * h_dh) * rho2 / den
-    return torch.stack([dx, dy, dw, dh], -1), rho2, c2
+    return (dx, dy, dw, dh), rho2, c2
 
 
 def paper_step_direction(box: Tensor, gt_box: Tensor, variant: str
                          ) -> Tuple[Tensor, Tensor, Tensor]:
     """``(grad, iou, value)``: the authors' gradient of the similarity
-    ``V`` (``variant``) at ``box`` in (x, y, w, h), the plain IoU the step
-    is scaled with, and ``V`` itself (the focal factor's input)."""
+    ``V`` (``variant``) at ``box`` (``(..., 4)``, (x, y, w, h)), the plain
+    IoU the step is scaled with, and ``V`` itself (the focal factor's
+    input)."""
+    grad, iou, value = paper_direction(box.unbind(-1), gt_box.unbind(-1),
+                                       variant)
+    return torch.stack(grad, -1), iou, value
+
+
+def paper_direction(box: Components, gt_box: Components, variant: str
+                    ) -> Tuple[Components, Tensor, Tensor]:
+    """:func:`paper_step_direction` on boxes given as components."""
     if variant not in PAPER_VARIANTS:
         raise ValueError(f'paper gradients exist for {PAPER_VARIANTS}, '
                          f'not {variant!r}')
@@ -159,18 +171,17 @@ def paper_step_direction(box: Tensor, gt_box: Tensor, variant: str
         value = iou - (area - parts['union']) / area
         return _giou_grad(p, g, parts), iou, value
     grad, rho2, c2 = _distance_grad(box, gt_box, p, g)
-    grad = grad + _to_xywh(parts['grad'])
+    grad = tuple(d + i for d, i in zip(grad, _to_xywh(parts['grad'])))
     value = iou - rho2 / c2
     if variant == 'ciou':
-        w, h = box[..., 2], box[..., 3]
-        wg, hg = gt_box[..., 2], gt_box[..., 3]
+        w, h = box[2], box[3]
+        wg, hg = gt_box[2], gt_box[3]
         diff = torch.atan(wg / hg) - torch.atan(w / h)
         v = 4 / math.pi**2 * diff * diff
         alpha = v / (1 - iou + v + 1e-7)
-        dv = torch.stack([torch.zeros_like(w), torch.zeros_like(w),
-                          8 / math.pi**2 * diff * h,
-                          -8 / math.pi**2 * diff * w], -1)
-        grad = grad + alpha[..., None] * dv
+        grad = (grad[0], grad[1],
+                grad[2] + alpha * (8 / math.pi**2 * diff * h),
+                grad[3] - alpha * (8 / math.pi**2 * diff * w))
         value = value - alpha * v
     return grad, iou, value
 

@@ -35,7 +35,7 @@ from ..models.losses import FocalIoULoss, iou_terms
 from ..models.losses.box_iou import CONFIDENCE_LOW
 from ..models.losses.focal_iou_loss import SEED_SCALE
 from .paper_gradients import (PAPER_VARIANTS, focal_multiplier,
-                              paper_step_direction)
+                              paper_direction)
 
 TARGET_RATIOS = (1 / 4, 1 / 3, 1 / 2, 1.0, 2.0, 3.0, 4.0)
 ANCHOR_AREAS = (0.5, 0.67, 0.75, 1.0, 1.33, 1.5, 2.0)
@@ -115,17 +115,19 @@ def _step(loss_fn, box, target_xyxy, targets, lr):
 
 def _paper_step(box, targets, lr, variant: str, focal: bool,
                 reading: str):
-    """One step of the authors' protocol: up the hand-written gradient of
-    ``V``, scaled by ``lr * (2 - IoU)`` and, for a focal loss, by its
-    multiplier; returns the new boxes and their total error."""
-    grad, iou, value = paper_step_direction(box, targets, variant)
+    """One step of the authors' protocol on boxes given as components
+    (x, y, w, h): up the hand-written gradient of ``V``, scaled by
+    ``lr * (2 - IoU)`` and, for a focal loss, by its multiplier; returns the
+    new boxes and their total error."""
+    grad, iou, value = paper_direction(box, targets, variant)
     scale = lr * (2 - iou)
     if focal:
         scale = scale * focal_multiplier(value, CONFIDENCE_LOW[variant],
                                          SEED_SCALE[variant],
                                          reading=reading)
-    box = box + scale[:, None] * grad
-    return box, (box - targets).abs().sum(dtype=torch.float64)
+    box = tuple(b + scale * d for b, d in zip(box, grad))
+    error = sum((b - t).abs() for b, t in zip(box, targets))
+    return box, error.sum(dtype=torch.float64)
 
 
 def simulate_paper(loss_name: str, anchors: torch.Tensor,
@@ -133,7 +135,9 @@ def simulate_paper(loss_name: str, anchors: torch.Tensor,
                    compile: bool = False, reading: str = 'full'):
     """``(errors, boxes)``: the total error after each step 0..iters under
     the authors' gradient rules (``loss_name``: a plain or focal
-    IoU/GIoU/DIoU/CIoU) and the final boxes."""
+    IoU/GIoU/DIoU/CIoU) and the final boxes.  The boxes are stepped as four
+    contiguous component tensors: the compiled step then runs as one
+    vectorised loop over the cases."""
     focal = loss_name.startswith('focal-')
     variant = loss_name[len('focal-'):] if focal else loss_name
     if variant not in PAPER_VARIANTS:
@@ -143,13 +147,14 @@ def simulate_paper(loss_name: str, anchors: torch.Tensor,
     if compile:
         torch._dynamo.reset()
         step = torch.compile(_paper_step)
-    box = anchors.clone()
-    errors = [float((box - targets).abs().sum(dtype=torch.float64))]
+    box = tuple(c.contiguous() for c in anchors.unbind(-1))
+    goal = tuple(c.contiguous() for c in targets.unbind(-1))
+    errors = [float((anchors - targets).abs().sum(dtype=torch.float64))]
     for k in range(1, iters + 1):
-        lr = torch.tensor(learning_rate(k), dtype=box.dtype)
-        box, err = step(box, targets, lr, variant, focal, reading)
+        lr = torch.tensor(learning_rate(k), dtype=anchors.dtype)
+        box, err = step(box, goal, lr, variant, focal, reading)
         errors.append(float(err))
-    return errors, box
+    return errors, torch.stack(box, -1)
 
 
 def simulate(loss_name: str, anchors: torch.Tensor, targets: torch.Tensor,

@@ -1,11 +1,15 @@
 """A deterministic, small-object shapes detection set in COCO and VOC format.
 
 Used by the CPU quickstart: no download, the same bytes for the same
-arguments.  Each image is ``img_size`` square with a textured, cluttered
-background (smooth colour field, noise, random unlabelled strokes) and 3-9
-labelled shapes of 4 classes with aspect ratios from 1:3 to 3:1.  Object sides
-are log-uniform in ``[8, 96]`` px, so most boxes are COCO-"small"
-(area < 32^2) at the training size (the images are not resized).
+arguments.  Each image is ``img_size`` (128) px square with a smooth,
+noisy background and 3-9 labelled shapes of 4 classes with aspect ratios
+from 1:3 to 3:1.  Object sides are log-uniform in ``[6, 64]`` px, so most
+boxes are COCO-"small" (area < 32^2) at the training size (the images are
+not resized).  By default each class has its own hue on a grey background:
+finding and naming a shape is easy, so a small detector trained from
+scratch for minutes reaches a regime where AP depends on how well it places
+boxes.  ``palette='random'`` with clutter strokes (``strokes=(6, 16)``,
+``noise=18``, 256 px, sides 8-96) is the harder set of version 2.
 
     python -m focal_iou_mmdet.datasets.shapes OUT_DIR [--num-train N] ...
 """
@@ -15,26 +19,35 @@ import json
 import math
 import os
 import os.path as osp
-from typing import Dict, List
+from typing import Dict, List, Tuple
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 
 CLASSES = ('rectangle', 'ellipse', 'triangle', 'cross')
-VERSION = 2  # bump when the generator changes what it writes
+VERSION = 3  # bump when the generator changes what it writes
 VOC_DIR = 'VOCshapes'  # mmdet's VOC layout, under a name that is not VOC2007
 # (VOCMetric would print VOC's class names for a folder called VOC2007)
 
 
-def _background(rng: np.random.Generator, size: int) -> Image.Image:
+#: ``palette='by_class'``: each class's fill hue (RGB), jittered per shape
+CLASS_COLOURS = ((220, 40, 40), (40, 190, 40), (40, 70, 230), (235, 210, 30))
+
+
+def _background(rng: np.random.Generator, size: int, noise: float,
+                strokes: Tuple[int, int], grey: bool) -> Image.Image:
     # smooth colour field: a coarse random grid upsampled
-    coarse = rng.uniform(40, 215, size=(4, 4, 3)).astype(np.uint8)
+    coarse = rng.uniform(40, 215, size=(4, 4, 3))
+    if grey:  # no hue, so a class colour stands out
+        coarse = coarse.mean(-1, keepdims=True).repeat(3, -1)
+    coarse = coarse.astype(np.uint8)
     img = Image.fromarray(coarse).resize((size, size), Image.BICUBIC)
     arr = np.asarray(img).astype(np.float32)
-    arr += rng.normal(0, 18, size=arr.shape)  # texture
+    arr += rng.normal(0, noise, size=arr.shape)  # texture
     img = Image.fromarray(arr.clip(0, 255).astype(np.uint8))
     draw = ImageDraw.Draw(img)
-    for _ in range(int(rng.integers(6, 16))):  # clutter: unlabelled strokes
+    count = int(rng.integers(*strokes)) if strokes[1] > strokes[0] else 0
+    for _ in range(count):  # clutter: unlabelled strokes
         pts = [tuple(rng.uniform(0, size, 2)) for _ in range(3)]
         color = tuple(int(c) for c in rng.integers(0, 256, 3))
         draw.line(pts, fill=color, width=int(rng.integers(1, 4)))
@@ -63,8 +76,10 @@ def _iou(a, b) -> float:
 
 
 def _image(rng: np.random.Generator, size: int, min_side: float,
-           max_side: float):
-    img = _background(rng, size)
+           max_side: float, noise: float = 18.0,
+           strokes: Tuple[int, int] = (6, 16), palette: str = 'random'):
+    by_class = palette == 'by_class'
+    img = _background(rng, size, noise, strokes, grey=by_class)
     draw = ImageDraw.Draw(img)
     boxes, labels = [], []
     for _ in range(int(rng.integers(3, 10))):
@@ -83,7 +98,12 @@ def _image(rng: np.random.Generator, size: int, min_side: float,
         else:
             continue
         label = int(rng.integers(len(CLASSES)))
-        color = tuple(int(c) for c in rng.integers(0, 256, 3))
+        if by_class:
+            color = np.clip(np.array(CLASS_COLOURS[label]) +
+                            rng.integers(-25, 26, 3), 0, 255)
+        else:
+            color = rng.integers(0, 256, 3)
+        color = tuple(int(c) for c in color)
         outline = tuple(255 - c for c in color)
         x1, y1, x2, y2 = box
         cls = CLASSES[label]
@@ -100,13 +120,13 @@ def _image(rng: np.random.Generator, size: int, min_side: float,
 
 
 def _split(out_dir: str, split: str, num: int, seed: int, size: int,
-           min_side: float, max_side: float) -> Dict:
+           min_side: float, max_side: float, **look) -> Dict:
     rng = np.random.default_rng([seed, {'train': 0, 'val': 1}[split]])
     img_dir = osp.join(out_dir, split)
     os.makedirs(img_dir, exist_ok=True)
     images, annotations = [], []
     for i in range(num):
-        img, boxes, labels = _image(rng, size, min_side, max_side)
+        img, boxes, labels = _image(rng, size, min_side, max_side, **look)
         name = f'{i:05d}.png'
         img.save(osp.join(img_dir, name))
         images.append(dict(id=i + 1, file_name=name, width=size, height=size))
@@ -121,11 +141,22 @@ def _split(out_dir: str, split: str, num: int, seed: int, size: int,
         categories=[dict(id=i + 1, name=c) for i, c in enumerate(CLASSES)])
 
 
+PALETTES = ('random', 'by_class')
+
+
 def generate_shapes_dataset(out_dir: str, num_train: int = 256,
-                            num_val: int = 64, img_size: int = 256,
-                            seed: int = 0, min_side: float = 8.0,
-                            max_side: float = 96.0) -> str:
+                            num_val: int = 128, img_size: int = 128,
+                            seed: int = 0, min_side: float = 6.0,
+                            max_side: float = 64.0, noise: float = 6.0,
+                            strokes: Tuple[int, int] = (0, 0),
+                            palette: str = 'by_class') -> str:
     """Write (or reuse) the set under ``out_dir``; returns ``out_dir``.
+
+    How hard it looks: ``noise`` (std of the background's pixel noise),
+    ``strokes`` (``[low, high)`` unlabelled clutter strokes per image; equal
+    bounds: none) and ``palette`` (``'random'``: any fill on a coloured
+    background; ``'by_class'``: each class its own hue,
+    :data:`CLASS_COLOURS`, on a grey background).
 
     Layout: ``train/``, ``val/`` (PNG) and ``annotations/instances_{train,
     val}.json``; the same set in mmdet's VOC layout under ``VOCshapes/``
@@ -133,9 +164,12 @@ def generate_shapes_dataset(out_dir: str, num_train: int = 256,
     an existing set with the same manifest is reused, any other is
     regenerated.
     """
+    if palette not in PALETTES:
+        raise ValueError(f'palette must be one of {PALETTES}, got {palette!r}')
     params = dict(version=VERSION, num_train=num_train, num_val=num_val,
                   img_size=img_size, seed=seed, min_side=min_side,
-                  max_side=max_side)
+                  max_side=max_side, noise=noise, strokes=list(strokes),
+                  palette=palette)
     manifest = osp.join(out_dir, 'manifest.json')
     if osp.exists(manifest):
         with open(manifest) as f:
@@ -145,7 +179,8 @@ def generate_shapes_dataset(out_dir: str, num_train: int = 256,
     os.makedirs(osp.join(out_dir, 'annotations'), exist_ok=True)
     digests = {}
     for split, num in (('train', num_train), ('val', num_val)):
-        coco = _split(out_dir, split, num, seed, img_size, min_side, max_side)
+        coco = _split(out_dir, split, num, seed, img_size, min_side, max_side,
+                      noise=noise, strokes=tuple(strokes), palette=palette)
         text = json.dumps(coco)
         path = osp.join(out_dir, 'annotations', f'instances_{split}.json')
         with open(path + '.tmp', 'w') as f:
@@ -205,12 +240,19 @@ def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument('out_dir')
     p.add_argument('--num-train', type=int, default=256)
-    p.add_argument('--num-val', type=int, default=64)
-    p.add_argument('--img-size', type=int, default=256)
+    p.add_argument('--num-val', type=int, default=128)
+    p.add_argument('--img-size', type=int, default=128)
     p.add_argument('--seed', type=int, default=0)
+    p.add_argument('--min-side', type=float, default=6.0)
+    p.add_argument('--max-side', type=float, default=64.0)
+    p.add_argument('--noise', type=float, default=6.0)
+    p.add_argument('--strokes', type=int, nargs=2, default=(0, 0),
+                   metavar=('LOW', 'HIGH'))
+    p.add_argument('--palette', choices=PALETTES, default='by_class')
     a = p.parse_args(argv)
     generate_shapes_dataset(a.out_dir, a.num_train, a.num_val, a.img_size,
-                            a.seed)
+                            a.seed, a.min_side, a.max_side, a.noise,
+                            tuple(a.strokes), a.palette)
     print(a.out_dir)
 
 

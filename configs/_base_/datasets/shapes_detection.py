@@ -1,6 +1,6 @@
 # The embedded shapes set (focal_iou_mmdet.datasets.shapes; `make quickstart`
-# generates it): 256 px images, 4 classes, most boxes < 32^2.  SHAPES_ROOT
-# moves it.
+# generates it): 128 px images, 4 classes (one hue each), most boxes < 32^2.
+# SHAPES_ROOT moves it.
 dataset_type = 'CocoDataset'
 data_root = '{{$SHAPES_ROOT:work_dirs/data/shapes/}}'
 metainfo = dict(classes=('rectangle', 'ellipse', 'triangle', 'cross'))
@@ -9,13 +9,13 @@ backend_args = None
 train_pipeline = [
     dict(type='LoadImageFromFile', backend_args=backend_args),
     dict(type='LoadAnnotations', with_bbox=True),
-    dict(type='Resize', scale=(256, 256), keep_ratio=True),
+    dict(type='Resize', scale=(128, 128), keep_ratio=True),
     dict(type='RandomFlip', prob=0.5),
     dict(type='PackDetInputs'),
 ]
 test_pipeline = [
     dict(type='LoadImageFromFile', backend_args=backend_args),
-    dict(type='Resize', scale=(256, 256), keep_ratio=True),
+    dict(type='Resize', scale=(128, 128), keep_ratio=True),
     dict(type='LoadAnnotations', with_bbox=True),
     dict(type='PackDetInputs',
          meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape',
