@@ -93,3 +93,45 @@ def test_voc_layout_reads_back_the_coco_boxes(shapes, split):
         np.testing.assert_array_equal(got, want)
         assert [x['bbox_label'] for x in info['instances']] == [
             a['category_id'] - 1 for a in anns]
+
+
+def _centre_colours(root, split='train'):
+    """(label, RGB at the box centre) of every rectangle and ellipse (their
+    centre is inside the fill)."""
+    import numpy as np
+    from PIL import Image
+    coco = json.load(open(os.path.join(root, 'annotations',
+                                       f'instances_{split}.json')))
+    files = {i['id']: i['file_name'] for i in coco['images']}
+    out = []
+    for a in coco['annotations']:
+        if SHAPES_CLASSES[a['category_id'] - 1] not in ('rectangle',
+                                                        'ellipse'):
+            continue
+        x, y, w, h = a['bbox']
+        img = np.asarray(Image.open(os.path.join(root, split,
+                                                 files[a['image_id']])))
+        out.append((a['category_id'] - 1,
+                    img[int(y + h / 2), int(x + w / 2)].astype(float)))
+    return out
+
+
+@pytest.mark.parametrize('palette,by_class', [('by_class', True),
+                                              ('random', False)])
+def test_palette_decides_whether_a_class_has_its_own_hue(tmp_path, palette,
+                                                        by_class):
+    import numpy as np
+    from focal_iou_mmdet.datasets.shapes import CLASS_COLOURS
+    root = str(tmp_path / palette)
+    generate_shapes_dataset(root, num_train=30, num_val=2, palette=palette)
+    near = [np.abs(rgb - CLASS_COLOURS[label]).max() <= 25 + 20
+            for label, rgb in _centre_colours(root)]
+    share = sum(near) / len(near)
+    # shapes may cover each other's centre (overlap up to IoU 0.2)
+    assert (share >= 0.8) if by_class else (share <= 0.2), share
+
+
+def test_unknown_palette_is_named(tmp_path):
+    with pytest.raises(ValueError, match="'rainbow'"):
+        generate_shapes_dataset(str(tmp_path), num_train=1, num_val=1,
+                                palette='rainbow')
