@@ -11,6 +11,7 @@ import pytest
 import torch
 from conftest import ROOT
 from mmengine.config import Config
+from mmengine.logging import MessageHub
 from mmengine.registry import init_default_scope
 
 import focal_iou_mmdet  # noqa: F401
@@ -25,11 +26,23 @@ ALL_CONFIGS = sorted(
 LOSS_TOKENS = ('iou', 'giou', 'diou', 'ciou', 'focal-iou', 'focal-giou',
                'focal-diou', 'focal-ciou', 'focal-eiou')
 
-# Keys a variant may change relative to its baseline: the box loss and the
-# decoded-box switch it needs.  (SSD baselines already use our head, so a
-# variant never changes the head type.)
-ALLOWED_DIFF = re.compile(
-    r'^model\.(roi_head\.)?bbox_head\.(loss_bbox(\..*)?|reg_decoded_bbox)$')
+# Keys a variant may change relative to its baseline: the box loss (DINO's
+# IoU term is ``loss_iou``) and the decoded-box switch it needs.  (SSD
+# baselines already use our head, so a variant never changes the head type.)
+ALLOWED_DIFF = re.compile(r'^model\.(roi_head\.)?bbox_head\.'
+                          r'(loss_bbox(\..*)?|loss_iou(\..*)?|reg_decoded_bbox)$')
+BOX_LOSS_TYPE = re.compile(
+    r'^model\.(roi_head\.)?bbox_head\.(loss_bbox|loss_iou)\.type$')
+# Detectors whose head already regresses decoded boxes with an IoU loss
+# (issue #16): COCO only, no ``reg_decoded_bbox`` to set.
+IOU_NATIVE = {
+    'fcos_r50-caffe_fpn_gn-head-center-normbbox-centeronreg': '1x_coco',
+    'atss_r50_fpn': '1x_coco',
+    'gfl_r50_fpn': '1x_coco',
+    'yolox_s': '8xb8-300e_coco',
+    'rtmdet_tiny': '8xb32-300e_coco',
+    'dino-4scale_r50': '8xb2-12e_coco',
+}
 # ... and a DIoU-NMS variant (``*_diou-nms_*``) only its test-time NMS.
 ALLOWED_NMS_DIFF = re.compile(r'^model\.test_cfg\.(rcnn\.)?nms\.(type|beta)$')
 
@@ -83,6 +96,17 @@ def test_config_tree_is_complete():
             assert '' in tokens, f'{det} {ds}: no baseline'
 
 
+@pytest.mark.parametrize('det', sorted(IOU_NATIVE))
+def test_iou_native_config_tree_is_complete(det):
+    """6 IoU-native detectors x COCO x (baseline + 9 variants), named
+    ``{det}_{loss}_{schedule}_coco.py`` beside ``{det}_{schedule}_coco.py``."""
+    tail = IOU_NATIVE[det]
+    names = {os.path.basename(p) for p in ALL_CONFIGS}
+    assert f'{det}_{tail}.py' in names
+    missing = [t for t in LOSS_TOKENS if f'{det}_{t}_{tail}.py' not in names]
+    assert not missing, (det, missing)
+
+
 @functools.lru_cache(maxsize=None)
 def dumped(path):
     """A config resolved and flattened (each file once per session)."""
@@ -107,9 +131,15 @@ def test_variant_shows_its_override_inline(path):
     if '_diou-nms' in os.path.basename(path):
         assert "nms=dict(type='diou_nms', beta=1.0)" in text
         return
-    for needed in ('reg_decoded_bbox=True', 'loss_bbox=dict(', "type='",
-                   "iou_variant='", 'loss_weight='):
-        assert needed in text, (rel(path), needed)
+    native = os.path.basename(path).startswith(tuple(IOU_NATIVE))
+    needed = ("type='", "iou_variant='", 'loss_weight=')
+    if native:  # the head decodes already; DINO's IoU term is loss_iou
+        assert 'loss_bbox=dict(' in text or 'loss_iou=dict(' in text, text
+        assert 'reg_decoded_bbox' not in text, text
+    else:
+        needed += ('reg_decoded_bbox=True', 'loss_bbox=dict(')
+    for word in needed:
+        assert word in text, (rel(path), word)
 
 
 @pytest.mark.parametrize('path', VARIANTS, ids=rel)
@@ -125,9 +155,10 @@ def test_variant_differs_from_baseline_only_in_box_loss(path):
         return
     bad = sorted(k for k in changed if not ALLOWED_DIFF.match(k))
     assert not bad, f'{rel(path)} also changes {bad}'
-    loss_type = next(v for k, v in b.items()
-                     if k.endswith('bbox_head.loss_bbox.type'))
-    assert MODELS.get(loss_type).__module__.startswith('focal_iou_mmdet')
+    ours = [k for k, v in b.items() if BOX_LOSS_TYPE.match(k) and
+            MODELS.get(v).__module__.startswith('focal_iou_mmdet')]
+    assert len(ours) == 1, f'{rel(path)}: box losses of ours: {ours}'
+    assert ours[0] in changed
 
 
 def test_config_diff_catches_other_changes(tmp_path):
@@ -169,9 +200,9 @@ LOSS_VARIANTS = [p for p in VARIANTS if '_diou-nms' not in p]
 def test_variant_box_loss_builds(path):
     """The rest of a variant is its baseline's (tested above)."""
     flat = dumped(path)
-    prefix = next(k[:-len('type')] for k in flat
-                  if re.match(r'model\.(roi_head\.)?bbox_head\.loss_bbox'
-                              r'\.type$', k))
+    prefix = next(k[:-len('type')] for k, v in flat.items()
+                  if BOX_LOSS_TYPE.match(k)
+                  and MODELS.get(v).__module__.startswith('focal_iou_mmdet'))
     cfg = {k[len(prefix):]: v for k, v in flat.items()
            if k.startswith(prefix) and '.' not in k[len(prefix):]}
     init_default_scope('mmdet')
@@ -189,6 +220,21 @@ FAMILIES = {
                     'faster_rcnn/faster-rcnn_r50_fpn_focal-ciou_1x_coco.py',
                     256),
 }
+# the IoU-native detectors: their focal variant of the base they use
+NATIVE_FAMILIES = {
+    'fcos': 'fcos/fcos_r50-caffe_fpn_gn-head-center-normbbox-centeronreg_'
+            'focal-giou_1x_coco.py',
+    'atss': 'atss/atss_r50_fpn_focal-giou_1x_coco.py',
+    'gfl': 'gfl/gfl_r50_fpn_focal-giou_1x_coco.py',
+    'yolox': 'yolox/yolox_s_focal-iou_8xb8-300e_coco.py',
+    'rtmdet': 'rtmdet/rtmdet_tiny_focal-giou_8xb32-300e_coco.py',
+    'dino': 'dino/dino-4scale_r50_focal-giou_8xb2-12e_coco.py',
+}
+FAMILIES.update({f: (None, p, 256) for f, p in NATIVE_FAMILIES.items()})
+# a smaller model where the full one takes half a minute on CPU; the head
+# and its losses are unchanged
+SMALLER = {'dino': {'model.num_queries': 30, 'model.encoder.num_layers': 1,
+                    'model.decoder.num_layers': 2}}
 
 
 SEED = 0
@@ -197,7 +243,7 @@ SEED = 0
 # SSD512 differs from SSD300 in its input size and anchors: its focal
 # variant alone is enough
 TRAIN_STEPS = [(f, w) for f in FAMILIES for w in (0, 1)
-               if (f, w) != ('ssd512', 0)]
+               if (f, w) != ('ssd512', 0) and FAMILIES[f][w]]
 
 
 @pytest.mark.slow
@@ -208,6 +254,7 @@ def test_train_step_on_cpu(family, which):
     path = os.path.join(CONFIG_DIR, FAMILIES[family][which])
     size = FAMILIES[family][2]
     cfg = Config.fromfile(path)
+    cfg.merge_from_dict(SMALLER.get(family, {}))
     # no download: mmdet's from-scratch init instead of ImageNet weights
     cfg.model.backbone.init_cfg = dict(type='Kaiming', layer='Conv2d')
     init_default_scope('mmdet')
@@ -219,6 +266,8 @@ def test_train_step_on_cpu(family, which):
     num_classes = 20 if 'voc' in path else 80
     data = demo_mm_inputs(batch_size=1, image_shapes=[(3, size, size)],
                           num_items=[3], num_classes=num_classes)
+    # YOLOX's batch resize reads the iteration a Runner would record
+    MessageHub.get_current_instance().update_info('iter', 0)
     data = model.data_preprocessor(data, training=True)
     losses = model(**data, mode='loss')
     total, _ = model.parse_losses(losses)

@@ -222,6 +222,14 @@ def test_shipped_example_specs_plan(tmp_path):
         if name == 'coco_focal_ablation.yaml':
             # 4 detectors x (baseline + 4 plain + 5 focal x 3 gammas) x 3
             assert len(runs) == 4 * (1 + 4 + 5 * 3) * 3
+        if name == 'coco_iou_native.yaml':
+            # 6 detectors x (mmdet's config + the focal one of its base) x 3
+            assert len(runs) == 6 * 2 * 3
+            focal = {r.values['detector']: r.values['loss'] for r in runs
+                     if r.values['loss'] != 'baseline'}
+            assert focal == {'fcos': 'focal-giou', 'atss': 'focal-giou',
+                             'gfl': 'focal-giou', 'yolox': 'focal-iou',
+                             'rtmdet': 'focal-giou', 'dino': 'focal-giou'}
 
 
 # --------------------------------------------------------------------------

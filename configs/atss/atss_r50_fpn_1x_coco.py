@@ -1,0 +1,3 @@
+_base_ = 'mmdet::atss/atss_r50_fpn_1x_coco.py'
+
+custom_imports = dict(imports=['focal_iou_mmdet'], allow_failed_imports=False)

@@ -1,0 +1,3 @@
+_base_ = 'mmdet::fcos/fcos_r50-caffe_fpn_gn-head-center-normbbox-centeronreg-giou_1x_coco.py'
+
+custom_imports = dict(imports=['focal_iou_mmdet'], allow_failed_imports=False)
