@@ -29,8 +29,9 @@ LOSS_TOKENS = ('iou', 'giou', 'diou', 'ciou', 'focal-iou', 'focal-giou',
 # Keys a variant may change relative to its baseline: the box loss (DINO's
 # IoU term is ``loss_iou``) and the decoded-box switch it needs.  (SSD
 # baselines already use our head, so a variant never changes the head type.)
-ALLOWED_DIFF = re.compile(r'^model\.(roi_head\.)?bbox_head\.'
-                          r'(loss_bbox(\..*)?|loss_iou(\..*)?|reg_decoded_bbox)$')
+ALLOWED_DIFF = re.compile(
+    r'^model\.(roi_head\.)?bbox_head\.'
+    r'(loss_bbox(\..*)?|loss_iou(\..*)?|reg_decoded_bbox)$')
 BOX_LOSS_TYPE = re.compile(
     r'^model\.(roi_head\.)?bbox_head\.(loss_bbox|loss_iou)\.type$')
 # Detectors whose head already regresses decoded boxes with an IoU loss

@@ -25,7 +25,8 @@ over all cases at once):
   ``box += lr * (2 - IoU) * grad``.
 
 :func:`paper_step_direction` returns ``grad`` and ``IoU`` for a batch of
-boxes (:func:`paper_direction` for boxes given as four component tensors); :func:`focal_multiplier` the scalar a focal loss puts on that step.
+boxes (:func:`paper_direction` for boxes given as four component tensors);
+:func:`focal_multiplier` the scalar a focal loss puts on that step.
 """
 import math
 from typing import Dict, Tuple

@@ -76,8 +76,8 @@ def _iou(a, b) -> float:
 
 
 def _image(rng: np.random.Generator, size: int, min_side: float,
-           max_side: float, noise: float = 18.0,
-           strokes: Tuple[int, int] = (6, 16), palette: str = 'random'):
+           max_side: float, noise: float, strokes: Tuple[int, int],
+           palette: str):
     by_class = palette == 'by_class'
     img = _background(rng, size, noise, strokes, grey=by_class)
     draw = ImageDraw.Draw(img)
