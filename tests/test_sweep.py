@@ -515,10 +515,11 @@ def test_local_sweep_killed_and_restarted(tmp_path, tiny_shapes):
                      out1), out1
 
 
-# long enough that one attempt (~30-60 s, ~10 s of it start-up) never
-# finishes the run: ~0.85 s an epoch alone on 2 cores (the 128 px tiny set),
-# up to twice that beside the other test worker
-EPOCHS = 100
+# long enough that one attempt (~30-60 s, ~10 s of it start-up: at most
+# ~50 s of training) never finishes the run: ~0.85 s an epoch alone on one
+# core (the 128 px tiny set), so ~64 s of training, more beside the other
+# test worker
+EPOCHS = 75
 MAX_ATTEMPTS = 12
 
 
