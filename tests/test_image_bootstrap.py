@@ -81,9 +81,9 @@ def test_strictly_better_boxes_give_an_interval_above_zero(coco_gt):
     assert hi2 < 0 and neg == pytest.approx(-diff)
 
 
-def test_weights_count_an_image_that_many_times(coco_gt):
-    """Weight 2 on an image = that image's detections and ground truth
-    twice: the same AP as pycocotools on a set holding a copy of it."""
+def test_zero_one_weights_equal_pycocotools_on_that_subset(coco_gt):
+    """Weight 1 on five images and 0 on the rest: the same AP as
+    pycocotools on a set of those five images alone."""
     dets = predictions(coco_gt, 0.1, seed=4)
     run = MatchedRun(coco_gt, dets)
     w = np.zeros(len(run.img_ids))

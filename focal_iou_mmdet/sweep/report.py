@@ -6,7 +6,10 @@ comparison), ``training_curves.png`` and ``ap_by_size.png``; and the
 or VOC, :mod:`..runs.metric_families`); tables, verdicts and plots name the
 primary one.  A partial sweep reports what has finished and lists what is
 missing."""
+import contextlib
 import csv
+import io
+import json
 import logging
 import os
 import os.path as osp
@@ -15,6 +18,7 @@ import sys
 import time
 from collections import OrderedDict
 from typing import Dict, List, Optional, Sequence, Tuple
+from unittest import mock
 
 from ..analysis.plots import plot_ap_by_size, plot_training_curves
 from ..analysis.intervals import Interval, paired_t_interval
@@ -178,22 +182,15 @@ class _ImageBootstrap:
 
     def _ground_truth(self, run_dir: RunDir):
         from mmengine.config import Config
-        saved = {k: os.environ.get(k) for k in self.spec.env}
-        os.environ.update(self.spec.env)  # the data roots the run used
-        logging.disable(logging.INFO)  # mmengine logs each variable it reads
-        try:
-            ann = Config.fromfile(run_dir.config_file).val_evaluator.ann_file
-        finally:
-            logging.disable(logging.NOTSET)
-            for k, v in saved.items():
-                if v is None:
-                    os.environ.pop(k, None)
-                else:
-                    os.environ[k] = v
+        # the data roots the run used; mmengine logs each variable it reads
+        with mock.patch.dict(os.environ, self.spec.env):
+            logging.disable(logging.INFO)
+            try:
+                ann = Config.fromfile(
+                    run_dir.config_file).val_evaluator.ann_file
+            finally:
+                logging.disable(logging.NOTSET)
         if ann not in self._gt:
-            import contextlib
-            import io
-
             from pycocotools.coco import COCO
             with contextlib.redirect_stdout(io.StringIO()):
                 self._gt[ann] = COCO(ann)
@@ -203,7 +200,6 @@ class _ImageBootstrap:
         from ..analysis.image_bootstrap import MatchedRun
         run_dir = self.spec.run_dir(row['run_id'])
         if run_dir.path not in self._matched:
-            import json
             try:
                 with open(run_dir.predictions_file) as f:
                     dets = json.load(f)
