@@ -1,18 +1,9 @@
-import contextlib
 import os
-import subprocess
 import sys
 
 import pytest
-import torch
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SHARED = os.path.abspath(os.path.join(ROOT, '..', 'shared'))
-# The Aquarium copy beside this repository (CI has it); AQUARIUM_ROOT, the
-# variable the configs read, points elsewhere.  Tests that need it skip
-# where it is absent.
-AQUARIUM = os.environ.get('AQUARIUM_ROOT') or os.path.join(
-    SHARED, 'datasets', 'aquarium')
+from helpers import ROOT, random_boxes
 
 # The tests import the working tree, not a stale installed copy.
 if ROOT not in sys.path:
@@ -37,26 +28,6 @@ def _memoize_mmdet_model_index():
 _memoize_mmdet_model_index()
 
 
-def random_boxes(n, seed=0, dtype=torch.float64, overlap=True):
-    """``n`` pairs of valid xyxy boxes (sizes 4..60); overlapping when
-    ``overlap`` (the target is the prediction jittered)."""
-    g = torch.Generator().manual_seed(seed)
-    xy = torch.rand(n, 2, generator=g, dtype=torch.float64) * 100
-    wh = torch.rand(n, 2, generator=g, dtype=torch.float64) * 56 + 4
-    pred = torch.cat([xy, xy + wh], -1)
-    if overlap:
-        jitter = (torch.rand(n, 4, generator=g, dtype=torch.float64) - 0.5)
-        target = pred + jitter * torch.cat([wh, wh], -1) * 0.6
-        x1 = torch.min(target[:, 0], target[:, 2] - 1)
-        y1 = torch.min(target[:, 1], target[:, 3] - 1)
-        target = torch.stack([x1, y1, target[:, 2], target[:, 3]], -1)
-    else:
-        xy2 = torch.rand(n, 2, generator=g, dtype=torch.float64) * 100
-        wh2 = torch.rand(n, 2, generator=g, dtype=torch.float64) * 56 + 4
-        target = torch.cat([xy2, xy2 + wh2], -1)
-    return pred.to(dtype), target.to(dtype)
-
-
 @pytest.fixture
 def boxes():
     return random_boxes(64)
@@ -72,42 +43,11 @@ def tiny_shapes(tmp_path_factory):
     return str(root) + os.sep
 
 
-def subprocess_env(**extra):
-    """The environment of a tool run as a user would: unbuffered output, the
-    installed package (no PYTHONPATH into the checkout)."""
-    env = dict(os.environ, PYTHONUNBUFFERED='1', **extra)
-    env.pop('PYTHONPATH', None)
-    return env
-
-
-_HOLD_LOCK = """import fcntl, os, socket, sys, time
-fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT)
-fcntl.flock(fd, fcntl.LOCK_EX)
-os.write(fd, f"{os.getpid()} {socket.gethostname()}\\n".encode())
-print("locked", flush=True)
-time.sleep(120)
-"""
-
-
-@contextlib.contextmanager
-def lock_held_elsewhere(path):
-    """Another live process holds an flock on ``path`` (and wrote its pid
-    and host into it, as our worker does); yields that process."""
-    proc = subprocess.Popen([sys.executable, '-c', _HOLD_LOCK, str(path)],
-                            stdout=subprocess.PIPE, text=True)
-    try:
-        assert proc.stdout.readline().strip() == 'locked'
-        yield proc
-    finally:
-        proc.kill()
-        proc.wait()
-
-
 @pytest.fixture(scope='session')
 def slurm_cluster(tmp_path_factory):
     """A running single-node SLURM cluster (see slurm_cluster.py); skipped
     with the reason when the SLURM binaries are absent."""
-    from slurm_cluster import SlurmCluster, missing_binaries
+    from helpers.slurm_cluster import SlurmCluster, missing_binaries
     missing = missing_binaries()
     if missing:
         pytest.skip(f'SLURM binaries absent: {missing} (.ci/run installs '

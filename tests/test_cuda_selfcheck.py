@@ -9,7 +9,7 @@ import os
 import numpy as np
 import pytest
 import torch
-from conftest import ROOT, random_boxes
+from helpers import ROOT, random_boxes
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
@@ -84,7 +84,7 @@ def test_fused_on_cuda_equals_eager(variant, dtype):
 def test_loss_benchmark_runs_on_cuda(capsys):
     import importlib.util
     spec = importlib.util.spec_from_file_location(
-        'benchmark_loss', os.path.join(ROOT, 'tools', 'benchmark_loss.py'))
+        'benchmark_loss', os.path.join(ROOT, 'tools', 'benchmarks', 'benchmark_loss.py'))
     bench = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(bench)
     rows = bench.main(['--device', 'cuda', '--sizes', '10000', '--repeats',

@@ -21,7 +21,7 @@ import sys
 import zipfile
 
 import pytest
-from conftest import ROOT, subprocess_env
+from helpers import ROOT, subprocess_env
 
 from focal_iou_mmdet.runs import TINY_RUN_OPTIONS, as_cfg_options
 

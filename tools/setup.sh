@@ -32,7 +32,7 @@ pip_q() { "$VPY" -m pip install --disable-pip-version-check -q "$@"; }
 
 # The stamp records what is installed; the heavy part is skipped when the
 # requirements did not change.
-REQ_KEY="torch=$TORCH_VERSION mmcv=$MMCV_VERSION mmengine=$MMENGINE_VERSION mmdet=$MMDET_VERSION v6"
+REQ_KEY="torch=$TORCH_VERSION mmcv=$MMCV_VERSION mmengine=$MMENGINE_VERSION mmdet=$MMDET_VERSION v7"
 STAMP="$VENV/.focal_iou_deps"
 if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$REQ_KEY" ]; then
     log "dependencies up to date ($REQ_KEY)"
@@ -67,7 +67,8 @@ else
     # --dist loadgroup (make test) can no longer tag it and ignores groups
     pip_q -c "$CONSTRAINTS" "mmengine==$MMENGINE_VERSION" "mmdet==$MMDET_VERSION" \
         pycocotools matplotlib "pytest<9" "pytest-xdist>=3.5" pyyaml build \
-        click colorama model-index pandas requests rich tabulate
+        click colorama model-index pandas requests rich tabulate \
+        "mkdocs>=1.6,<2" "mkdocs-material>=9.5,<10"
     # openmim's own dependency opendatalab -> openxlab pins setuptools 60
     # (below torch's minimum) and is used only by `mim download`.
     pip_q -c "$CONSTRAINTS" --no-deps "openmim==0.3.9"
@@ -79,7 +80,8 @@ fi
 
 # Our package: a regular (non-editable) install, as `mim` needs
 # (focal_iou_mmdet/.mim/{configs,tools} are packed at build time).
-PKG_KEY="$(cd "$ROOT" && { git ls-files -co --exclude-standard -- pyproject.toml setup.py focal_iou_mmdet configs tools 2>/dev/null || find pyproject.toml setup.py focal_iou_mmdet configs tools -type f; } | sort | xargs cat 2>/dev/null | sha1sum | cut -c1-16)"
+# (files git lists that are gone from the working tree are skipped)
+PKG_KEY="$(cd "$ROOT" && { git ls-files -co --exclude-standard -- pyproject.toml setup.py focal_iou_mmdet configs tools 2>/dev/null || find pyproject.toml setup.py focal_iou_mmdet configs tools -type f; } | sort | while IFS= read -r f; do [ ! -f "$f" ] || cat -- "$f"; done | sha1sum | cut -c1-16)"
 PKG_STAMP="$VENV/.focal_iou_pkg"
 if [ -f "$PKG_STAMP" ] && [ "$(cat "$PKG_STAMP")" = "$PKG_KEY" ]; then
     log "focal_iou_mmdet up to date"

@@ -2,8 +2,19 @@
 
     python tools/train.py CONFIG [--work-dir DIR] [--resume] [--amp]
         [--cfg-options k=v ...] [--launcher {none,pytorch,slurm,mpi}]
+
+CONFIG is a path or the file name of a shipped config (as ``mim train``
+takes it).
 """
+import sys
+
+from focal_iou_mmdet.runs.tool_arguments import (ToolArgumentError,
+                                                 with_config_resolved)
 from focal_iou_mmdet.utils import run_mmdet_tool
 
 if __name__ == '__main__':
-    run_mmdet_tool('train.py')
+    try:
+        argv = with_config_resolved(sys.argv[1:])
+    except ToolArgumentError as e:
+        sys.exit(f'error: {e}')
+    run_mmdet_tool('train.py', argv)

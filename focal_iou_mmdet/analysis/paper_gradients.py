@@ -24,8 +24,8 @@ over all cases at once):
 - every step moves the box *up* the gradient of the similarity ``V``:
   ``box += lr * (2 - IoU) * grad``.
 
-:func:`paper_step_direction` returns ``grad`` and ``IoU`` for a batch of
-boxes (:func:`paper_direction` for boxes given as four component tensors);
+:func:`paper_direction` returns ``grad`` and ``IoU`` for a batch of
+boxes given as four component tensors;
 :func:`focal_multiplier` the scalar a focal loss puts on that step.
 """
 import math
@@ -144,20 +144,12 @@ def _distance_grad(box: Components, gt_box: Components, p, g
     return (dx, dy, dw, dh), rho2, c2
 
 
-def paper_step_direction(box: Tensor, gt_box: Tensor, variant: str
-                         ) -> Tuple[Tensor, Tensor, Tensor]:
-    """``(grad, iou, value)``: the authors' gradient of the similarity
-    ``V`` (``variant``) at ``box`` (``(..., 4)``, (x, y, w, h)), the plain
-    IoU the step is scaled with, and ``V`` itself (the focal factor's
-    input)."""
-    grad, iou, value = paper_direction(box.unbind(-1), gt_box.unbind(-1),
-                                       variant)
-    return torch.stack(grad, -1), iou, value
-
-
 def paper_direction(box: Components, gt_box: Components, variant: str
                     ) -> Tuple[Components, Tensor, Tensor]:
-    """:func:`paper_step_direction` on boxes given as components."""
+    """``(grad, iou, value)``: the authors' gradient of the similarity
+    ``V`` (``variant``) at ``box`` (four component tensors x, y, w, h), the
+    plain IoU the step is scaled with, and ``V`` itself (the focal factor's
+    input)."""
     if variant not in PAPER_VARIANTS:
         raise ValueError(f'paper gradients exist for {PAPER_VARIANTS}, '
                          f'not {variant!r}')
@@ -195,7 +187,7 @@ def focal_multiplier(value: Tensor, low: float, scale: float,
 
     - ``'full'``, reading (a): the chain rule, the focal factor's own
       derivative included, ``s [(1 - a c)^g + g a c' (1 - a c)^(g-1)
-      (1 - V)]`` (the seed's training code does not detach the factor);
+      (1 - V)]`` (the authors' training code does not detach the factor);
     - ``'weight'``, reading (b): the factor as a constant weight,
       ``s (1 - a c)^g``.
     """

@@ -8,6 +8,7 @@ matplotlib.use('Agg')
 import matplotlib.pyplot as plt  # noqa: E402
 
 from ..runs import RunResult  # noqa: E402
+from ..utils.json_io import atomic_write  # noqa: E402
 from .stats import MeanStd, mean_curve  # noqa: E402
 
 #: detector -> [(label, the label's runs over seeds)]
@@ -30,15 +31,70 @@ def _line(ax, curves, label, scale=1.0):
                         color=line.get_color(), alpha=0.2)
 
 
+#: a figure shows at most this many detector panels, this many per row,
+#: and this many labels per panel (the best by the final metric): readable
+#: at any sweep size; the report's table has every group
+MAX_PANELS, PANELS_PER_ROW, MAX_LABELS = 12, 4, 8
+
+
+def _final(curves) -> float:
+    """Mean final value of a label's curves (for ranking labels)."""
+    finals = [c[max(c)] for c in curves if c]
+    return sum(finals) / len(finals) if finals else float('-inf')
+
+
+def _limit(panels: dict, key) -> Tuple[dict, List[str]]:
+    """At most MAX_PANELS panels of at most MAX_LABELS labels (the best by
+    ``key``); the notes say what was left out."""
+    notes = []
+    if len(panels) > MAX_PANELS:
+        notes.append(f'{MAX_PANELS} of {len(panels)} detectors')
+        panels = dict(list(panels.items())[:MAX_PANELS])
+    out = {}
+    for det, groups in panels.items():
+        if len(groups) > MAX_LABELS:
+            notes.append(f'{det}: the best {MAX_LABELS} of {len(groups)}')
+            groups = sorted(groups, key=key, reverse=True)[:MAX_LABELS]
+        out[det] = groups
+    return out, notes
+
+
+def _grid(n_panels: int, rows_per_panel: int, width: float, height: float):
+    cols = min(n_panels, PANELS_PER_ROW)
+    rows = -(-n_panels // cols)
+    fig, axes = plt.subplots(rows * rows_per_panel, cols,
+                             figsize=(width * cols, height * rows),
+                             squeeze=False)
+    for k in range(n_panels, rows * cols):  # unused cells of the last row
+        for r in range(rows_per_panel):
+            axes[(k // cols) * rows_per_panel + r][k % cols].axis('off')
+    return fig, axes, cols
+
+
+def _save(fig, path: str, title: str, notes: List[str]) -> str:
+    if notes:
+        title += ' (shown: ' + '; '.join(notes[:3]) + (
+            '; ...' if len(notes) > 3 else '') + '; results.md has all)'
+    if title:
+        fig.suptitle(textwrap.fill(title, 110), fontsize=9)
+    fig.tight_layout()
+    with atomic_write(path, 'wb') as f:
+        fig.savefig(f, format='png', dpi=110)
+    plt.close(fig)
+    return path
+
+
 def plot_training_curves(panels: CurvePanels, path: str, title: str = '',
                          metric: str = 'AP') -> str:
-    """Per detector (a column): the primary val metric (``metric``, as the
-    runs' evaluator names it) and the training box loss against epoch, a
-    line per label (mean over seeds, band = 1 std)."""
-    fig, axes = plt.subplots(2, len(panels),
-                             figsize=(5.5 * len(panels), 7.5), squeeze=False)
-    for col, (det, groups) in enumerate(panels.items()):
-        ax_ap, ax_loss = axes[0][col], axes[1][col]
+    """Per detector (a panel of two plots): the primary val metric
+    (``metric``, as the runs' evaluator names it) and the training box loss
+    against epoch, a line per label (mean over seeds, band = 1 std)."""
+    panels, notes = _limit(panels, lambda g: _final([r.curve()
+                                                     for r in g[1]]))
+    fig, axes, cols = _grid(len(panels), 2, 5.5, 7.5)
+    for k, (det, groups) in enumerate(panels.items()):
+        row, col = (k // cols) * 2, k % cols
+        ax_ap, ax_loss = axes[row][col], axes[row + 1][col]
         for label, results in groups:
             _line(ax_ap, [r.curve() for r in results], label, 100.0)
             _line(ax_loss, [r.train_loss_by_epoch('loss_bbox')
@@ -50,41 +106,35 @@ def plot_training_curves(panels: CurvePanels, path: str, title: str = '',
             ax.grid(alpha=0.3)
             if ax.lines:
                 ax.legend(fontsize=7)
-    if title:
-        fig.suptitle(title)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return _save(fig, path, title, notes)
 
 
 def plot_ap_by_size(panels: SizePanels, path: str, title: str = '') -> str:
     """Per detector: grouped bars of AP_s / AP_m / AP_l per label (final
     epoch, error bar = std over seeds)."""
-    fig, axes = plt.subplots(1, len(panels),
-                             figsize=(max(6, 1.2 * max(
-                                 len(g) for g in panels.values()) + 3) *
-                                 len(panels), 4), squeeze=False)
-    for ax, (det, groups) in zip(axes[0], panels.items()):
-        sizes = [m for m in ('AP_s', 'AP_m', 'AP_l')
-                 if any(v[m][0] is not None for _, v in groups)]
-        width = 0.8 / max(len(groups), 1)
-        for i, (label, values) in enumerate(groups):
-            xs = [j + (i - (len(groups) - 1) / 2) * width
-                  for j in range(len(sizes))]
-            bars = ax.bar(xs, [values[m][0] or 0 for m in sizes], width,
-                          yerr=[values[m][1] or 0 for m in sizes], capsize=3,
-                          label=label)
-            ax.bar_label(bars, fmt='%.1f', fontsize=7)
-        ax.set_xticks(range(len(sizes)), sizes)
-        ax.set(ylabel='AP (%)', title=det)
-        ax.grid(axis='y', alpha=0.3)
-        if ax.patches:
-            ax.legend(fontsize=7)
-    fig.suptitle(textwrap.fill('AP by object size (COCO areas), final epoch'
-                               + (f': {title}' if title else ''), 90),
-                 fontsize=9)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    panels, notes = _limit(panels, lambda g: g[1].get('AP_s', (None,))[0]
+                           or 0.0)
+    width = max(6, 1.2 * max(len(g) for g in panels.values()) + 3)
+    fig, axes, cols = _grid(len(panels), 1, width, 4)
+    for k, (det, groups) in enumerate(panels.items()):
+        _size_bars(axes[k // cols][k % cols], det, groups)
+    return _save(fig, path, 'AP by object size (COCO areas), final epoch'
+                 + (f': {title}' if title else ''), notes)
+
+
+def _size_bars(ax, det, groups) -> None:
+    sizes = [m for m in ('AP_s', 'AP_m', 'AP_l')
+             if any(v[m][0] is not None for _, v in groups)]
+    width = 0.8 / max(len(groups), 1)
+    for i, (label, values) in enumerate(groups):
+        xs = [j + (i - (len(groups) - 1) / 2) * width
+              for j in range(len(sizes))]
+        bars = ax.bar(xs, [values[m][0] or 0 for m in sizes], width,
+                      yerr=[values[m][1] or 0 for m in sizes], capsize=3,
+                      label=label)
+        ax.bar_label(bars, fmt='%.1f', fontsize=7)
+    ax.set_xticks(range(len(sizes)), sizes)
+    ax.set(ylabel='AP (%)', title=det)
+    ax.grid(axis='y', alpha=0.3)
+    if ax.patches:
+        ax.legend(fontsize=7)

@@ -1,6 +1,6 @@
 """The DIoU paper's bounding-box regression simulation, with our losses.
 
-Protocol (Zheng et al., AAAI 2020; the seed's headline figure uses it):
+Protocol (Zheng et al., AAAI 2020; the authors' headline figure uses it):
 
 - anchor centres: ``points`` (5,000) uniform in a disc of radius 3 around
   (10, 10): ``radius = 3 * sqrt(U)``, ``angle = 2 * pi * U``;
@@ -33,14 +33,14 @@ import torch
 
 from ..models.losses import FocalIoULoss, iou_terms
 from ..models.losses.box_iou import CONFIDENCE_LOW
-from ..models.losses.focal_iou_loss import SEED_SCALE
+from ..models.losses.focal_iou_loss import REFERENCE_SCALE
 from .paper_gradients import (PAPER_VARIANTS, focal_multiplier,
                               paper_direction)
 
 TARGET_RATIOS = (1 / 4, 1 / 3, 1 / 2, 1.0, 2.0, 3.0, 4.0)
 ANCHOR_AREAS = (0.5, 0.67, 0.75, 1.0, 1.33, 1.5, 2.0)
 
-#: Loss name -> FocalIoULoss arguments (the seed's focal constants).
+#: Loss name -> FocalIoULoss arguments (the authors' focal constants).
 SIM_LOSSES = {
     'iou': dict(iou_variant='iou', gamma=0.0, scale=1.0),
     'giou': dict(iou_variant='giou', gamma=0.0, scale=1.0),
@@ -123,7 +123,7 @@ def _paper_step(box, targets, lr, variant: str, focal: bool,
     scale = lr * (2 - iou)
     if focal:
         scale = scale * focal_multiplier(value, CONFIDENCE_LOW[variant],
-                                         SEED_SCALE[variant],
+                                         REFERENCE_SCALE[variant],
                                          reading=reading)
     box = tuple(b + scale * d for b, d in zip(box, grad))
     error = sum((b - t).abs() for b, t in zip(box, targets))

@@ -7,7 +7,7 @@ Source: "Aquarium Combined" on Roboflow Universe / public.roboflow.com
 "raw-1024" version) and unzip it: it has ``train/``, ``valid/`` and
 ``test/``, each with its images and ``_annotations.coco.json``.
 
-    python tools/convert_aquarium.py EXPORT_DIR data/aquarium [--max-side 416]
+    python tools/dataset_converters/aquarium.py EXPORT_DIR data/aquarium [--max-side 416]
 
 writes the layout of ``configs/_base_/datasets/aquarium_detection.py``::
 

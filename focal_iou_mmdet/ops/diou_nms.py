@@ -5,7 +5,7 @@ Greedy NMS in score order, where a kept box ``i`` suppresses box ``j`` when
     IoU(i, j) - (rho^2(i, j) / c^2(i, j)) ** beta > iou_threshold
 
 with ``rho`` the distance of the box centres and ``c`` the diagonal of their
-smallest enclosing box.  ``beta = 1`` by default (the seed's Faster R-CNN code
+smallest enclosing box.  ``beta = 1`` by default (the authors' Faster R-CNN code
 found 0.9 slightly better).  With coinciding centres the penalty is 0 and
 this is exactly greedy IoU NMS.
 
@@ -18,6 +18,7 @@ works for SSD, RetinaNet and Faster R-CNN alike, class-aware through
 ``batched_nms``'s coordinate offsets.  Pure torch: CPU and CUDA, no compiled
 extension of ours (torch.compile fuses its pairwise kernel where it can).
 """
+import math
 import warnings
 from typing import Optional, Tuple, Union
 
@@ -58,10 +59,17 @@ def diou_nms(boxes: Tensor,
     """
     if offset != 0:
         raise ValueError(f'diou_nms supports offset=0 only, got {offset!r}')
-    if beta <= 0:
-        raise ValueError(f'beta must be > 0, got {beta!r}')
-    valid = scores > score_threshold
-    idx = valid.nonzero(as_tuple=False).view(-1)
+    if not beta > 0 or not math.isfinite(beta):
+        raise ValueError(f'beta must be a finite number > 0, got {beta!r}')
+    if not math.isfinite(iou_threshold):
+        raise ValueError(f'iou_threshold must be a finite number, got '
+                         f'{iou_threshold!r}')
+    # as mmcv's nms: scores filter only with a positive score_threshold
+    # (a box scored 0 or below is kept otherwise)
+    if score_threshold > 0:
+        idx = (scores > score_threshold).nonzero(as_tuple=False).view(-1)
+    else:
+        idx = torch.arange(scores.numel(), device=scores.device)
     order = scores[idx].sort(descending=True, stable=True)[1]
     idx = idx[order]
     if idx.numel() == 0:
@@ -87,7 +95,7 @@ def greedy_reference(cand: Tensor, thr: float, beta: float = 1.0,
         if max_num > 0 and len(kept) == max_num:
             break
         rest = remaining[1:]
-        remaining = rest[diou_to(cand[i], cand[rest], beta) <= thr]
+        remaining = rest[~(diou_to(cand[i], cand[rest], beta) > thr)]
     return torch.stack(kept)
 
 
@@ -123,9 +131,10 @@ def _pairwise_diou(rows: Tensor, cols: Tensor,
 def _suppression(rows: Tensor, cols: Tensor, thr: Tensor,
                  beta: Optional[Tensor]) -> Tensor:
     """``(a, m)`` bool: does box ``r`` of ``rows`` suppress box ``c`` of
-    ``cols``, i.e. not ``DIoU <= thr`` (a NaN suppresses, as in the greedy
-    loop)?"""
-    return ~(_pairwise_diou(rows, cols, beta) <= thr)
+    ``cols``, i.e. ``DIoU > thr``?  A NaN (a box with NaN or inf
+    coordinates) suppresses nothing and is suppressed by nothing, as in
+    mmcv's ``nms``."""
+    return _pairwise_diou(rows, cols, beta) > thr
 
 
 #: the suppression matrix through torch.compile (one fused C++ loop nest on

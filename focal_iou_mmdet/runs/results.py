@@ -1,7 +1,7 @@
 """A run's results, read from mmengine's JSON outputs (never from logs).
 
 mmengine writes ``<run dir>/<timestamp>/vis_data/scalars.json``: one JSON
-record a line, training records every logger interval and one validation
+record a line (a line cut short by a killed run is skipped), training records every logger interval and one validation
 record per evaluation whose ``step`` is the epoch (any evaluator of
 :mod:`.metric_families`: COCO, VOC).  A resumed run has one
 timestamp folder per session; they are read in order, a later record for the
@@ -23,6 +23,9 @@ class RunResult:
     val: Dict[int, Dict[str, float]] = field(default_factory=dict)
     train: List[dict] = field(default_factory=list)
     sessions: List[dict] = field(default_factory=list)
+    #: lines of scalars.json that were not a JSON record (a run killed
+    #: while mmengine wrote one): skipped, the rest counted
+    skipped_lines: int = 0
 
     @property
     def epochs(self) -> List[int]:
@@ -63,7 +66,22 @@ class RunResult:
     @property
     def train_time_s(self) -> Optional[float]:
         """Wall-clock seconds of all training sessions (attempts)."""
-        return sessions_seconds(self.sessions)
+        secs = [s['seconds'] for s in self.sessions
+                if s.get('seconds') is not None]
+        return round(sum(secs), 1) if secs else None
+
+    def note(self) -> str:
+        """``(AP x, AP_s y)`` (``(mAP x)`` for VOC) of the last evaluated
+        epoch, or ''."""
+        family = self.family
+        if family is None or self.primary is None:
+            return ''
+        parts = [f'{family.primary} {self.primary * 100:.1f}']
+        if family.small:
+            small = self.final.get(family.small)
+            parts.append(f'{family.small} ' +
+                         ('n/a' if small is None else f'{small * 100:.1f}'))
+        return '(' + ', '.join(parts) + ')'
 
     def train_loss_by_epoch(self, key: str = 'loss_bbox') -> Dict[int, float]:
         """Mean of a training loss over each epoch's logged records."""
@@ -72,12 +90,6 @@ class RunResult:
             if key in r and 'epoch' in r:
                 by_epoch.setdefault(int(r['epoch']), []).append(r[key])
         return {e: sum(v) / len(v) for e, v in sorted(by_epoch.items())}
-
-
-def sessions_seconds(sessions: List[dict]) -> Optional[float]:
-    """Wall-clock seconds of a run's training sessions (None: none yet)."""
-    secs = [s['seconds'] for s in sessions if s.get('seconds') is not None]
-    return round(sum(secs), 1) if secs else None
 
 
 def scalars_files(path: str) -> List[str]:
@@ -90,15 +102,26 @@ def read_results(path: str, sessions: Optional[List[dict]] = None
     result = RunResult(path=path, sessions=list(sessions or []))
     train: Dict[int, dict] = {}
     for scalars in scalars_files(path):
-        with open(scalars) as f:
+        with open(scalars, errors='replace') as f:
             for line in f:
-                line = line.strip()
-                if not line:
-                    continue
-                rec = json.loads(line)
-                if family_of(rec) is not None:
-                    result.val[int(rec['step'])] = rec
-                elif 'iter' in rec:
-                    train[int(rec['iter'])] = rec
+                if line.strip() and not _add_record(result, train, line):
+                    result.skipped_lines += 1
     result.train = [train[k] for k in sorted(train)]
     return result
+
+
+def _add_record(result: RunResult, train: Dict[int, dict], line: str
+                ) -> bool:
+    """File one scalars.json line; False for a line that is not a record
+    (cut short by a killed writer, or not mmengine's)."""
+    try:
+        rec = json.loads(line)
+        if not isinstance(rec, dict):
+            return False
+        if family_of(rec) is not None:
+            result.val[int(rec['step'])] = rec
+        elif 'iter' in rec:
+            train[int(rec['iter'])] = rec
+    except (ValueError, KeyError, TypeError):
+        return False
+    return True

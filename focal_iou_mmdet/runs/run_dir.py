@@ -9,30 +9,30 @@
       .lock                     held by the process that trains it
       train_stdout.log          training output, a section per attempt
       worker.log                the worker's own output (local sweeps)
-      last_checkpoint, epoch_N.pth, <timestamp>/vis_data/scalars.json
-                                mmengine's own files
+      <run id>.py, last_checkpoint, epoch_N.pth,
+      <timestamp>/vis_data/scalars.json
+                                mmengine's own files (its dump of the
+                                merged config, checkpoints, metrics)
 
 The config sits in ``plan/`` because mmengine dumps the merged config under
 the same file name in the run folder.  States: ``pending`` (not started, or
-interrupted: it resumes from its last checkpoint), ``queued`` (in a SLURM
-array, not started yet), ``running``, ``done`` (the one rule: its training
-process exited 0) and ``failed``.  status.json is written atomically.
+interrupted: it resumes from its last checkpoint), ``queued`` (handed to a
+launcher, not started yet), ``running``, ``done`` (the one rule: its
+training process exited 0) and ``failed``; the transitions are in
+:mod:`.run_status`.  status.json is written atomically.
 """
 import glob
 import json
 import os
 import os.path as osp
 import re
-import sys
 import time
-from typing import List, Optional, Sequence
+from typing import Callable, List, Optional, Sequence
 
-from ..utils.json_io import write_json
+from ..utils.json_io import atomic_write, write_json
 from .results import RunResult, read_results
 from .run_lock import RunLock
-
-STATES = ('pending', 'queued', 'running', 'done', 'failed')
-
+from .run_status import RunStatus, RunStatusError
 
 class RunStateError(RuntimeError):
     """A run's status file cannot be read (the message is
@@ -41,12 +41,7 @@ class RunStateError(RuntimeError):
     def __init__(self, path: str, reason: str):
         super().__init__(f'unreadable: {path}: {reason}')
         self.path, self.reason = path, reason
-#: mmdet's tools/train.py with this package registered
-TRAIN_CMD = [
-    sys.executable, '-c',
-    'from focal_iou_mmdet.utils import run_mmdet_tool; '
-    'run_mmdet_tool("train.py")'
-]
+
 
 
 class RunDir:
@@ -95,6 +90,12 @@ class RunDir:
         return self.file(self.WORKER_LOG)
 
     @property
+    def dumped_config(self) -> str:
+        """The merged config mmengine dumped when the run trained (what
+        actually ran; read with :mod:`.config_dump`, never executed)."""
+        return self.file(self.id + '.py')
+
+    @property
     def has_checkpoint(self) -> bool:
         return osp.exists(self.file(self.LAST_CHECKPOINT))
 
@@ -123,21 +124,24 @@ class RunDir:
     def write_info(self, info: dict) -> None:
         write_json(self.file(self.INFO), info)
 
-    # -- state -----------------------------------------------------------
-    def read_status(self) -> dict:
+    # -- state (the transitions: :mod:`.run_status`) ---------------------
+    def read_status(self) -> RunStatus:
         """The run's status; :class:`RunStateError` when the file is there
         but cannot be read or is not a status."""
         path = self.file(self.STATUS)
         if not osp.lexists(path):
-            return dict(state='pending', attempts=0, sessions=[])
+            return RunStatus()
         try:
             with open(path) as f:
-                status = json.load(f)
-        except (OSError, ValueError) as e:
-            raise RunStateError(path, f'{type(e).__name__}: {e}') from None
-        if not isinstance(status, dict) or status.get('state') not in STATES:
-            raise RunStateError(path, f'not a run status (state must be one '
-                                f'of {STATES}): {str(status)[:80]}')
+                return RunStatus.from_json(json.load(f))
+        except (OSError, ValueError) as e:  # RunStatusError too
+            reason = str(e) if isinstance(e, RunStatusError) else \
+                f'{type(e).__name__}: {e}'
+            raise RunStateError(path, reason) from None
+
+    def write_status(self, status: RunStatus) -> RunStatus:
+        """Write a status that a transition of :class:`RunStatus` made."""
+        write_json(self.file(self.STATUS), status.to_json())
         return status
 
     def reset_status(self, why: str) -> str:
@@ -146,21 +150,12 @@ class RunDir:
         checkpoints stay, so it resumes.  Returns where the old file went."""
         aside = f'{self.file(self.STATUS)}.unreadable-{int(time.time())}'
         os.replace(self.file(self.STATUS), aside)
-        write_json(self.file(self.STATUS), dict(
-            state='pending', attempts=0, sessions=[], updated=time.time(),
-            message=f'status rebuilt ({why}); the old file is {aside}'))
+        self.write_status(RunStatus.rebuilt(f'{why}; the old file is {aside}'))
         return aside
-
-    def update_status(self, **fields) -> dict:
-        status = self.read_status()
-        status.update(fields)
-        status['updated'] = time.time()
-        write_json(self.file(self.STATUS), status)
-        return status
 
     def is_done(self) -> bool:
         try:
-            return self.read_status()['state'] == 'done'
+            return self.read_status().state == 'done'
         except RunStateError:
             return False
 
@@ -169,10 +164,9 @@ class RunDir:
         checkpoint it would resume from); an unreadable status counts as
         started."""
         try:
-            status = self.read_status()
+            return self.read_status().has_started
         except RunStateError:
             return True
-        return status['state'] != 'pending' or bool(status.get('attempts'))
 
     def lock(self) -> RunLock:
         return RunLock(self.file(self.LOCK))
@@ -192,27 +186,58 @@ class RunDir:
                 found.append((int(m.group(1)), path))
         return [path for _, path in sorted(found)]
 
-    def repair_checkpoint(self) -> Optional[str]:
-        """Make ``--resume`` safe when ``last_checkpoint`` names a file that
-        is gone: point it at the newest checkpoint that exists, or remove it
-        (training starts over).  Returns what was done, or None."""
+    def repair_checkpoint(self, unloadable: Callable[[str], Optional[str]]
+                          = lambda path: None) -> Optional[str]:
+        """Make ``--resume`` safe: when ``last_checkpoint`` names a file
+        that is gone, or one that ``unloadable(path)`` says cannot be
+        loaded (truncated, random bytes: it returns why), point it at the
+        newest checkpoint that loads, moving each bad one aside
+        (``<name>.unloadable-<time>``), or remove it (training starts
+        over).  Returns what was done, or None."""
         last = self.file(self.LAST_CHECKPOINT)
         if not osp.exists(last):
             return None
         with open(last) as f:
             named = f.read().strip()
-        if named and osp.isfile(named):
-            return None
-        existing = self.checkpoints()
-        if existing:
-            with open(last + '.tmp', 'w') as f:
-                f.write(existing[-1])
-            os.replace(last + '.tmp', last)
-            return (f'last_checkpoint named a missing file ({named}); '
-                    f'resuming from {osp.basename(existing[-1])} instead')
+        notes = []
+        if not (named and osp.isfile(named)):
+            notes.append(f'last_checkpoint named a missing file ({named})')
+        candidates = ([named] if not notes else []) + [
+            c for c in reversed(self.checkpoints()) if c != named]
+        for path in candidates:
+            why = unloadable(path)
+            if why is None:
+                if path == named:
+                    return None
+                with atomic_write(last) as f:
+                    f.write(path)
+                return '; '.join(notes + [
+                    f'resuming from {osp.basename(path)} instead'])
+            aside = f'{path}.unloadable-{int(time.time())}'
+            os.replace(path, aside)
+            notes.append(f'{osp.basename(path)} does not load ({why}); '
+                         f'moved to {osp.basename(aside)}')
         os.remove(last)
-        return (f'last_checkpoint named a missing file ({named}) and no '
-                'checkpoint is left; starting over')
+        return '; '.join(notes + ['no checkpoint is left; starting over'])
+
+    def remove_partial_checkpoints(
+            self, unloadable: Callable[[str], Optional[str]]) -> List[str]:
+        """Delete the ``epoch_N.pth`` files newer than the one
+        ``last_checkpoint`` names that do not load: saves cut short (a full
+        disk, a kill).  Returns their names."""
+        named = ''
+        if self.has_checkpoint:
+            with open(self.file(self.LAST_CHECKPOINT)) as f:
+                named = f.read().strip()
+        newer = self.checkpoints()
+        if named in newer:
+            newer = newer[newer.index(named) + 1:]
+        removed = []
+        for path in newer:
+            if unloadable(path) is not None:
+                os.remove(path)
+                removed.append(osp.basename(path))
+        return removed
 
     # -- training and results ------------------------------------------
     @property
@@ -221,52 +246,31 @@ class RunDir:
         json), when its evaluator is a CocoMetric."""
         return self.file(self.PREDICTIONS_PREFIX + '.bbox.json')
 
-    def prediction_options(self) -> List[str]:
-        """``--cfg-options`` that make a CocoMetric validation write its
-        detections to :attr:`predictions_file` (nothing for another
-        evaluator, or a config that cannot be read)."""
-        try:
-            from mmengine.config import Config
-            evaluator = Config.fromfile(self.config_file).get('val_evaluator')
-        except Exception:  # noqa: BLE001  (training will say what is wrong)
-            return []
-        if not isinstance(evaluator, dict) or \
-                evaluator.get('type') not in ('CocoMetric', 'mmdet.CocoMetric'):
-            return []
-        os.makedirs(osp.dirname(self.file(self.PREDICTIONS_PREFIX)),
-                    exist_ok=True)
-        return [f'val_evaluator.outfile_prefix='
-                f'{self.file(self.PREDICTIONS_PREFIX)}']
+    def prediction_overrides(self, val_evaluator) -> dict:
+        """The config override that makes a CocoMetric validation write its
+        detections to :attr:`predictions_file` (none for another
+        evaluator).  It goes into the run's generated config, never through
+        ``--cfg-options`` (whose parser splits a path at commas and drops
+        its spaces)."""
+        if not isinstance(val_evaluator, dict) or val_evaluator.get(
+                'type') not in ('CocoMetric', 'mmdet.CocoMetric'):
+            return {}
+        return {'val_evaluator.outfile_prefix':
+                self.file(self.PREDICTIONS_PREFIX)}
 
-    def train_command(self, launcher: str = 'none', nproc: int = 1,
-                      master_port: Optional[int] = None,
-                      cfg_options: Sequence[str] = ()) -> List[str]:
-        """mmdet's train.py on the run's config into this folder, with
-        ``--resume`` (a fresh run starts from scratch; an interrupted one
-        continues from its last checkpoint).  ``launcher='slurm'``: the
-        ranks of the current SLURM allocation, started by ``srun``;
-        ``launcher='pytorch'``: ``nproc`` ranks on this machine, started by
-        torchrun (one per GPU of the run's ``CUDA_VISIBLE_DEVICES``)."""
-        cmd = TRAIN_CMD + [self.config_file, '--work-dir', self.path,
-                           '--resume']
+    def train_args(self, cfg_options: Sequence[str] = ()) -> List[str]:
+        """mmdet's train.py arguments for the run's config into this folder,
+        with ``--resume`` (a fresh run starts from scratch; an interrupted
+        one continues from its last checkpoint).  A launcher wraps them
+        (:mod:`..sweep.launchers`)."""
+        args = [self.config_file, '--work-dir', self.path, '--resume']
         if cfg_options:
-            cmd += ['--cfg-options'] + list(cfg_options)
-        if launcher == 'slurm':
-            cmd = ['srun', '--kill-on-bad-exit=1'] + cmd + ['--launcher',
-                                                            'slurm']
-        elif launcher == 'pytorch':
-            cmd = [sys.executable, '-m', 'torch.distributed.run',
-                   f'--nproc_per_node={nproc}',
-                   f'--master_port={master_port or 29500}', '--no-python'
-                   ] + cmd + ['--launcher', 'pytorch']
-        elif launcher != 'none':
-            raise ValueError(f'launcher {launcher!r}: one of none, pytorch, '
-                             'slurm')
-        return cmd
+            args += ['--cfg-options'] + list(cfg_options)
+        return args
 
     def results(self) -> RunResult:
         try:
-            sessions = self.read_status().get('sessions', [])
+            sessions = self.read_status().sessions
         except RunStateError:
             sessions = []
         return read_results(self.path, sessions)

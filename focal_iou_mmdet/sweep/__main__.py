@@ -1,4 +1,5 @@
-"""Ablation sweeps: plan, run (local or one SLURM array), status, report.
+"""Ablation sweeps: plan, run (local, or a SLURM array), status, report,
+cancel.
 
     tools/sweep.py plan   SPEC [--force]
     tools/sweep.py run    SPEC --launcher local [--jobs N] [--retry-failed]
@@ -10,19 +11,23 @@
                           [--time-limit-warning S] [--max-attempts K]
                           [sbatch args, e.g. --time=48:00:00]
     tools/sweep.py status SPEC [--all]
-    tools/sweep.py report SPEC
+    tools/sweep.py report SPEC [--out-dir DIR]
+    tools/sweep.py cancel SPEC
 
 Installed from a wheel, the same tool is ``focal-iou-sweep`` (or
 ``python -m focal_iou_mmdet.sweep``).  SPEC is a YAML/JSON/Python file
-(see focal_iou_mmdet/sweep/spec.py and configs/sweeps/).  Every command may be repeated: done runs are never
-trained again, interrupted ones resume from their last checkpoint.
+(see focal_iou_mmdet/sweep/spec.py and configs/sweeps/).  Every command may
+be repeated: done runs are never trained again, interrupted ones resume
+from their last checkpoint.
 """
 import argparse
 import os
 import sys
 import warnings
 
-from .spec import SweepSpecError, expand, load_spec, spec_summary
+from .launchers import LAUNCHERS
+from .expansion import expand, spec_summary
+from .spec import SweepSpecError, load_spec
 
 
 def _prog_name() -> str:
@@ -34,11 +39,30 @@ def _prog_name() -> str:
     return 'tools/sweep.py' if name == 'sweep.py' else name
 
 
-def parse_args(argv=None):
-    # no abbreviations: sbatch's own arguments pass through, and --time=1
-    # must not be read as our --time-limit-warning
+def _add_run_parser(sub) -> None:
+    s = sub.add_parser('run', help='plan, then train the pending runs',
+                       allow_abbrev=False)
+    s.add_argument('spec')
+    s.add_argument('--launcher', choices=list(LAUNCHERS), default='local')
+    s.add_argument('--retry-failed', action='store_true')
+    s.add_argument('--force', action='store_true',
+                   help='overwrite the configs of started runs; rebuild '
+                   'unreadable run status files')
+    s.add_argument('--gpus-per-run', type=int, default=1,
+                   help='GPUs (ranks) per run (default 1); local: each run '
+                   'gets its own through CUDA_VISIBLE_DEVICES, a run over '
+                   'several starts them with torchrun; slurm: the ranks of '
+                   'each array task')
+    for launcher in LAUNCHERS.values():
+        launcher.add_arguments(s)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    # no abbreviations: a launcher's own arguments pass through, and
+    # --time=1 must not be read as our --time-limit-warning
     p = argparse.ArgumentParser(
-        prog=_prog_name(), allow_abbrev=False, description=__doc__.splitlines()[0],
+        prog=_prog_name(), allow_abbrev=False,
+        description=__doc__.splitlines()[0],
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog='\n'.join(__doc__.splitlines()[2:]))
     p.add_argument('--work-root', default='work_dirs',
@@ -48,39 +72,7 @@ def parse_args(argv=None):
     s.add_argument('spec')
     s.add_argument('--force', action='store_true',
                    help='overwrite the configs of runs that already started')
-    s = sub.add_parser('run', help='plan, then train the pending runs',
-                       allow_abbrev=False)
-    s.add_argument('spec')
-    s.add_argument('--launcher', choices=['local', 'slurm'], default='local')
-    s.add_argument('--jobs', type=int, default=1,
-                   help='local: runs at a time (default 1)')
-    s.add_argument('--retry-failed', action='store_true')
-    s.add_argument('--force', action='store_true',
-                   help='overwrite the configs of started runs; rebuild '
-                   'unreadable run status files')
-    s.add_argument('--partition', help='slurm: the partition')
-    s.add_argument('--gpus-per-run', type=int, default=1,
-                   help='GPUs (ranks) per run (default 1); local: each run '
-                   'gets its own through CUDA_VISIBLE_DEVICES, a run over '
-                   'several starts them with torchrun; slurm: srun tasks')
-    s.add_argument('--gpus-per-node', type=int,
-                   help='slurm: ranks per node (default: min(G, 8))')
-    s.add_argument('--max-parallel', type=int,
-                   help='slurm: array throttle %%K')
-    s.add_argument('--cpus-per-task', type=int, default=5,
-                   help='slurm: CPUs per rank (default 5, as mmdet)')
-    s.add_argument('--gres', default=None,
-                   help="slurm: default gpu:<ranks per node>; '' for a cluster "
-                   'without GPUs')
-    s.add_argument('--job-name')
-    s.add_argument('--time-limit-warning', type=int, default=300,
-                   metavar='S',
-                   help='slurm: seconds before a task\'s time limit at which '
-                   'it stops and requeues itself (default 300)')
-    s.add_argument('--max-attempts', type=int, default=5,
-                   help='slurm: starts of one run in all (time limits, '
-                   'preemptions, requeues) before it is marked failed '
-                   '(default 5)')
+    _add_run_parser(sub)
     s = sub.add_parser('status', help='progress table with counts and ETA')
     s.add_argument('spec')
     s.add_argument('--all', action='store_true', help='list every run')
@@ -88,27 +80,56 @@ def parse_args(argv=None):
     s.add_argument('spec')
     s.add_argument('--out-dir', help='where the files go (default: the '
                    "sweep's folder)")
+    s = sub.add_parser('cancel', help="stop the sweep's queued and running "
+                       'runs (they resume next time)')
+    s.add_argument('spec')
+    return p
+
+
+def parse_args(argv=None):
+    p = build_parser()
     args, extra = p.parse_known_args(argv)
-    if extra and not (args.command == 'run' and args.launcher == 'slurm'):
+    if extra and not (args.command == 'run' and
+                      LAUNCHERS[args.launcher].takes_extra_args):
         p.error(f'unrecognized arguments: {" ".join(extra)}')
-    if args.command == 'run' and args.launcher == 'slurm' and \
-            not args.partition:
-        p.error('--launcher slurm needs --partition')
-    args.sbatch_args = extra
+    args.launcher_obj = None
+    if args.command == 'run':
+        try:
+            args.launcher_obj = LAUNCHERS[args.launcher].from_args(args,
+                                                                   extra)
+        except ValueError as e:  # e.g. more GPUs per run than visible
+            p.error(str(e))
     return args
+
+
+def _load(args):
+    """The spec and its runs (planned and written for plan/run)."""
+    spec = load_spec(args.spec, args.work_root)
+    if args.command not in ('plan', 'run'):
+        return spec, expand(spec)
+    from .plan import plan
+    runs = plan(spec, force=args.force)
+    print(spec_summary(spec, runs), flush=True)
+    return spec, runs
+
+
+def _cancel(spec, runs) -> int:
+    from .state import SweepState, launcher_of
+    statuses = SweepState(spec, runs).statuses()
+    said = []
+    for name, launcher in LAUNCHERS.items():
+        said += launcher.cancel({d: s for d, s in statuses.items()
+                                 if s.is_active and launcher_of(s) == name})
+    print('\n'.join(said) if said else
+          f'sweep {spec.name!r}: nothing queued or running')
+    return 0
 
 
 def main(argv=None) -> int:
     warnings.filterwarnings('ignore', message='pkg_resources is deprecated')
     args = parse_args(argv)
     try:
-        spec = load_spec(args.spec, args.work_root)
-        if args.command in ('plan', 'run'):
-            from .plan import plan
-            runs = plan(spec, force=args.force)
-            print(spec_summary(spec, runs), flush=True)
-        else:
-            runs = expand(spec)
+        spec, runs = _load(args)
     except SweepSpecError as e:
         print(f'error: {e}', file=sys.stderr)
         return 2
@@ -117,38 +138,17 @@ def main(argv=None) -> int:
               f'{e.filename or ""}: {e.strerror or e}', file=sys.stderr)
         return 2
     if args.command == 'run':
-        if args.launcher == 'local':
-            from .local import run_local
-            try:
-                final = run_local(spec, runs, args.jobs, args.retry_failed,
-                                  force=args.force,
-                                  gpus_per_run=args.gpus_per_run)
-            except ValueError as e:  # e.g. more GPUs per run than visible
-                print(f'error: {e}', file=sys.stderr)
-                return 2
-            return 0 if not (final['failed'] or final['pending'] or
-                             final['unreadable']) else 1
-        from .slurm import SlurmOptions, submit_slurm
-        opts = SlurmOptions(
-            partition=args.partition, gpus_per_run=args.gpus_per_run,
-            gpus_per_node=args.gpus_per_node,
-            cpus_per_task=args.cpus_per_task, gres=args.gres,
-            max_parallel=args.max_parallel, job_name=args.job_name,
-            time_limit_warning_s=args.time_limit_warning,
-            max_attempts=args.max_attempts,
-            extra_args=list(args.sbatch_args))
-        try:
-            submit_slurm(spec, runs, opts, args.retry_failed, args.force)
-        except RuntimeError as e:
-            print(f'error: {e}', file=sys.stderr)
-            return 2
-    elif args.command == 'status':
-        from .report import status_table
+        from .state import SweepState
+        return args.launcher_obj.launch(SweepState(spec, runs),
+                                        args.retry_failed, args.force)
+    if args.command == 'status':
+        from .status_view import status_table
         print(status_table(spec, runs, args.all))
     elif args.command == 'report':
         from .report import report
-        out = report(spec, runs, args.out_dir)
-        return 1 if out.get('error') else 0
+        return 1 if report(spec, runs, args.out_dir).get('error') else 0
+    elif args.command == 'cancel':
+        return _cancel(spec, runs)
     return 0
 
 

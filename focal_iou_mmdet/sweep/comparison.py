@@ -4,10 +4,12 @@ over seeds, through the same plan -> run -> report as any sweep."""
 import os.path as osp
 from typing import Any, Dict, Optional, Sequence
 
-from .local import run_local
+from .launchers import LocalLauncher
 from .plan import plan
 from .report import report
-from .spec import SweepSpec, make_spec, spec_summary
+from .state import SweepState
+from .expansion import spec_summary
+from .spec import SweepSpec, make_spec
 
 
 def comparison_spec(name: str, work_dir: str, detector: str, template: str,
@@ -30,8 +32,9 @@ def run_comparison(spec: SweepSpec, jobs: int = 1) -> Dict[str, object]:
     report.  Raises RuntimeError when a run failed."""
     runs = plan(spec)
     print(spec_summary(spec, runs), flush=True)
-    final = run_local(spec, runs, jobs)
+    LocalLauncher(jobs).launch(SweepState(spec, runs))
     out = report(spec, runs)
+    final = SweepState(spec, runs).counts()
     if final['failed'] or final['pending']:
         raise RuntimeError(
             f'{final["failed"]} run(s) failed, {final["pending"]} did not '

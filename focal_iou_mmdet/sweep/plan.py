@@ -15,8 +15,10 @@ import time
 from typing import Any, Dict, List, Optional, Tuple
 
 from ..runs import config_path
+from .expansion import expand
+from .display import relpath
 from .spec import (BOX_HEAD, Run, SweepSpec, SweepSpecError,
-                   default_box_head_path, expand, relpath)
+                   default_box_head_path)
 
 
 def _registries():
@@ -231,6 +233,8 @@ def plan(spec: SweepSpec, force: bool = False,
                 f'{dict(run.values)})') from None
         overrides = checker.resolve(run, base)
         checker.check(run, base, overrides)
+        overrides.update(spec.run_dir(run.id).prediction_overrides(
+            checker.base(base).get('val_evaluator')))
         run.base_config = base
         run.overrides = overrides
         texts[run.id] = config_text(spec, run, base, overrides)

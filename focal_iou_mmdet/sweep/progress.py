@@ -11,7 +11,7 @@ from typing import Dict, Optional, Sequence
 
 from ..runs import RunDir
 from .spec import Run, SweepSpec
-from .state import fmt_duration
+from .display import fmt_duration
 
 
 def max_epochs(run_dir: RunDir) -> Optional[int]:

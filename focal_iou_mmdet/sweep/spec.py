@@ -34,9 +34,7 @@ the run id): ``gamma: [null, 1.0]`` runs the default and gamma 1.
 This module only expands the spec (no mmdet import); :mod:`.plan` checks the
 keys against the real configs and writes the run configs.
 """
-import itertools
 import json
-import os
 import os.path as osp
 import re
 from collections import OrderedDict
@@ -44,16 +42,14 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional
 
 from ..runs import RunDir
+from .spec_values import (SweepSpecError, check_alias_value, check_env,
+                          check_name, check_number, check_path)
 
 ALIASES = {'seed': 'randomness.seed', 'epochs': 'train_cfg.max_epochs'}
 BASELINE_VALUE = 'baseline'
 BOX_HEAD = 'box_head.'
 SPEC_KEYS = ('name', 'work_dir', 'configs', 'axes', 'zip', 'exclude',
              'options', 'baseline', 'env')
-
-
-class SweepSpecError(ValueError):
-    """A sweep spec that cannot be planned; the message names the key."""
 
 
 @dataclass
@@ -98,10 +94,19 @@ def config_key(axis: str) -> str:
 
 
 def _read_file(path: str) -> dict:
+    try:
+        return _parse_file(path)
+    except UnicodeDecodeError as e:
+        raise SweepSpecError(
+            f'sweep spec {path!r}: not UTF-8 text (byte {e.object[e.start]:#x}'
+            f' at offset {e.start})') from None
+
+
+def _parse_file(path: str) -> dict:
     if path.endswith(('.yaml', '.yml')):
         import yaml
         try:
-            with open(path) as f:
+            with open(path, encoding='utf-8') as f:
                 data = yaml.safe_load(f) or {}
         except yaml.YAMLError as e:
             mark = getattr(e, 'problem_mark', None)
@@ -112,7 +117,7 @@ def _read_file(path: str) -> dict:
                                  f'{what}') from None
     elif path.endswith('.json'):
         try:
-            with open(path) as f:
+            with open(path, encoding='utf-8') as f:
                 data = json.load(f)
         except json.JSONDecodeError as e:
             raise SweepSpecError(
@@ -145,18 +150,6 @@ def _must_be_list(what: str, value) -> list:
     return list(value)
 
 
-def _check_alias_value(axis: str, value, where: str) -> None:
-    """``seed``: an integer; ``epochs``: an integer > 0 (None: the config's
-    own value)."""
-    if value is None or axis not in ALIASES:
-        return
-    if isinstance(value, bool) or not isinstance(value, int) or (
-            axis == 'epochs' and value <= 0):
-        need = 'an integer > 0' if axis == 'epochs' else 'an integer'
-        raise SweepSpecError(f'{where}: {axis} must be {need}, got '
-                             f'{value!r} ({type(value).__name__})')
-
-
 def _repeated(values: list):
     """The first pair of equal values (1 and 1.0 are equal after YAML
     typing: they would give two runs with the same config)."""
@@ -183,58 +176,91 @@ def make_spec(data: dict, path: str, work_root: str = 'work_dirs'
     if unknown:
         raise SweepSpecError(f'sweep spec {path!r}: unknown key(s) {unknown}; '
                              f'known: {list(SPEC_KEYS)}')
-    name = str(data.get('name') or osp.splitext(osp.basename(path))[0])
-    if not re.fullmatch(r'[A-Za-z0-9][A-Za-z0-9._-]*', name):
-        raise SweepSpecError(f'name {name!r}: use letters, digits, ., _, -')
-    configs = data.get('configs')
+    name = check_name('name', data.get('name') or
+                      osp.splitext(osp.basename(path))[0])
+    configs = _configs(data.get('configs'))
+    axes = _axes(data.get('axes') or {}, configs)
+    zips = _zips(data.get('zip') or [], axes)
+    exclude = _exclude(data.get('exclude') or [], axes)
+    options = data.get('options') or {}
+    if not isinstance(options, dict):
+        raise SweepSpecError(f"'options' must map config keys to values, got "
+                             f'{options!r}')
+    options = dict(options)
+    for key, value in options.items():
+        check_alias_value(key, value, "'options'")
+        check_number(f'options: {key}', value)
+    baseline = _baseline(data.get('baseline'), axes)
+    env = check_env(data.get('env'))
+    work_dir = check_path('work_dir', data.get('work_dir') or
+                          osp.join(work_root, name))
+    return SweepSpec(name=name, path=osp.abspath(path),
+                     work_dir=osp.abspath(work_dir), configs=configs,
+                     axes=axes, zip=zips, exclude=exclude, options=options,
+                     baseline=baseline, env=env)
+
+
+def _configs(configs) -> 'OrderedDict[str, str]':
     if isinstance(configs, (str, list)):
         configs = {osp.basename(c).split('_')[0]: c for c in _as_list(configs)}
     if not configs or not isinstance(configs, dict):
         raise SweepSpecError(
             "'configs' must map detector names to config files, e.g. "
             "{retinanet: retinanet_r50_fpn_{loss}_1x_coco.py}")
-    configs = OrderedDict((str(k), str(v)) for k, v in configs.items())
+    return OrderedDict((check_name('detector', k),
+                        check_path(f'config of {k!r}', v,
+                                   template=True))
+                       for k, v in configs.items())
 
-    axes = OrderedDict(detector=list(configs))
-    raw_axes = data.get('axes') or {}
+
+def _axis_values(axis: str, values, configs) -> list:
+    """One axis's values, checked (see the module doc for the kinds)."""
+    if axis == 'detector':
+        raise SweepSpecError("axis 'detector' comes from 'configs'; do "
+                             "not list it under 'axes'")
+    values = _must_be_list(f'axis {axis!r}', values)
+    if not values:
+        raise SweepSpecError(f'axis {axis!r} has no values')
+    rep = _repeated(values)
+    if rep:
+        raise SweepSpecError(
+            f'axis {axis!r} repeats a value: {rep[0]!r} and {rep[1]!r} '
+            f'are equal (values: {values})')
+    for v in values:
+        check_alias_value(axis, v, f'axis {axis!r}')
+        check_number(f'axis {axis!r}', v)
+        if is_template_axis(axis) and not isinstance(v, str):
+            raise SweepSpecError(
+                f'axis {axis!r} fills {{{axis}}} in config names: its '
+                f'values must be strings, got {v!r}')
+    if is_template_axis(axis) and not any(
+            '{' + axis + '}' in c for c in configs.values()):
+        raise SweepSpecError(
+            f'axis {axis!r} is neither a config key (dotted, e.g. '
+            f'model.bbox_head.loss_bbox.gamma), an alias '
+            f'{sorted(ALIASES)}, nor a {{{axis}}} placeholder in '
+            "'configs'")
+    return values
+
+
+def _axes(raw_axes, configs) -> 'OrderedDict[str, list]':
     if not isinstance(raw_axes, dict):
         raise SweepSpecError("'axes' must map axis names to lists of values")
+    axes = OrderedDict(detector=list(configs))
     for axis, values in raw_axes.items():
-        axis = str(axis)
-        if axis == 'detector':
-            raise SweepSpecError("axis 'detector' comes from 'configs'; do "
-                                 "not list it under 'axes'")
-        values = _must_be_list(f'axis {axis!r}', values)
-        if not values:
-            raise SweepSpecError(f'axis {axis!r} has no values')
-        rep = _repeated(values)
-        if rep:
-            raise SweepSpecError(
-                f'axis {axis!r} repeats a value: {rep[0]!r} and {rep[1]!r} '
-                f'are equal (values: {values})')
-        for v in values:
-            _check_alias_value(axis, v, f'axis {axis!r}')
-            if is_template_axis(axis) and not isinstance(v, str):
-                raise SweepSpecError(
-                    f'axis {axis!r} fills {{{axis}}} in config names: its '
-                    f'values must be strings, got {v!r}')
-        if is_template_axis(axis) and not any(
-                '{' + axis + '}' in c for c in configs.values()):
-            raise SweepSpecError(
-                f'axis {axis!r} is neither a config key (dotted, e.g. '
-                f'model.bbox_head.loss_bbox.gamma), an alias '
-                f'{sorted(ALIASES)}, nor a {{{axis}}} placeholder in '
-                "'configs'")
-        axes[axis] = values
+        axes[str(axis)] = _axis_values(str(axis), values, configs)
     for det, cfg in configs.items():
         for ph in re.findall(r'{([^}]*)}', cfg):
             if ph not in axes:
                 raise SweepSpecError(
                     f'config {cfg!r} of {det!r} has placeholder {{{ph}}} '
                     f"but 'axes' has no {ph!r}")
+    return axes
 
+
+def _zips(raw, axes) -> List[List[str]]:
     zips = [[str(a) for a in _must_be_list('each zip group', g)]
-            for g in _must_be_list("'zip'", data.get('zip') or [])]
+            for g in _must_be_list("'zip'", raw)]
     seen = set()
     for group in zips:
         for a in group:
@@ -248,10 +274,13 @@ def make_spec(data: dict, path: str, work_root: str = 'work_dirs'
         if len(set(lengths.values())) > 1:
             raise SweepSpecError(f'zip group {group}: lengths differ '
                                  f'{lengths}')
+    return zips
 
+
+def _exclude(raw, axes) -> List[Dict[str, list]]:
     exclude = []
     for entry in _must_be_list("'exclude' (a list of mappings axis -> "
-                               "value(s))", data.get('exclude') or []):
+                               "value(s))", raw):
         if not isinstance(entry, dict) or not entry:
             raise SweepSpecError(f'exclude entry {entry!r}: expected a '
                                  'mapping axis -> value(s)')
@@ -260,15 +289,16 @@ def make_spec(data: dict, path: str, work_root: str = 'work_dirs'
                 raise SweepSpecError(f'exclude entry {entry}: {a!r} is not '
                                      f'an axis (axes: {list(axes)})')
         exclude.append({str(a): _as_list(v) for a, v in entry.items()})
+    return exclude
 
-    options = data.get('options') or {}
-    if not isinstance(options, dict):
-        raise SweepSpecError(f"'options' must map config keys to values, got "
-                             f'{options!r}')
-    options = dict(options)
-    for key, value in options.items():
-        _check_alias_value(key, value, "'options'")
-    baseline = dict(data.get('baseline') or {})
+
+def _baseline(raw, axes) -> Dict[str, Any]:
+    """The comparisons' baseline; default: the first value of the first
+    template axis."""
+    if raw is not None and not isinstance(raw, dict):
+        raise SweepSpecError(f"'baseline' must map an axis to its baseline "
+                             f'value, e.g. {{loss: {raw}}}; got {raw!r}')
+    baseline = dict(raw or {})
     if not baseline:
         tmpl = [a for a in axes if a != 'detector' and is_template_axis(a)]
         if tmpl:
@@ -277,148 +307,7 @@ def make_spec(data: dict, path: str, work_root: str = 'work_dirs'
         if a not in axes or v not in axes[a]:
             raise SweepSpecError(f'baseline {baseline}: {a}={v!r} is not a '
                                  f'value of an axis (axes: {dict(axes)})')
-    env = {str(k): str(v) for k, v in (data.get('env') or {}).items()}
-
-    work_dir = data.get('work_dir') or osp.join(work_root, name)
-    return SweepSpec(name=name, path=osp.abspath(path),
-                     work_dir=osp.abspath(work_dir), configs=configs,
-                     axes=axes, zip=zips, exclude=exclude, options=options,
-                     baseline=baseline, env=env)
-
-
-def fill_template(template: str, values: Dict[str, Any]) -> str:
-    """``{axis}`` placeholders filled; the value ``baseline`` (or '')
-    removes the placeholder and one ``_`` next to it."""
-    out = template
-    for ph in re.findall(r'{([^}]*)}', template):
-        v = str(values[ph])
-        token = '{' + ph + '}'
-        if v in (BASELINE_VALUE, ''):
-            if '_' + token in out:
-                out = out.replace('_' + token, '', 1)
-            elif token + '_' in out:
-                out = out.replace(token + '_', '', 1)
-            else:
-                out = out.replace(token, '', 1)
-        else:
-            out = out.replace(token, v, 1)
-    return out
-
-
-def _token(value) -> str:
-    text = str(value)
-    if isinstance(value, float) and value == int(value) and abs(value) < 1e6:
-        text = f'{value:.1f}'
-    token = re.sub(r'[^A-Za-z0-9.+-]+', '-', text).rstrip('-')
-    if not text.startswith('-'):
-        token = token.lstrip('-')
-    return token or 'none'
-
-
-def _short_names(axes: List[str]) -> Dict[str, str]:
-    """A short, unique name per key axis for run ids: the last key part
-    (``gamma``), longer where two would clash."""
-    out = {}
-    for a in axes:
-        parts = a.split('.')
-        for k in range(1, len(parts) + 1):
-            short = '-'.join(parts[-k:]).replace('_', '-')
-            if a == 'randomness.seed':
-                short = 'seed'
-            clash = [b for b in axes if b != a and
-                     '-'.join(b.split('.')[-k:]).replace('_', '-') == short]
-            if not clash:
-                break
-        out[a] = short
-    return out
-
-
-def run_id(values: Dict[str, Any], axes: List[str]) -> str:
-    """Stable and readable: ``<detector>_<template values>_<key><value>``,
-    e.g. ``retinanet_focal-ciou_gamma1.0_seed0``.  It depends only on the
-    run's own values, so growing a sweep never renames a finished run."""
-    keyed = [a for a in axes if not is_template_axis(a)]
-    short = _short_names([config_key(a) for a in keyed])
-    parts = []
-    for a in axes:
-        if is_template_axis(a):
-            parts.append(_token(values[a]))
-        elif values[a] is not None:  # None: the config's own value
-            name = 'seed' if a == 'seed' else ('epochs' if a == 'epochs'
-                                               else short[config_key(a)])
-            parts.append(name + _token(values[a]))
-    return '_'.join(parts)
-
-
-def _excluded(values: Dict[str, Any], exclude: List[Dict[str, list]]) -> bool:
-    return any(all(values[a] in vs for a, vs in entry.items())
-               for entry in exclude)
-
-
-def expand(spec: SweepSpec) -> List[Run]:
-    """All runs of ``spec``, in a stable order (product over the axes in
-    their written order, zipped groups varying together, exclusions
-    dropped)."""
-    # each zip group becomes one factor of tuples
-    factors, order = [], []
-    grouped = {a for g in spec.zip for a in g}
-    for axis, values in spec.axes.items():
-        if axis in grouped:
-            group = next(g for g in spec.zip if axis in g)
-            if group[0] != axis:
-                continue
-            factors.append(list(zip(*[spec.axes[a] for a in group])))
-            order.append(tuple(group))
-        else:
-            factors.append([(v,) for v in values])
-            order.append((axis,))
-    runs, ids = [], {}
-    names = list(spec.axes)
-    for combo in itertools.product(*factors):
-        values = OrderedDict()
-        for axes, vals in zip(order, combo):
-            values.update(zip(axes, vals))
-        values = OrderedDict((a, values[a]) for a in names)
-        if _excluded(values, spec.exclude):
-            continue
-        rid = run_id(values, names)
-        if rid in ids:
-            raise SweepSpecError(f'two runs get the id {rid!r}: {ids[rid]} and '
-                                 f'{dict(values)}; make the axis values '
-                                 'differ in their text')
-        ids[rid] = dict(values)
-        template = spec.configs[values['detector']]
-        overrides = {config_key(a): v for a, v in values.items()
-                     if not is_template_axis(a) and v is not None}
-        overrides = dict({config_key(k): v for k, v in spec.options.items()},
-                         **overrides)
-        runs.append(Run(rid, values, fill_template(template, values),
-                        overrides))
-    if not runs:
-        raise SweepSpecError('the spec gives no runs (all excluded?)')
-    return runs
-
-
-def relpath(path: str) -> str:
-    try:
-        rel = osp.relpath(path)
-    except ValueError:
-        return path
-    return path if rel.startswith('..' + os.sep + '..') else rel
-
-
-def spec_summary(spec: SweepSpec, runs: List[Run],
-                 show: int = 4) -> str:
-    sizes = ' x '.join(f'{len(v)} {a}' for a, v in spec.axes.items())
-    lines = [f'sweep {spec.name!r}: {len(runs)} runs ({sizes}'
-             + (f', zipped {spec.zip}' if spec.zip else '')
-             + (f', {len(spec.exclude)} exclusion(s)' if spec.exclude else '')
-             + f') in {relpath(spec.work_dir)}']
-    for run in runs[:show]:
-        lines.append(f'  {run.id}')
-    if len(runs) > show:
-        lines.append(f'  ... ({len(runs) - show} more)')
-    return '\n'.join(lines)
+    return baseline
 
 
 def default_box_head_path(model_cfg: Optional[dict]) -> str:

@@ -2,7 +2,11 @@
 # longer side 416 px, about half of the boxes small.  Default root: the
 # project's data/aquarium/; AQUARIUM_ROOT moves it.
 dataset_type = 'CocoDataset'
-data_root = '{{$AQUARIUM_ROOT:data/aquarium/}}'
+# read as a value, never pasted into this file's source (mmengine's
+# env-variable template would paste it, so a crafted value could run code;
+# an import statement would make mmengine read this as a lazy config)
+data_root = __import__('os').environ.get('AQUARIUM_ROOT',
+                                         'data/aquarium/')
 metainfo = dict(classes=('fish', 'jellyfish', 'penguin', 'puffin', 'shark',
                          'starfish', 'stingray'))
 backend_args = None

@@ -2,7 +2,11 @@
 # generates it): 128 px images, 4 classes (one hue each), most boxes < 32^2.
 # SHAPES_ROOT moves it.
 dataset_type = 'CocoDataset'
-data_root = '{{$SHAPES_ROOT:work_dirs/data/shapes/}}'
+# read as a value, never pasted into this file's source (mmengine's
+# env-variable template would paste it, so a crafted value could run code;
+# an import statement would make mmengine read this as a lazy config)
+data_root = __import__('os').environ.get('SHAPES_ROOT',
+                                         'work_dirs/data/shapes/')
 metainfo = dict(classes=('rectangle', 'ellipse', 'triangle', 'cross'))
 backend_args = None
 

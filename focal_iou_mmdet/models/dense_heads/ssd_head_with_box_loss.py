@@ -15,7 +15,7 @@ classification loss is the built-in softmax cross-entropy, so ``loss_cls`` is
 ``None`` here.  Our SSD baselines use this head too (with its default, mmdet's
 loss), so every SSD config can validate and test.
 
-Used by all SSD configs of this package (the seed trains SSD with
+Used by all SSD configs of this package (the authors train SSD with
 ``5 * loc + cls``: Focal-IOU-SSD, ``multibox_loss.py``).
 """
 from typing import Optional, Tuple

@@ -26,7 +26,7 @@ eiou     IoU - rho^2 / c^2 - (w - w_t)^2 / C_w^2 - (h - h_t)^2 / C_h^2
 siou     IoU - (Delta + Omega) / 2            (Gevorgyan, arXiv 2205.12740)   [-1, 1] (clamped)
 =======  ==================================================================  ============
 
-CIoU's ``alpha`` follows the seed and torchvision (no gate).  mmdet's
+CIoU's ``alpha`` follows the authors' code and torchvision (no gate).  mmdet's
 ``CIoULoss`` multiplies it by ``[IoU > 0.5]``; pass ``ciou_gate=0.5`` for that
 form.  SIoU follows the paper: angle cost ``Lambda = sin(2 * a)`` with ``a``
 the angle between the centre offset and the nearer axis, distance cost
@@ -34,7 +34,7 @@ the angle between the centre offset and the nearer axis, distance cost
 ``rho_x = (dx / C_w)^2``, ``rho_y = (dy / C_h)^2``, shape cost
 ``Omega = sum_t (1 - exp(-omega_t))^4``, ``omega_w = |w - w_t| / max(w, w_t)``.
 (This is mmdet's ``SIoULoss(neg_gamma=True)``.)  CIoU and SIoU are clamped to
-[-1, 1] as in the seed and in mmdet.
+[-1, 1] as in the authors' code and in mmdet.
 """
 import math
 from typing import NamedTuple, Optional, Tuple
@@ -45,10 +45,10 @@ from torch import Tensor
 IOU_VARIANTS = ('iou', 'giou', 'diou', 'ciou', 'eiou', 'siou')
 
 # Lower bound of V for each variant, as clamped here; c = (V - low) / (1 - low)
-# maps V onto [0, 1].  This reproduces the seed's mappings exactly
+# maps V onto [0, 1].  This reproduces the authors' mappings exactly
 # (IoU: c = IoU; DIoU: (V + 1) / 2; CIoU: (V + 2) / 3) and extends the same
 # rule -- "one unit per penalty term that can reach 1" -- to the others.
-# CIoU is clamped to [-1, 1] but, like the seed, mapped with its two penalty
+# CIoU is clamped to [-1, 1] but, like the authors', mapped with its two penalty
 # terms (low = -2), so its confidence lies in [1/3, 1].
 CONFIDENCE_LOW = {
     'iou': 0.0,
@@ -95,7 +95,7 @@ def check_iou_variant(variant: str) -> str:
 
 
 def confidence(v: Tensor, variant: str) -> Tensor:
-    """Map the variant ``V`` onto [0, 1] as the seed does (see module doc)."""
+    """Map the variant ``V`` onto [0, 1] as the authors do (module doc)."""
     low = CONFIDENCE_LOW[check_iou_variant(variant)]
     if low == 0.0:
         return v
@@ -114,59 +114,80 @@ def iou_terms(pred: Tensor,
         variant (str): one of :data:`IOU_VARIANTS`.
         eps (float): added to every denominator.
         ciou_gate (float, optional): if given, CIoU's ``alpha`` is zero where
-            ``IoU <= ciou_gate`` (mmdet uses 0.5).  Default: no gate (seed).
+            ``IoU <= ciou_gate`` (mmdet uses 0.5).  Default: no gate (the
+            authors' form).
 
     Returns:
         IoUTerms: ``iou`` of shape ``(...)`` and the variant's penalty terms.
     """
     check_iou_variant(variant)
-    px1, py1, px2, py2 = pred.unbind(-1)
-    tx1, ty1, tx2, ty2 = target.unbind(-1)
-    pw = (px2 - px1).clamp(min=0)
-    ph = (py2 - py1).clamp(min=0)
-    tw = (tx2 - tx1).clamp(min=0)
-    th = (ty2 - ty1).clamp(min=0)
-
-    iw = (torch.min(px2, tx2) - torch.max(px1, tx1)).clamp(min=0)
-    ih = (torch.min(py2, ty2) - torch.max(py1, ty1)).clamp(min=0)
+    g = _Geometry.of(pred, target)
+    iw = (torch.min(g.px2, g.tx2) - torch.max(g.px1, g.tx1)).clamp(min=0)
+    ih = (torch.min(g.py2, g.ty2) - torch.max(g.py1, g.ty1)).clamp(min=0)
     overlap = iw * ih
-    union = pw * ph + tw * th - overlap
+    union = g.pw * g.ph + g.tw * g.th - overlap
     iou = overlap / (union + eps)
     if variant == 'iou':
         return IoUTerms(iou, ())
+    return IoUTerms(iou, _penalties(variant, g, iou, union, eps, ciou_gate))
 
+
+class _Geometry(NamedTuple):
+    """Corners (clamped sizes) of aligned predicted and target boxes."""
+    px1: Tensor
+    py1: Tensor
+    px2: Tensor
+    py2: Tensor
+    tx1: Tensor
+    ty1: Tensor
+    tx2: Tensor
+    ty2: Tensor
+    pw: Tensor
+    ph: Tensor
+    tw: Tensor
+    th: Tensor
+
+    @classmethod
+    def of(cls, pred: Tensor, target: Tensor) -> '_Geometry':
+        px1, py1, px2, py2 = pred.unbind(-1)
+        tx1, ty1, tx2, ty2 = target.unbind(-1)
+        return cls(px1, py1, px2, py2, tx1, ty1, tx2, ty2,
+                   (px2 - px1).clamp(min=0), (py2 - py1).clamp(min=0),
+                   (tx2 - tx1).clamp(min=0), (ty2 - ty1).clamp(min=0))
+
+
+def _penalties(variant: str, g: _Geometry, iou: Tensor, union: Tensor,
+               eps: float, ciou_gate: Optional[float]) -> Tuple[Tensor, ...]:
+    """The penalty terms of every variant but plain IoU."""
     # smallest enclosing box
-    cw = (torch.max(px2, tx2) - torch.min(px1, tx1)).clamp(min=0)
-    ch = (torch.max(py2, ty2) - torch.min(py1, ty1)).clamp(min=0)
+    cw = (torch.max(g.px2, g.tx2) - torch.min(g.px1, g.tx1)).clamp(min=0)
+    ch = (torch.max(g.py2, g.ty2) - torch.min(g.py1, g.ty1)).clamp(min=0)
     if variant == 'giou':
         enclose = cw * ch
-        return IoUTerms(iou, ((enclose - union) / (enclose + eps), ))
-
+        return ((enclose - union) / (enclose + eps), )
     # centre offset (target minus pred)
-    dx = (tx1 + tx2 - px1 - px2) * 0.5
-    dy = (ty1 + ty2 - py1 - py2) * 0.5
+    dx = (g.tx1 + g.tx2 - g.px1 - g.px2) * 0.5
+    dy = (g.ty1 + g.ty2 - g.py1 - g.py2) * 0.5
     if variant == 'siou':
-        return IoUTerms(iou, _siou_penalty(dx, dy, cw, ch, pw, ph, tw, th,
-                                           eps))
-
+        return _siou_penalty(dx, dy, cw, ch, g.pw, g.ph, g.tw, g.th, eps)
     c2 = cw * cw + ch * ch + eps
     dist = (dx * dx + dy * dy) / c2
     if variant == 'diou':
-        return IoUTerms(iou, (dist, ))
+        return (dist, )
     if variant == 'ciou':
         # atan(a) - atan(b) as one atan((a - b) / (1 + ab)): exact for
         # a, b >= 0 (aspect ratios), and half the atan work
-        a, b = tw / (th + eps), pw / (ph + eps)
+        a, b = g.tw / (g.th + eps), g.pw / (g.ph + eps)
         v = (4 / math.pi**2) * torch.pow(torch.atan((a - b) / (1 + a * b)), 2)
         with torch.no_grad():
             alpha = v / (1 - iou + v + eps)
             if ciou_gate is not None:
                 alpha = alpha * (iou > ciou_gate).to(alpha.dtype)
-        return IoUTerms(iou, (dist, alpha * v))
+        return (dist, alpha * v)
     # eiou
-    dw = (pw - tw)**2 / (cw * cw + eps)
-    dh = (ph - th)**2 / (ch * ch + eps)
-    return IoUTerms(iou, (dist, dw, dh))
+    dw = (g.pw - g.tw)**2 / (cw * cw + eps)
+    dh = (g.ph - g.th)**2 / (ch * ch + eps)
+    return (dist, dw, dh)
 
 
 def _siou_penalty(dx, dy, cw, ch, pw, ph, tw, th, eps):

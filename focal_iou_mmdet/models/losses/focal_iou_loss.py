@@ -13,12 +13,12 @@ onto [0, 1] (IoU: ``c = IoU``; GIoU/DIoU: ``(V + 1) / 2``; CIoU/SIoU:
 detached, so its gradient flows (the authors' "dynamic learning rate");
 ``detach_focal=True`` detaches it.
 
-``s`` defaults to the seed's constants: 2.477 (IoU), 3.088 (DIoU), 3.3 (CIoU).
+``s`` defaults to the authors' constants: 2.477 (IoU), 3.088 (DIoU), 3.3 (CIoU).
 These three satisfy ``s = (1 - 0.5 * c(V0)) ** -2`` with ``V0`` = 0.73, 0.72 and
 0.70, i.e. they make the focal factor 1 for a well-localised box (V ~ 0.72).
-Variants the seed does not cover get the constant of the seed variant with the
+Variants the authors do not cover get the constant of their variant with the
 same mapping -- GIoU 3.088 (as DIoU), SIoU 3.3 (as CIoU) -- and EIoU, whose
-mapping is new, gets the same rule at the seed's mean ``V0`` = 0.717: 3.49.
+mapping is new, gets the same rule at the authors' mean ``V0`` = 0.717: 3.49.
 A loss given as a config of another registered IoU-style loss gets 1.0.
 
 Two related formulas share the implementation:
@@ -36,7 +36,7 @@ https://arxiv.org/abs/1911.08287; EIoU (Efficient-IoU) as above; SIoU,
 Gevorgyan, https://arxiv.org/abs/2205.12740.
 
 With ``scale=1`` and ``gamma=0`` (or ``confidence_weight=0``) the focal_iou
-formula is exactly the plain base loss ``1 - V`` (:class:`PlainIoULoss`).
+formula is exactly the plain base loss ``1 - V`` (:class:`.PlainIoULoss`).
 
 ``fused=True`` runs the per-box loss through ``torch.compile`` (dynamic
 shapes; C++ on CPU, Triton on GPU): same formula, same gradient, fewer
@@ -60,16 +60,15 @@ from mmdet.registry import MODELS
 from torch import Tensor, nn
 
 from ...utils.compile import compile_options
-from .box_iou import IOU_VARIANTS, IoUTerms, confidence, iou_terms
+from .box_iou import IoUTerms, confidence, iou_terms
+from .loss_args import base_variant, check_focal_args, real_arg
 
 FORMULAS = ('focal_iou', 'focal_eiou', 'alpha_iou')
-#: the former ``mode`` values (deprecated) -> formula
-_MODE_TO_FORMULA = dict(seed='focal_iou', quality='focal_eiou',
-                        power='alpha_iou')
 REDUCTIONS = ('none', 'mean', 'sum')
 
-#: Default ``scale`` of the focal_iou formula per IoU variant (module doc).
-SEED_SCALE = {
+#: Default ``scale`` of the focal_iou formula per IoU variant: the authors'
+#: constants and the rule that extends them (module doc).
+REFERENCE_SCALE = {
     'iou': 2.477,
     'giou': 3.088,
     'diou': 3.088,
@@ -78,15 +77,9 @@ SEED_SCALE = {
     'siou': 3.3,
 }
 
-#: ``V0`` behind the seed's constants (see module docstring); used only to
-#: document and test how the constants of the non-seed variants were chosen.
-SEED_SCALE_V0 = 0.717
-
-
-def _deprecated(old: str, new: str, value):
-    warnings.warn(f'FocalIoULoss: {old!r} is deprecated, use {new!r}',
-                  DeprecationWarning, stacklevel=3)
-    return value
+#: ``V0`` behind the authors' constants (see module docstring); used only to
+#: document and test how the constants of the other variants were chosen.
+REFERENCE_SCALE_V0 = 0.717
 
 
 def _check_reduction(name: str, value: Optional[str], allow_none: bool):
@@ -112,22 +105,20 @@ class FocalIoULoss(nn.Module):
             [0, 1), focal_iou formula.  Default 0.5.
         gamma (float, optional): focal exponent >= 0.  Default: 2.0 for
             focal_iou, 0.5 for focal_eiou.
-        scale (float, optional): constant ``s`` > 0.  Default: the seed's
-            per-variant constant (:data:`SEED_SCALE`) for focal_iou, else 1.
+        scale (float, optional): constant ``s`` > 0.  Default: the authors'
+            per-variant constant (:data:`REFERENCE_SCALE`) for focal_iou,
+            else 1.
         detach_focal (bool): detach the focal factor.  Default False.
         power (float): Alpha-IoU's exponent ``p`` > 0, alpha_iou formula.
             Default 3.0.
         ciou_gate (float, optional): gate CIoU's trade-off weight at
-            ``IoU > ciou_gate`` (mmdet's form uses 0.5).  Default None (seed
-            form).
+            ``IoU > ciou_gate`` (mmdet's form uses 0.5).  Default None (the
+            authors' form).
         eps (float): added to denominators.  Default 1e-6.
         reduction (str): ``'none'``, ``'mean'`` or ``'sum'``.
         loss_weight (float): multiplies the reduced loss.
         fused (bool): compute the per-box loss with ``torch.compile`` (a
             custom base loss stays eager).  Default False.
-        iou_mode, mode, alpha, alpha_power: deprecated spellings of
-            ``iou_variant``, ``formula`` (``'seed'``, ``'quality'``,
-            ``'power'``), ``confidence_weight`` and ``power``.
     """
 
     def __init__(self,
@@ -142,72 +133,21 @@ class FocalIoULoss(nn.Module):
                  eps: float = 1e-6,
                  reduction: str = 'mean',
                  loss_weight: float = 1.0,
-                 fused: bool = False,
-                 iou_mode: Union[str, dict, None] = None,
-                 mode: Optional[str] = None,
-                 alpha: Optional[float] = None,
-                 alpha_power: Optional[float] = None) -> None:
+                 fused: bool = False) -> None:
         super().__init__()
-        if iou_mode is not None:
-            iou_variant = _deprecated('iou_mode', 'iou_variant', iou_mode)
-        if mode is not None:
-            if mode not in _MODE_TO_FORMULA:
-                raise ValueError(f'mode (deprecated) must be one of '
-                                 f'{tuple(_MODE_TO_FORMULA)}, got {mode!r}')
-            formula = _deprecated('mode', 'formula', _MODE_TO_FORMULA[mode])
-        if alpha is not None:
-            confidence_weight = _deprecated('alpha', 'confidence_weight',
-                                            alpha)
-        if alpha_power is not None:
-            power = _deprecated('alpha_power', 'power', alpha_power)
         if formula not in FORMULAS:
             raise ValueError(
                 f'formula must be one of {FORMULAS}, got {formula!r}')
         _check_reduction('reduction', reduction, allow_none=False)
-        if not 0.0 <= confidence_weight < 1.0:
-            raise ValueError('confidence_weight must be in [0, 1), got '
-                             f'{confidence_weight!r}')
         if gamma is None:
             gamma = 0.5 if formula == 'focal_eiou' else 2.0
-        if gamma < 0:
-            raise ValueError(f'gamma must be >= 0, got {gamma!r}')
-        if power <= 0:
-            raise ValueError(f'power must be > 0, got {power!r}')
-        if eps <= 0:
-            raise ValueError(f'eps must be > 0, got {eps!r}')
-        if ciou_gate is not None and not 0.0 <= ciou_gate < 1.0:
-            raise ValueError(
-                f'ciou_gate must be None or in [0, 1), got {ciou_gate!r}')
-
-        self.base_loss: Optional[nn.Module] = None
-        if isinstance(iou_variant, str) and iou_variant in IOU_VARIANTS:
-            self.iou_variant = iou_variant
-        elif isinstance(iou_variant, (str, dict)):
-            self.iou_variant = 'custom'
-            cfg = dict(type=iou_variant) if isinstance(iou_variant, str) \
-                else dict(iou_variant)
-            loss_type = cfg.get('type')
-            if loss_type is None or (isinstance(loss_type, str)
-                                     and MODELS.get(loss_type) is None):
-                raise ValueError(
-                    f'iou_variant must be one of {IOU_VARIANTS} or the config '
-                    f'of a registered IoU-style loss, got {iou_variant!r}')
-            self.base_loss = MODELS.build(cfg)
-            if formula == 'alpha_iou':
-                raise ValueError(
-                    "formula='alpha_iou' needs a built-in iou_variant "
-                    f'{IOU_VARIANTS}, got {iou_variant!r}')
-        else:
-            raise ValueError(
-                f'iou_variant must be one of {IOU_VARIANTS} or a loss config '
-                f'dict, got {iou_variant!r}')
-
+        check_focal_args(confidence_weight, gamma, power, eps, ciou_gate,
+                          loss_weight)
+        self.iou_variant, self.base_loss = base_variant(iou_variant, formula)
         if scale is None:
-            scale = SEED_SCALE.get(self.iou_variant, 1.0) \
+            scale = REFERENCE_SCALE.get(self.iou_variant, 1.0) \
                 if formula == 'focal_iou' else 1.0
-        if scale <= 0:
-            raise ValueError(f'scale must be > 0, got {scale!r}')
-
+        real_arg('scale', scale, 0.0, False)
         self.formula = formula
         self.confidence_weight = float(confidence_weight)
         self.gamma = float(gamma)
@@ -321,27 +261,11 @@ class FocalIoULoss(nn.Module):
         _check_reduction('reduction_override', reduction_override,
                          allow_none=True)
         reduction = reduction_override or self.reduction
-        if pred.shape != target.shape or pred.shape[-1:] != (4, ):
-            raise ValueError('pred and target must both have shape (n, 4), '
-                             f'got {tuple(pred.shape)} and '
-                             f'{tuple(target.shape)}')
-        if weight is not None and weight.dim() == pred.dim():
-            if weight.shape != pred.shape:
-                raise ValueError(
-                    f'weight must have shape {tuple(pred.shape[:-1])} or '
-                    f'{tuple(pred.shape)}, got {tuple(weight.shape)}')
-            weight = weight.mean(-1)
+        weight = _checked_weight(pred, target, weight)
         if pred.numel() == 0 or (weight is not None
                                  and not torch.any(weight > 0)):
             return self._zero_loss(pred, reduction)
-        if avg_factor is not None and (not torch.is_tensor(avg_factor) or
-                                       avg_factor.device.type == 'cpu') \
-                and float(avg_factor) <= 0:
-            # mmdet's losses divide by it anyway (a loss of ~1e6 from eps);
-            # a CUDA tensor is not checked (that would sync with the host)
-            raise ValueError(
-                f'avg_factor must be > 0 for a non-empty input with weight, '
-                f'got {float(avg_factor)!r} ({pred.shape[0]} boxes)')
+        _check_avg_factor(avg_factor, pred.shape[0])
 
         out_dtype = torch.float32 if pred.dtype in (
             torch.float16, torch.bfloat16) else pred.dtype
@@ -361,9 +285,40 @@ class FocalIoULoss(nn.Module):
         return self.loss_weight * loss
 
 
+def _checked_weight(pred: Tensor, target: Tensor,
+                    weight: Optional[Tensor]) -> Optional[Tensor]:
+    """The per-box weight (an (n, 4) weight averaged over its last dim);
+    ValueError for shapes that do not fit."""
+    if pred.shape != target.shape or pred.shape[-1:] != (4, ):
+        raise ValueError('pred and target must both have shape (n, 4), '
+                         f'got {tuple(pred.shape)} and '
+                         f'{tuple(target.shape)}')
+    if weight is not None and weight.dim() == pred.dim():
+        if weight.shape != pred.shape:
+            raise ValueError(
+                f'weight must have shape {tuple(pred.shape[:-1])} or '
+                f'{tuple(pred.shape)}, got {tuple(weight.shape)}')
+        weight = weight.mean(-1)
+    return weight
+
+
+def _check_avg_factor(avg_factor, n: int) -> None:
+    """mmdet's losses divide by ``avg_factor`` anyway (a loss of ~1e6 from
+    eps at 0, NaN at NaN); here it must be > 0 once some box has weight.
+    A CUDA tensor is not checked (that would wait for the GPU)."""
+    if avg_factor is None or (torch.is_tensor(avg_factor) and
+                              avg_factor.device.type != 'cpu'):
+        return
+    if not float(avg_factor) > 0:
+        raise ValueError(
+            'avg_factor must be > 0 (and not NaN) for a non-empty input '
+            f'with weight, got {float(avg_factor)!r} ({n} boxes)')
+
+
 #: loss module -> its compiled per_box_loss (kept off the module, so the
 #: module still pickles and deep-copies as before)
 _COMPILED: 'weakref.WeakKeyDictionary' = weakref.WeakKeyDictionary()
 
 
-__all__ = ['FocalIoULoss', 'SEED_SCALE', 'SEED_SCALE_V0', 'FORMULAS']
+__all__ = ['FocalIoULoss', 'REFERENCE_SCALE', 'REFERENCE_SCALE_V0',
+           'FORMULAS']

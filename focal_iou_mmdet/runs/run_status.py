@@ -1,0 +1,176 @@
+"""A run's status: the one place that knows its states and transitions.
+
+Every write of a run's ``status.json`` goes through a transition method of
+:class:`RunStatus`; readers get the dataclass, never a dict::
+
+              queued(launcher, job)            started(host, pid, ...)
+    pending ------------------------> queued ----------------------> running
+       |  ^                             |                               |
+       |  |  interrupted(...)           | (job left the queue:          |
+       |  +-----------------------------+-- read as pending, not written)|
+       |  +-------------------------------------------------------------+
+       |                     started(...)                                |
+       +---------------------------------------------------------> running
+                                                                        |
+                            finished(session, rc == 0) --> done          |
+                            finished(session, rc != 0) --> failed <------+
+    failed --started(...) (--retry-failed)--> running
+    any    --failed_to_start(message)--> failed    (lock unusable, attempts
+                                                    used up)
+
+``interrupted`` (a signal, a time limit that requeues the task) returns the
+run to ``pending``: it resumes from its last checkpoint.  A ``running`` or
+``queued`` record whose process or job is gone *reads* as pending
+(:meth:`as_stale`, the launcher decides) without being rewritten.  A status
+file that cannot be read is shown as the view-only state ``unreadable``
+(:meth:`unreadable`); it is never written.
+"""
+import dataclasses
+import time
+from dataclasses import dataclass, field
+from typing import List, Optional
+
+#: the states written to status.json
+STATES = ('pending', 'queued', 'running', 'done', 'failed')
+#: the states a view shows: the stored ones, and ``unreadable`` for a run
+#: whose status file or lock cannot be read (with the path and the reason)
+VIEW_STATES = STATES + ('unreadable', )
+#: fields of a view that are never written
+_VIEW_ONLY = ('stale', )
+
+
+class RunStatusError(ValueError):
+    """A transition the state machine does not allow, or a record that is
+    not a run status."""
+
+
+@dataclass
+class RunStatus:
+    """A run's state, attempts and training sessions (see module doc)."""
+    state: str = 'pending'
+    attempts: int = 0
+    sessions: List[dict] = field(default_factory=list)
+    launcher: Optional[str] = None      # who queued or started it
+    job: Optional[str] = None           # the launcher's job id, if any
+    host: Optional[str] = None
+    pid: Optional[int] = None
+    submitted: Optional[float] = None
+    started_at: Optional[float] = None
+    finished_at: Optional[float] = None
+    updated: Optional[float] = None
+    message: Optional[str] = None
+    max_attempts: Optional[int] = None
+    checkpoint_note: Optional[str] = None
+    #: view only: why a running/queued record reads as pending
+    stale: Optional[str] = None
+
+    # -- reading and writing -------------------------------------------
+    @classmethod
+    def from_json(cls, data) -> 'RunStatus':
+        """A status from its JSON record; :class:`RunStatusError` when the
+        record is not one."""
+        if not isinstance(data, dict) or data.get('state') not in STATES:
+            raise RunStatusError(f'not a run status (state must be one of '
+                                 f'{STATES}): {str(data)[:80]}')
+        names = {f.name for f in dataclasses.fields(cls)} - set(_VIEW_ONLY)
+        known = {k: v for k, v in data.items() if k in names}
+        if not isinstance(known.get('sessions', []), list):
+            raise RunStatusError(f'sessions must be a list: {str(data)[:80]}')
+        return cls(**known)
+
+    def to_json(self) -> dict:
+        if self.state not in STATES:
+            raise RunStatusError(f'state {self.state!r} is never written')
+        return {k: v for k, v in dataclasses.asdict(self).items()
+                if k not in _VIEW_ONLY}
+
+    @classmethod
+    def unreadable(cls, message: str) -> 'RunStatus':
+        """The view of a run whose status or lock cannot be read."""
+        return cls(state='unreadable', message=message)
+
+    # -- questions ------------------------------------------------------
+    @property
+    def is_active(self) -> bool:
+        """Queued or running as recorded (its process may be gone)."""
+        return self.state in ('queued', 'running')
+
+    @property
+    def has_started(self) -> bool:
+        """Queued, running, finished, or interrupted after an attempt."""
+        return self.state != 'pending' or self.attempts > 0
+
+    @property
+    def train_seconds(self) -> Optional[float]:
+        secs = [s['seconds'] for s in self.sessions
+                if s.get('seconds') is not None]
+        return round(sum(secs), 1) if secs else None
+
+    def first_message_line(self) -> str:
+        return (self.message or '').splitlines()[0] if self.message else ''
+
+    # -- transitions ----------------------------------------------------
+    def _to(self, state: str, allowed_from, **changes) -> 'RunStatus':
+        if self.state not in allowed_from:
+            raise RunStatusError(f'a {self.state} run cannot become {state}')
+        return dataclasses.replace(self, state=state, updated=time.time(),
+                                   stale=None, **changes)
+
+    def queued(self, launcher: str, job: str) -> 'RunStatus':
+        """Handed to a launcher that starts it later (a SLURM array)."""
+        return self._to('queued', ('pending', 'failed', 'queued'),
+                        launcher=launcher, job=job, submitted=time.time(),
+                        message=None)
+
+    def started(self, launcher: str, host: str, pid: int,
+                job: Optional[str] = None,
+                max_attempts: Optional[int] = None,
+                checkpoint_note: Optional[str] = None) -> 'RunStatus':
+        """A worker started training it: one more attempt."""
+        return self._to(
+            'running', ('pending', 'queued', 'failed', 'running'),
+            attempts=self.attempts + 1, launcher=launcher, host=host,
+            pid=pid, job=job, started_at=time.time(), message=None,
+            max_attempts=max_attempts,
+            checkpoint_note=checkpoint_note or self.checkpoint_note)
+
+    def finished(self, session: dict, message: Optional[str] = None
+                 ) -> 'RunStatus':
+        """Its training process exited: ``done`` when with 0 (the one
+        rule), else ``failed`` with ``message``."""
+        ok = session.get('exit') == 0
+        return self._to('done' if ok else 'failed', ('running', ),
+                        sessions=self.sessions + [session],
+                        finished_at=time.time() if ok else None,
+                        message=None if ok else message)
+
+    def interrupted(self, session: Optional[dict], message: str
+                    ) -> 'RunStatus':
+        """Stopped before the end (a signal, a time limit): pending again,
+        it resumes from its last checkpoint."""
+        sessions = self.sessions + ([session] if session else [])
+        return self._to('pending', ('running', 'pending'),
+                        sessions=sessions, message=message)
+
+    def failed_to_start(self, message: str, **changes) -> 'RunStatus':
+        """Not trained (its lock is unusable, its attempts are used up, a
+        time limit on its last attempt)."""
+        return self._to('failed', STATES, message=message, **changes)
+
+    def noted(self, message: str) -> 'RunStatus':
+        """The same state with another message."""
+        return self._to(self.state, STATES, message=message)
+
+    def as_stale(self, why: str) -> 'RunStatus':
+        """The view of a queued/running record whose process is gone:
+        pending (never written; the next worker restarts it)."""
+        return dataclasses.replace(self, state='pending', stale=why)
+
+    @classmethod
+    def rebuilt(cls, why: str) -> 'RunStatus':
+        """A fresh pending record replacing an unreadable file (its
+        checkpoints stay, so the run resumes)."""
+        return cls(updated=time.time(), message=f'status rebuilt ({why})')
+
+
+__all__ = ['RunStatus', 'RunStatusError', 'STATES', 'VIEW_STATES']

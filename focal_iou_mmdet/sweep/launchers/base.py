@@ -1,0 +1,104 @@
+"""What a launcher is: the one interface between a sweep and the place its
+runs train (this machine, a SLURM cluster, ...).
+
+A launcher has two sides, both in its own module:
+
+* the **parent side** (``tools/sweep.py run|status|cancel``): its command-line
+  options (:meth:`Launcher.add_arguments`), starting the runs a sweep has to
+  train (:meth:`Launcher.launch`), telling whether the run records it wrote
+  still have a live process behind them (:meth:`Launcher.live_view`), and
+  stopping them (:meth:`Launcher.cancel`);
+* the **task side** (:class:`Task`, in the worker process that trains one
+  run): the command that trains it, the environment it needs, the job it
+  belongs to, and what to do when its time runs out.
+
+Adding a launcher is one module: subclass both, and name it in
+:data:`..launchers.LAUNCHERS`.
+"""
+import abc
+import argparse
+from typing import (TYPE_CHECKING, ClassVar, Dict, List, Optional, Sequence)
+
+from ...runs import RunDir, RunStatus
+
+if TYPE_CHECKING:  # the sweep's view, handed in by the caller
+    from ..state import SweepState
+
+#: how a worker starts mmdet's tools/train.py with this package registered
+TRAIN_TOOL = ['-c', 'from focal_iou_mmdet.utils import run_mmdet_tool; '
+              'run_mmdet_tool("train.py")']
+
+
+class Task(abc.ABC):
+    """What the worker that trains one run needs from its launcher."""
+
+    #: a signal that warns of the task's time limit (None: none)
+    time_limit_signal: ClassVar[Optional[int]] = None
+
+    @property
+    def job(self) -> Optional[str]:
+        """The launcher's id of this task (None: no job system)."""
+        return None
+
+    def env(self) -> Dict[str, str]:
+        """Variables the training process needs besides the run's own."""
+        return {}
+
+    @abc.abstractmethod
+    def train_command(self, python: str, train_args: Sequence[str]
+                      ) -> List[str]:
+        """The command that trains: ``python`` running mmdet's train.py
+        with ``train_args`` (:meth:`~...runs.RunDir.train_args`)."""
+
+    def describe(self) -> str:
+        """Said in the run's training log at each attempt."""
+        return ''
+
+    def requeue(self) -> Optional[str]:
+        """Hand the task back to the job system after a time-limit
+        warning; None when done, else why not."""
+        return 'this launcher cannot requeue a task'
+
+
+class Launcher(abc.ABC):
+    """A place where a sweep's runs train (see the module doc)."""
+
+    name: ClassVar[str]
+    #: whether arguments the sweep does not know pass through to it
+    takes_extra_args: ClassVar[bool] = False
+
+    @classmethod
+    def add_arguments(cls, parser: argparse.ArgumentParser) -> None:
+        """Add this launcher's options to ``run``'s parser."""
+
+    @classmethod
+    @abc.abstractmethod
+    def from_args(cls, args: argparse.Namespace,
+                  extra: Sequence[str]) -> 'Launcher':
+        """The launcher that ``run``'s arguments ask for (ValueError with
+        the option's name when they do not fit)."""
+
+    @abc.abstractmethod
+    def launch(self, sweep: 'SweepState', retry_failed: bool = False,
+               force: bool = False) -> int:
+        """Start (or submit) the sweep's runs that need training; returns
+        the command's exit code."""
+
+    @classmethod
+    @abc.abstractmethod
+    def live_view(cls, records: Dict[RunDir, RunStatus]
+                  ) -> Dict[RunDir, RunStatus]:
+        """The queued/running records this launcher wrote, as they really
+        are: one whose process is gone reads as pending
+        (:meth:`~...runs.RunStatus.as_stale`), one whose liveness cannot
+        be probed as unreadable.  Nothing is written."""
+
+    @classmethod
+    @abc.abstractmethod
+    def cancel(cls, records: Dict[RunDir, RunStatus]) -> List[str]:
+        """Stop the live runs among ``records``; one line per action."""
+
+    @classmethod
+    @abc.abstractmethod
+    def task(cls, nproc: int = 1) -> Task:
+        """The task side, in a worker started by this launcher."""

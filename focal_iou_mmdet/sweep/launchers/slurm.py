@@ -1,0 +1,304 @@
+"""The SLURM launcher: every fact about SLURM that a sweep needs.
+
+``run --launcher slurm`` submits a sweep's runs as ONE ``sbatch --array``
+job (throttled with ``%K``, ``--requeue``).  Task ``i`` runs the worker on
+line ``i + 1`` of an index file of run folders; the worker ``srun``s mmdet's
+train.py over the task's ranks with a rendezvous port of its own
+(:meth:`SlurmTask.env`).  ``--signal=B:USR1@S`` warns a task ``S`` seconds
+before its time limit: the worker stops training and the task requeues
+itself (``scontrol requeue``), so the run resumes from its last checkpoint.
+A queued/running record whose job has left ``squeue`` has no process behind
+it; ``cancel`` is ``scancel`` of the jobs still queued.
+"""
+import json
+import os
+import os.path as osp
+import shlex
+import shutil
+import signal
+import subprocess
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Dict, Iterable, List, Optional, Sequence
+
+from ...runs import RunDir, RunStatus
+from ...utils.json_io import write_json
+from ..display import relpath
+from .base import TRAIN_TOOL, Launcher, Task
+from .local import WORKER_CMD
+
+if TYPE_CHECKING:
+    from ..state import SweepState
+
+
+@dataclass
+class SlurmOptions:
+    """How each array task is sized and where it runs.
+
+    ``gpus_per_run`` srun tasks (ranks) per run, ``gpus_per_node`` of them
+    per node (default: all on one node, at most 8), ``gres`` default
+    ``gpu:<ranks per node>`` (``''``: a cluster without GPUs, the ranks use
+    gloo), ``max_parallel`` the array throttle, ``extra_args`` passed to
+    sbatch as they are (e.g. ``--time=48:00:00``)."""
+    partition: str
+    gpus_per_run: int = 1
+    gpus_per_node: Optional[int] = None
+    cpus_per_task: int = 5
+    gres: Optional[str] = None
+    max_parallel: Optional[int] = None
+    job_name: Optional[str] = None
+    time_limit_warning_s: int = 300
+    max_attempts: int = 5
+    extra_args: List[str] = field(default_factory=list)
+
+    @property
+    def ranks_per_node(self) -> int:
+        return self.gpus_per_node or min(self.gpus_per_run, 8)
+
+    @property
+    def nodes(self) -> int:
+        return -(-self.gpus_per_run // self.ranks_per_node)
+
+
+def sbatch_script(sweep: str, index: str,
+                  worker_cmd: Sequence[str] = WORKER_CMD,
+                  max_attempts: int = 5) -> str:
+    """The array job's script: task i trains the run on line i + 1 of
+    ``index``.  The worker replaces the shell (``exec``), so the time-limit
+    signal reaches it.  Every value in it is quoted."""
+    return (
+        '#!/usr/bin/env bash\n'
+        f'# sweep {shlex.quote(sweep)}: task i trains the run on line i+1 '
+        'of INDEX\n'
+        '# (written by tools/sweep.py run --launcher slurm)\n'
+        f'INDEX={shlex.quote(index)}\n'
+        'RUN_DIR=$(sed -n "$((SLURM_ARRAY_TASK_ID + 1))p" "$INDEX")\n'
+        f'exec {" ".join(shlex.quote(c) for c in worker_cmd)} '
+        f'"$RUN_DIR" --launcher slurm --max-attempts {int(max_attempts)}\n')
+
+
+def sbatch_command(sweep: str, num_tasks: int, script: str, log_dir: str,
+                   opts: SlurmOptions) -> List[str]:
+    """``sbatch`` arguments for an array of ``num_tasks`` runs."""
+    gres = f'gpu:{opts.ranks_per_node}' if opts.gres is None else opts.gres
+    array = f'0-{num_tasks - 1}' + (f'%{opts.max_parallel}'
+                                    if opts.max_parallel else '')
+    return (['sbatch', '--parsable', f'--array={array}', '--requeue',
+             f'--signal=B:USR1@{opts.time_limit_warning_s}',
+             f'--partition={opts.partition}',
+             f'--job-name={opts.job_name or "sweep-" + sweep}',
+             f'--nodes={opts.nodes}', f'--ntasks={opts.gpus_per_run}',
+             f'--ntasks-per-node={opts.ranks_per_node}',
+             f'--cpus-per-task={opts.cpus_per_task}',
+             f'--output={osp.join(log_dir, "%A_%a.out")}',
+             # a requeued task appends: its earlier attempts stay readable
+             '--open-mode=append'] +
+            ([f'--gres={gres}'] if gres else []) + list(opts.extra_args) +
+            [script])
+
+
+def jobs_alive(job_ids: Iterable[str]) -> Optional[Dict[str, str]]:
+    """``{job id: SLURM state}`` of those still queued or running (array
+    tasks as ``<array job>_<task>``); None when squeue is not available."""
+    job_ids = sorted({str(j) for j in job_ids if j})
+    if not job_ids:
+        return {}
+    if shutil.which('squeue') is None:
+        return None
+    arrays = sorted({j.split('_')[0] for j in job_ids})
+    out = subprocess.run(['squeue', '-h', '-r', '-j', ','.join(arrays), '-o',
+                          '%i %T'], capture_output=True, text=True)
+    if out.returncode != 0 and 'Invalid job id' not in out.stderr:
+        return None
+    alive = {}
+    for line in out.stdout.splitlines():
+        parts = line.split()
+        if len(parts) == 2:
+            alive[parts[0]] = parts[1]
+    return alive
+
+
+class SlurmTask(Task):
+    """One array task: its ranks started by ``srun``."""
+
+    time_limit_signal = signal.SIGUSR1
+
+    @property
+    def job(self) -> Optional[str]:
+        env = os.environ
+        if 'SLURM_ARRAY_JOB_ID' in env:
+            return f'{env["SLURM_ARRAY_JOB_ID"]}_{env["SLURM_ARRAY_TASK_ID"]}'
+        return env.get('SLURM_JOB_ID')
+
+    def env(self) -> Dict[str, str]:
+        """A rendezvous port distinct per array task (each has its own
+        SLURM_JOB_ID) and per restart (the killed ranks of a requeued task
+        may still hold a port)."""
+        job = int(os.environ.get('SLURM_JOB_ID', '0'))
+        restart = int(os.environ.get('SLURM_RESTART_COUNT', '0') or 0)
+        return dict(MASTER_PORT=str(20000 + (job * 17 + restart * 7919)
+                                    % 40000))
+
+    def train_command(self, python: str, train_args: Sequence[str]
+                      ) -> List[str]:
+        return (['srun', '--kill-on-bad-exit=1', python] + TRAIN_TOOL +
+                list(train_args) + ['--launcher', 'slurm'])
+
+    def describe(self) -> str:
+        return (f'SLURM job {self.job}, '
+                f'{os.environ.get("SLURM_NTASKS", "?")} tasks, '
+                f'MASTER_PORT={self.env()["MASTER_PORT"]}')
+
+    def requeue(self) -> Optional[str]:
+        job = self.job
+        if not job:
+            return 'no SLURM job id in the environment'
+        try:
+            out = subprocess.run(['scontrol', 'requeue', job],
+                                 capture_output=True, text=True, timeout=60)
+        except (OSError, subprocess.TimeoutExpired) as e:
+            return f'scontrol requeue {job}: {e}'
+        if out.returncode != 0:
+            return f'scontrol requeue {job}: {out.stderr.strip()}'
+        return None
+
+
+class SlurmLauncher(Launcher):
+    """Submits a sweep's runs as one SLURM array (see the module doc)."""
+
+    name = 'slurm'
+    takes_extra_args = True  # sbatch's own, e.g. --time=48:00:00
+
+    def __init__(self, opts: SlurmOptions):
+        self.opts = opts
+
+    @classmethod
+    def add_arguments(cls, parser) -> None:
+        a = parser.add_argument
+        a('--partition', help='slurm: the partition')
+        a('--gpus-per-node', type=int,
+          help='slurm: ranks per node (default: min(G, 8))')
+        a('--max-parallel', type=int, help='slurm: array throttle %%K')
+        a('--cpus-per-task', type=int, default=5,
+          help='slurm: CPUs per rank (default 5, as mmdet)')
+        a('--gres', default=None, help="slurm: default gpu:<ranks per "
+          "node>; '' for a cluster without GPUs")
+        a('--job-name')
+        a('--time-limit-warning', type=int, default=300, metavar='S',
+          help="slurm: seconds before a task's time limit at which it stops "
+          'and requeues itself (default 300)')
+        a('--max-attempts', type=int, default=5,
+          help='slurm: starts of one run in all (time limits, preemptions, '
+          'requeues) before it is marked failed (default 5)')
+
+    @classmethod
+    def from_args(cls, args, extra) -> 'SlurmLauncher':
+        if not args.partition:
+            raise ValueError('--launcher slurm needs --partition')
+        return cls(SlurmOptions(
+            partition=args.partition, gpus_per_run=args.gpus_per_run,
+            gpus_per_node=args.gpus_per_node,
+            cpus_per_task=args.cpus_per_task, gres=args.gres,
+            max_parallel=args.max_parallel, job_name=args.job_name,
+            time_limit_warning_s=args.time_limit_warning,
+            max_attempts=args.max_attempts, extra_args=list(extra)))
+
+    # -- parent side ----------------------------------------------------
+    def launch(self, sweep: 'SweepState', retry_failed: bool = False,
+               force: bool = False) -> int:
+        try:
+            self.submit(sweep, retry_failed, force)
+        except RuntimeError as e:
+            print(f'error: {e}', flush=True)
+            return 2
+        return 0
+
+    def submit(self, sweep: 'SweepState', retry_failed: bool = False,
+               force: bool = False) -> Optional[str]:
+        """Submit the runs to start; returns the array job id (None when
+        nothing is to start).  RuntimeError when sbatch fails.  Runs whose
+        status cannot be read are skipped (``force`` rebuilds it)."""
+        if shutil.which('sbatch') is None:
+            raise RuntimeError('--launcher slurm: sbatch is not on PATH (run '
+                               'this on a SLURM login node, or use '
+                               '--launcher local)')
+        spec = sweep.spec
+        todo, _, states = sweep.to_start(retry_failed, force=force)
+        for d, st in states.items():
+            if st.state == 'unreadable':
+                print(f'  skip   {d.id}: {st.message}', flush=True)
+        if not todo:
+            c = sweep.counts(states)
+            print(f'sweep {spec.name!r}: nothing to submit ({c["done"]} '
+                  f'done, {c["queued"] + c["running"]} queued or running, '
+                  f'{c["failed"]} failed)', flush=True)
+            return None
+        job, sdir = self._sbatch(spec, todo)
+        for i, r in enumerate(todo):
+            d = spec.run_dir(r.id)
+            d.write_status(d.read_status().queued(self.name, f'{job}_{i}'))
+        print(f'submitted array job {job}: {len(todo)} runs'
+              + (f', at most {self.opts.max_parallel} at a time'
+                 if self.opts.max_parallel else '')
+              + f'; logs {relpath(sdir)}/{job}_<task>.out; follow with '
+              f'`tools/sweep.py status {relpath(spec.path)}`', flush=True)
+        return job
+
+    def _sbatch(self, spec, todo) -> tuple:
+        """Write the index and script, submit them, record the job."""
+        sdir = osp.join(spec.work_dir, 'slurm')
+        os.makedirs(sdir, exist_ok=True)
+        stamp = time.strftime('%Y%m%d_%H%M%S')
+        index = osp.join(sdir, f'array_{stamp}.txt')
+        with open(index, 'w') as f:
+            f.write(''.join(spec.run_dir(r.id).path + '\n' for r in todo))
+        script = osp.join(sdir, f'array_{stamp}.sh')
+        with open(script, 'w') as f:
+            f.write(sbatch_script(spec.name, index,
+                                  max_attempts=self.opts.max_attempts))
+        cmd = sbatch_command(spec.name, len(todo), script, sdir, self.opts)
+        print('$ ' + ' '.join(shlex.quote(c) for c in cmd), flush=True)
+        out = subprocess.run(cmd, capture_output=True, text=True)
+        if out.returncode != 0:
+            raise RuntimeError(f'sbatch failed (exit {out.returncode}): '
+                               f'{out.stderr.strip()}')
+        job = out.stdout.strip().split(';')[0]
+        jobs_file = osp.join(sdir, 'jobs.json')
+        jobs = []
+        if osp.exists(jobs_file):
+            with open(jobs_file) as f:
+                jobs = json.load(f)
+        jobs.append(dict(job=job, runs=[r.id for r in todo], script=script,
+                         submitted=time.time(), command=cmd))
+        write_json(jobs_file, jobs)
+        return job, sdir
+
+    @classmethod
+    def live_view(cls, records: Dict[RunDir, RunStatus]
+                  ) -> Dict[RunDir, RunStatus]:
+        alive = jobs_alive(s.job for s in records.values() if s.job)
+        out = {}
+        for d, s in records.items():
+            if alive is not None and s.job not in alive:
+                out[d] = s.as_stale(f'SLURM job {s.job} is no longer queued')
+            else:
+                out[d] = s
+        return out
+
+    @classmethod
+    def cancel(cls, records: Dict[RunDir, RunStatus]) -> List[str]:
+        alive = jobs_alive(s.job for s in records.values() if s.job) or {}
+        jobs = sorted({s.job for s in records.values() if s.job in alive})
+        if not jobs:
+            return []
+        out = subprocess.run(['scancel'] + jobs, capture_output=True,
+                             text=True)
+        if out.returncode != 0:
+            return [f'scancel failed: {out.stderr.strip()}']
+        return [f'scancel {" ".join(jobs)}: {len(jobs)} task(s); their runs '
+                'resume next time']
+
+    # -- task side ------------------------------------------------------
+    @classmethod
+    def task(cls, nproc: int = 1) -> Task:
+        return SlurmTask()

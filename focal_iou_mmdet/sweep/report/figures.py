@@ -1,0 +1,38 @@
+"""The report's figures: training curves and AP by object size."""
+import os.path as osp
+from collections import OrderedDict
+from typing import List, Tuple
+
+from ...analysis.plots import plot_ap_by_size, plot_training_curves
+from ..spec import SweepSpec
+from .comparisons import value_text
+from .rows import families, primary_name
+
+
+def _label(key: Tuple) -> str:
+    return ', '.join(value_text(v) for v in key[1:]) or str(key[0])
+
+
+def plot(spec: SweepSpec, stats: List[dict], rows: List[dict],
+         out_dir: str) -> List[str]:
+    """Training curves of the primary metric; AP by object size where the
+    metric family has sizes (COCO)."""
+    fams = families(rows)
+    sizes_of = fams[0].sizes if len(fams) == 1 else ()
+    curves, sizes = OrderedDict(), OrderedDict()
+    for det in spec.axes['detector']:
+        groups = [s for s in stats if s['key'][0] == det]
+        curves[det] = [(_label(s['key']), s['results']) for s in groups]
+        sizes[det] = [(_label(s['key']), {m: s.get(m, (None, None))
+                                          for m in sizes_of})
+                      for s in groups]
+    title = f'sweep {spec.name} (mean over seeds)'
+    figures = [plot_training_curves(
+        curves, osp.join(out_dir, 'training_curves.png'), title,
+        metric=primary_name(rows))]
+    if sizes_of:
+        figures.append(plot_ap_by_size(
+            sizes, osp.join(out_dir, 'ap_by_size.png'), f'sweep {spec.name}'))
+    return figures
+
+

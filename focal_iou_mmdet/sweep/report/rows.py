@@ -1,0 +1,133 @@
+"""A sweep's results collected from its run folders (mmengine's JSON
+outputs, never logs): one row per run, grouped over seeds, each variant's
+group paired with its baseline's seed by seed."""
+from collections import OrderedDict
+from typing import List, Optional, Tuple
+
+from ...runs import FAMILIES, MetricFamily
+from ..spec import Run, SweepSpec, config_key
+from ..state import effective_states
+
+
+def _pct(v: Optional[float]) -> Optional[float]:
+    return None if v is None else round(v * 100, 2)
+
+
+def collect(spec: SweepSpec, runs: List[Run]) -> List[dict]:
+    """One record per run: axis values, state and its results so far
+    (metrics in percent, short names of the run's metric family; in a
+    sweep that mixes families, each name carries its family, ``coco AP50``
+    and ``voc AP50``, so no column mixes two)."""
+    states = effective_states([spec.run_dir(r.id) for r in runs])
+    results = {r.id: spec.run_dir(r.id).results() for r in runs}
+    mixed = len({res.family.name for res in results.values()
+                 if res.family is not None}) > 1
+    return [_row(run, results[run.id], states[spec.run_dir(run.id)], mixed)
+            for run in runs]
+
+
+def _row(run: Run, res, st, mixed: bool) -> dict:
+    family = res.family
+    curve = res.curve()
+    best = max(curve, key=lambda e: curve[e]) if curve else None
+    row = OrderedDict(run_id=run.id)
+    row.update(run.values)
+    row['state'] = st.state
+    row['metric'] = family.name if family else None
+    row['primary'] = _pct(res.primary)
+    for m, v in res.final.items():
+        row[metric_label(family, m, mixed)] = _pct(v)
+    row['final_epoch'] = max(res.val) if res.val else None
+    row['best_epoch'] = best
+    row['best_primary'] = _pct(curve[best]) if best is not None else None
+    row['train_time_s'] = st.train_seconds
+    row['attempts'] = st.attempts
+    row['_result'] = res
+    row['_status'] = st
+    row['_family'] = family
+    row['_mixed'] = mixed
+    return row
+
+
+def metric_label(family: MetricFamily, short: str, mixed: bool) -> str:
+    """A metric's column: its short name, with its family's in a sweep that
+    mixes families."""
+    return f'{family.name} {short}' if mixed else short
+
+
+def families(rows: List[dict]) -> List[MetricFamily]:
+    """The metric families of the runs that have results, in FAMILIES
+    order."""
+    found = {r['_family'].name for r in rows if r['_family'] is not None}
+    return [f for f in FAMILIES if f.name in found]
+
+
+def metric_columns(rows: List[dict]) -> List[str]:
+    """Short names of every metric some run reported, family by family."""
+    cols: List[str] = []
+    for family in families(rows):
+        for r in rows:
+            if r['_family'] is family:
+                cols += [metric_label(family, m, r['_mixed'])
+                         for m in r['_result'].final
+                         if metric_label(family, m, r['_mixed']) not in cols]
+    return cols
+
+
+def primary_name(rows: List[dict]) -> str:
+    """The primary metric's short name ('AP' for COCO, 'mAP' for VOC;
+    'primary' for a sweep that mixes families)."""
+    fams = families(rows)
+    return fams[0].primary if len(fams) == 1 else 'primary'
+
+
+def small_name(rows: List[dict]) -> Optional[str]:
+    fams = families(rows)
+    return fams[0].small if len(fams) == 1 else None
+
+
+def group_axes(spec: SweepSpec) -> List[str]:
+    return [a for a in spec.axes if config_key(a) != 'randomness.seed']
+
+
+def group(spec: SweepSpec, rows: List[dict]) -> 'OrderedDict[Tuple, list]':
+    """Runs that differ only in their seed, in plan order."""
+    axes = group_axes(spec)
+    groups: 'OrderedDict[Tuple, list]' = OrderedDict()
+    for r in rows:
+        groups.setdefault(tuple(r[a] for a in axes), []).append(r)
+    return groups
+
+
+def baseline_key(spec: SweepSpec, key: Tuple, keys: List[Tuple]):
+    """The baseline group of the same detector that agrees with ``key`` on
+    the most other axes (a focal-only axis such as gamma may not exist for
+    the baseline loss)."""
+    axes = group_axes(spec)
+    base_idx = {axes.index(a): v for a, v in spec.baseline.items()
+                if a in axes}
+    if not base_idx:
+        return None
+    cands = [k for k in keys
+             if all(k[i] == v for i, v in base_idx.items()) and
+             k[0] == key[0]]
+    if not cands or key in cands:
+        return None
+    return max(cands, key=lambda k: sum(a == b for a, b in zip(k, key)))
+
+
+def seed_axis(spec: SweepSpec) -> Optional[str]:
+    return next((a for a in spec.axes
+                 if config_key(a) == 'randomness.seed'), None)
+
+
+def seed_pairs(runs: List[dict], base_runs: List[dict],
+                seed_axis: Optional[str]) -> List[Tuple[object, dict, dict]]:
+    """``[(seed, run, baseline run)]``: the variant's runs paired with the
+    baseline's of the same seed (same detector: the caller's groups)."""
+    seed_of = lambda r: r.get(seed_axis) if seed_axis else None  # noqa: E731
+    base = {seed_of(r): r for r in base_runs}
+    return [(seed_of(r), r, base[seed_of(r)]) for r in runs
+            if seed_of(r) in base]
+
+

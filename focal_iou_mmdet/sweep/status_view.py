@@ -1,0 +1,64 @@
+"""The ``status`` table: each run's effective state, epoch, attempts,
+time and note, and the sweep's counts and ETA."""
+import time
+from typing import List, Sequence
+
+from ..runs import RunStatus
+from .display import fmt_duration
+from .spec import Run, SweepSpec
+from .state import counts, effective_states, eta_seconds
+
+#: above this many runs, done and pending ones are hidden unless --all
+SHOW_ALL_UP_TO = 30
+
+
+def _note(st: RunStatus) -> str:
+    note = st.job or ''
+    if st.stale:
+        note = f'interrupted ({st.stale})'
+    elif st.state == 'unreadable':
+        note = st.message
+    elif st.state == 'failed':
+        note = st.first_message_line()[:60]
+    if st.checkpoint_note:
+        note = (note + '; ' if note else '') + st.checkpoint_note
+    return note
+
+
+def _row(spec: SweepSpec, run: Run, st: RunStatus) -> List[str]:
+    res = spec.run_dir(run.id).results()
+    epoch = str(max(res.val)) if res.val else '-'
+    secs = st.train_seconds
+    if st.state == 'running' and st.started_at:
+        secs = (secs or 0) + max(0.0, time.time() - st.started_at)
+    attempts = str(st.attempts) + (f'/{st.max_attempts}'
+                                   if st.max_attempts else '')
+    return [run.id, st.state, epoch, attempts, fmt_duration(secs),
+            _note(st)]
+
+
+def status_table(spec: SweepSpec, runs: Sequence[Run],
+                 show_all: bool = False) -> str:
+    states = effective_states([spec.run_dir(r.id) for r in runs])
+    sts = [states[spec.run_dir(r.id)] for r in runs]
+    hide = not show_all and len(runs) > SHOW_ALL_UP_TO
+    head = ['run', 'state', 'epoch', 'attempts', 'time', 'job / note']
+    body = [_row(spec, r, st) for r, st in zip(runs, sts)
+            if not (hide and st.state in ('done', 'pending')
+                    and not st.checkpoint_note)]
+    widths = [max(len(x[i]) for x in [head] + body) for i in range(len(head))]
+    lines = ['  '.join(c_.ljust(w) for c_, w in zip(row, widths)).rstrip()
+             for row in [head] + body]
+    c = counts(sts)
+    parallel = max(1, c['running'])
+    eta = eta_seconds(sts, parallel)
+    lines.append(
+        f'{len(runs)} runs: {c["done"]} done, {c["running"]} running, '
+        f'{c["queued"]} queued, {c["pending"]} pending, {c["failed"]} '
+        f'failed' + (f', {c["unreadable"]} unreadable'
+                     if c['unreadable'] else '')
+        + f'; ETA {fmt_duration(eta)}'
+        + (f' at {parallel} in parallel' if eta else ''))
+    if hide:
+        lines.append('(done and pending runs hidden; --all shows them)')
+    return '\n'.join(lines)
