@@ -7,17 +7,15 @@ also lets ``torch.load(weights_only=True)`` read mmengine checkpoints, so
 and makes ``nms=dict(type='diou_nms')`` available (:mod:`.ops.diou_nms`).
 First it checks that torch, mmcv (with its compiled ops) and mmengine are
 installed and that mmdet accepts them (:mod:`.environment`).
+
+All of that happens when mmdet is there to ask for it: at once when mmdet
+is already imported (``custom_imports``, mmdet's tools, a script that
+imported mmdet first), otherwise right after ``mmdet.registry`` is first
+imported (:mod:`.registration`).  So the sweep CLI, which reads a few
+hundred JSON files, imports neither torch nor mmdet unless a command needs
+them.
 """
-from .environment import check_environment
+from .registration import register_when_mmdet_is_imported
+from .version import __version__  # noqa: F401
 
-check_environment()
-
-from .engine import *  # noqa: E402,F401,F403  (registers the hooks)
-from .models import *  # noqa: E402,F401,F403  (registers the modules)
-from .ops import register_diou_nms  # noqa: E402
-from .utils.checkpoint_globals import \
-    allow_mmengine_checkpoint_globals  # noqa: E402
-from .version import __version__  # noqa: E402,F401
-
-allow_mmengine_checkpoint_globals()
-register_diou_nms()  # test_cfg.nms=dict(type='diou_nms', ...)
+register_when_mmdet_is_imported()

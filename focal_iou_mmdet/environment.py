@@ -71,9 +71,9 @@ def mmdet_import_message(error: BaseException, mmcv_version: str) -> str:
             _MIM_HINT + ')')
 
 
-def check_environment() -> None:
-    """Raise :class:`EnvironmentProblem` naming what to install when the
-    environment cannot run this package; do nothing when it can."""
+def check_before_mmdet() -> str:
+    """The checks that must come before mmdet is imported; returns mmcv's
+    version."""
     message = missing_packages_message()
     if message:
         raise EnvironmentProblem(message)
@@ -82,6 +82,13 @@ def check_environment() -> None:
     message = mmcv_ops_message(version, not _missing('mmcv._ext'))
     if message:
         raise EnvironmentProblem(message)
+    return version
+
+
+def check_environment() -> None:
+    """Raise :class:`EnvironmentProblem` naming what to install when the
+    environment cannot run this package; do nothing when it can."""
+    version = check_before_mmdet()
     try:
         importlib.import_module('mmdet')
     except AssertionError as e:  # mmdet's own version-range check

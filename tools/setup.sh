@@ -32,7 +32,7 @@ pip_q() { "$VPY" -m pip install --disable-pip-version-check -q "$@"; }
 
 # The stamp records what is installed; the heavy part is skipped when the
 # requirements did not change.
-REQ_KEY="torch=$TORCH_VERSION mmcv=$MMCV_VERSION mmengine=$MMENGINE_VERSION mmdet=$MMDET_VERSION v7"
+REQ_KEY="torch=$TORCH_VERSION mmcv=$MMCV_VERSION mmengine=$MMENGINE_VERSION mmdet=$MMDET_VERSION v8"
 STAMP="$VENV/.focal_iou_deps"
 if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$REQ_KEY" ]; then
     log "dependencies up to date ($REQ_KEY)"
@@ -68,7 +68,8 @@ else
     pip_q -c "$CONSTRAINTS" "mmengine==$MMENGINE_VERSION" "mmdet==$MMDET_VERSION" \
         pycocotools matplotlib "pytest<9" "pytest-xdist>=3.5" pyyaml build \
         click colorama model-index pandas requests rich tabulate \
-        "mkdocs>=1.6,<2" "mkdocs-material>=9.5,<10"
+        "mkdocs>=1.6,<2" "mkdocs-material>=9.5,<10" \
+        tensorboard mlflow-skinny wandb
     # openmim's own dependency opendatalab -> openxlab pins setuptools 60
     # (below torch's minimum) and is used only by `mim download`.
     pip_q -c "$CONSTRAINTS" --no-deps "openmim==0.3.9"

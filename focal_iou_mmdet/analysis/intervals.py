@@ -20,6 +20,8 @@ class Interval:
     n: int
     what: str = 'seeds'      # what n counts
     level: float = 0.95
+    #: two-sided p-value of a zero difference (paired t-test), if any
+    p_value: Optional[float] = None
 
     @property
     def has_interval(self) -> bool:
@@ -71,4 +73,13 @@ def paired_t_interval(diffs: Sequence[float], level: float = 0.95,
         return Interval(mean, None, None, n, what, level)
     sd = math.sqrt(sum((x - mean)**2 for x in d) / (n - 1))
     half = t_quantile(0.5 + level / 2, n - 1) * sd / math.sqrt(n)
-    return Interval(mean, mean - half, mean + half, n, what, level)
+    return Interval(mean, mean - half, mean + half, n, what, level,
+                    paired_t_p_value(mean, sd, n))
+
+
+def paired_t_p_value(mean: float, sd: float, n: int) -> float:
+    """Two-sided p-value of the paired t-test of a zero mean difference."""
+    if sd == 0:
+        return 0.0 if mean != 0 else 1.0
+    from scipy.stats import t
+    return float(2 * t.sf(abs(mean) / (sd / math.sqrt(n)), n - 1))

@@ -10,8 +10,11 @@ cancel.
                           [--cpus-per-task C] [--gres GRES]
                           [--time-limit-warning S] [--max-attempts K]
                           [sbatch args, e.g. --time=48:00:00]
+    tools/sweep.py run    SPEC ... --until-decided [--max-seeds N]
+                          [--seeds-per-round K] [--precision P]
     tools/sweep.py status SPEC [--all]
-    tools/sweep.py report SPEC [--out-dir DIR]
+    tools/sweep.py report SPEC [--out-dir DIR] [--no-correction]
+    tools/sweep.py seeds  SPEC --delta D [--power 0.8] [--sigma S]
     tools/sweep.py cancel SPEC
 
 Installed from a wheel, the same tool is ``focal-iou-sweep`` (or
@@ -26,7 +29,7 @@ import sys
 import warnings
 
 from .launchers import LAUNCHERS
-from .expansion import expand, spec_summary
+from .expansion import spec_summary
 from .spec import SweepSpecError, load_spec
 
 
@@ -55,6 +58,20 @@ def _add_run_parser(sub) -> None:
                    'each array task')
     for launcher in LAUNCHERS.values():
         launcher.add_arguments(s)
+    s.add_argument('--tracking', nargs='+', default=[], metavar='TRACKER',
+                   help='also log every run to these trackers: tensorboard, '
+                   "mlflow, wandb (added to the spec's tracking:)")
+    s.add_argument('--until-decided', action='store_true',
+                   help='add seeds in rounds to the comparisons still '
+                   'undecided (anytime-valid), until each is decided')
+    s.add_argument('--max-seeds', type=int, default=12,
+                   help='--until-decided: seeds per comparison at most '
+                   '(default 12)')
+    s.add_argument('--seeds-per-round', type=int, default=1,
+                   help='--until-decided: seeds added per round (default 1)')
+    s.add_argument('--precision', type=float, default=None,
+                   help="--until-decided: call a comparison 'equivalent' "
+                   'once its interval lies within ±P points')
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -80,6 +97,20 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument('spec')
     s.add_argument('--out-dir', help='where the files go (default: the '
                    "sweep's folder)")
+    s.add_argument('--no-correction', action='store_true',
+                   help='verdicts without Holm\'s correction for the '
+                   'number of comparisons')
+    s = sub.add_parser('seeds', help='seeds each comparison needs, from the '
+                       'finished pilot seeds')
+    s.add_argument('spec')
+    s.add_argument('--delta', type=float, required=True,
+                   help='the difference to detect (primary metric, points)')
+    s.add_argument('--power', type=float, default=0.8)
+    s.add_argument('--sigma', type=float, default=None,
+                   help='the sd of the paired differences, when there are '
+                   'no pilot runs (e.g. from a paper)')
+    s.add_argument('--max-seeds', type=int, default=50,
+                   help='the sequential mode\'s limit (default 50)')
     s = sub.add_parser('cancel', help="stop the sweep's queued and running "
                        'runs (they resume next time)')
     s.add_argument('spec')
@@ -104,11 +135,16 @@ def parse_args(argv=None):
 
 def _load(args):
     """The spec and its runs (planned and written for plan/run)."""
+    from .until_decided import sweep_runs
     spec = load_spec(args.spec, args.work_root)
     if args.command not in ('plan', 'run'):
-        return spec, expand(spec)
+        return spec, sweep_runs(spec)
     from .plan import plan
-    runs = plan(spec, force=args.force)
+    if getattr(args, 'tracking', None):
+        from .tracking import check_tracking
+        spec.tracking = check_tracking(spec.tracking + [
+            t for t in args.tracking if t not in spec.tracking])
+    runs = plan(spec, force=args.force, runs=sweep_runs(spec))
     print(spec_summary(spec, runs), flush=True)
     return spec, runs
 
@@ -125,28 +161,47 @@ def _cancel(spec, runs) -> int:
     return 0
 
 
+def _run(args, spec, runs) -> int:
+    if not args.until_decided:
+        from .state import SweepState
+        return args.launcher_obj.launch(SweepState(spec, runs),
+                                        args.retry_failed, args.force)
+    from .until_decided import UntilDecided, run_until_decided
+    opts = UntilDecided(args.max_seeds, args.seeds_per_round,
+                        args.precision)
+    return run_until_decided(spec, args.launcher_obj, opts,
+                             args.retry_failed, args.force)
+
+
 def main(argv=None) -> int:
     warnings.filterwarnings('ignore', message='pkg_resources is deprecated')
     args = parse_args(argv)
     try:
         spec, runs = _load(args)
-    except SweepSpecError as e:
+        return _dispatch(args, spec, runs)
+    except (SweepSpecError, ValueError) as e:
         print(f'error: {e}', file=sys.stderr)
         return 2
     except OSError as e:  # e.g. a read-only work root for plan/run
         print(f'error: cannot write the sweep\'s run folders: '
               f'{e.filename or ""}: {e.strerror or e}', file=sys.stderr)
         return 2
+
+
+def _dispatch(args, spec, runs) -> int:
     if args.command == 'run':
-        from .state import SweepState
-        return args.launcher_obj.launch(SweepState(spec, runs),
-                                        args.retry_failed, args.force)
+        return _run(args, spec, runs)
     if args.command == 'status':
         from .status_view import status_table
         print(status_table(spec, runs, args.all))
     elif args.command == 'report':
         from .report import report
-        return 1 if report(spec, runs, args.out_dir).get('error') else 0
+        out = report(spec, runs, args.out_dir, not args.no_correction)
+        return 1 if out.get('error') else 0
+    elif args.command == 'seeds':
+        from .seeds_planner import plan_seeds
+        print('\n'.join(plan_seeds(spec, runs, args.delta, args.power,
+                                   args.sigma, max_seeds=args.max_seeds)))
     elif args.command == 'cancel':
         return _cancel(spec, runs)
     return 0

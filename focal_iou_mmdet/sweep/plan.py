@@ -15,10 +15,11 @@ import time
 from typing import Any, Dict, List, Optional, Tuple
 
 from ..runs import config_path
-from .expansion import expand
 from .display import relpath
+from .expansion import expand
 from .spec import (BOX_HEAD, Run, SweepSpec, SweepSpecError,
                    default_box_head_path)
+from .tracking import tracking_env
 
 
 def _registries():
@@ -85,6 +86,16 @@ class _Checker:
         for key in overrides:
             self._check_key(run, cfg, key)
         self._build_losses(run, cfg, overrides)
+
+    def box_loss(self, path: str, overrides: Dict[str, Any]):
+        """The box loss config of the merged config (None: not found)."""
+        from mmengine.config import Config
+        merged = Config(self.base(path))
+        merged.merge_from_dict(overrides)
+        node = merged.to_dict()
+        for part in default_box_head_path(node.get('model')).split('.'):
+            node = node.get(part, {}) if isinstance(node, dict) else {}
+        return node.get('loss_bbox') or node.get('loss_iou')
 
     def _fail(self, run, key, why):
         raise SweepSpecError(f'run {run.id!r}: key {key!r}: {why} '
@@ -163,6 +174,16 @@ class _Checker:
                     break
 
 
+def _tracking(spec, run, checker, base, overrides) -> Dict[str, Any]:
+    """The run's tracker backends (none without ``tracking:``)."""
+    if not spec.tracking:
+        return {}
+    from .tracking import run_params, vis_backends
+    params = run_params(run.values, checker.box_loss(base, overrides))
+    return {'visualizer.vis_backends': vis_backends(
+        spec.tracking, spec.name, spec.work_dir, run.id, params)}
+
+
 def _nest(overrides: Dict[str, Any]) -> Dict[str, Any]:
     root: Dict[str, Any] = {}
     for key, value in overrides.items():
@@ -182,18 +203,35 @@ def _py(value) -> str:
     return pprint.pformat(value, width=10**6)
 
 
+#: what follows this line in a run's config changes how it is logged, not
+#: its results: a spec whose trackers changed does not count as changed
+TRACKING_MARK = '# -- trackers (they do not change the results) --'
+
+
 def config_text(spec: SweepSpec, run: Run, base: str,
-                overrides: Dict[str, Any]) -> str:
+                overrides: Dict[str, Any],
+                tracking: Optional[Dict[str, Any]] = None) -> str:
     lines = [
         f'# Run {run.id!r} of sweep {spec.name!r}, written by '
         '`tools/sweep.py plan`',
-        f'# from {spec.path}: edit the spec, not this file.',
+        f'# from {spec.path!r}: edit the spec, not this file.',
         f'# {", ".join(f"{a}={v!r}" for a, v in run.values.items())}',
         f'_base_ = [{base!r}]',
     ]
     for top, value in _nest(overrides).items():
         lines.append(f'{top} = {_py(value)}')
+    if tracking:
+        if any(k.split('.')[0] == 'visualizer' for k in overrides):
+            raise SweepSpecError(f'run {run.id!r}: tracking and an override '
+                                 'of visualizer.* cannot be combined')
+        lines.append(TRACKING_MARK)
+        lines += [f'{top} = {_py(value)}'
+                  for top, value in _nest(tracking).items()]
     return '\n'.join(lines) + '\n'
+
+
+def _results_part(text: Optional[str]) -> Optional[str]:
+    return None if text is None else text.split(TRACKING_MARK)[0]
 
 
 class _PlanProgress:
@@ -212,13 +250,14 @@ class _PlanProgress:
                   f'({now - self.start:.0f}s)', file=sys.stderr, flush=True)
 
 
-def plan(spec: SweepSpec, force: bool = False,
-         write: bool = True) -> List[Run]:
-    """Expand, check and (``write``) materialise ``spec``'s runs in their
-    run folders (config and ``run.json``, :class:`~..runs.RunDir`).  A
-    run that already started keeps its config: a changed one is an error
-    unless ``force``.  A large spec prints its progress on stderr."""
-    runs = expand(spec)
+def plan(spec: SweepSpec, force: bool = False, write: bool = True,
+         runs: Optional[List[Run]] = None) -> List[Run]:
+    """Expand (or take ``runs``), check and (``write``) materialise
+    ``spec``'s runs in their run folders (config and ``run.json``,
+    :class:`~..runs.RunDir`).  A run that already started keeps its config:
+    a changed one is an error unless ``force``.  A large spec prints its
+    progress on stderr."""
+    runs = expand(spec) if runs is None else runs
     checker = _Checker()
     texts, conflicts = {}, []
     progress = _PlanProgress(len(runs))
@@ -235,13 +274,14 @@ def plan(spec: SweepSpec, force: bool = False,
         checker.check(run, base, overrides)
         overrides.update(spec.run_dir(run.id).prediction_overrides(
             checker.base(base).get('val_evaluator')))
+        tracking = _tracking(spec, run, checker, base, overrides)
         run.base_config = base
         run.overrides = overrides
-        texts[run.id] = config_text(spec, run, base, overrides)
+        texts[run.id] = config_text(spec, run, base, overrides, tracking)
         run_dir = spec.run_dir(run.id)
         old = run_dir.config_text()
-        if old is not None and old != texts[run.id] and \
-                run_dir.has_started():
+        if old is not None and _results_part(old) != _results_part(
+                texts[run.id]) and run_dir.has_started():
             conflicts.append(run.id)
     if conflicts and not force:
         raise SweepSpecError(
@@ -249,9 +289,15 @@ def plan(spec: SweepSpec, force: bool = False,
             f'(e.g. {conflicts[:3]}): the spec changed under them.  Give the '
             'sweep a new name, or pass --force to overwrite (their results '
             'then mix two configs)')
-    if not write:
-        return runs
-    # one generated file per detector config is parsed in full by mmengine
+    if write:
+        _write(spec, runs, texts, progress)
+    return runs
+
+
+def _write(spec: SweepSpec, runs: List[Run], texts: Dict[str, str],
+           progress: '_PlanProgress') -> None:
+    """Write each run's config and ``run.json``; one generated file per
+    detector config is parsed in full by mmengine."""
     from mmengine.config import Config
     checked = set()
     for i, run in enumerate(runs):
@@ -261,7 +307,8 @@ def plan(spec: SweepSpec, force: bool = False,
         run_dir.write_info(dict(
             id=run.id, sweep=spec.name, spec=spec.path,
             values=run.values, base_config=run.base_config,
-            overrides=run.overrides, env=spec.env))
+            overrides=run.overrides, env=dict(spec.env, **tracking_env(
+                spec.tracking))))
         if run.base_config not in checked:
             checked.add(run.base_config)
             try:
@@ -270,4 +317,4 @@ def plan(spec: SweepSpec, force: bool = False,
                 raise SweepSpecError(
                     f'run {run.id!r}: generated {run_dir.config_file} does '
                     f'not load: {e}') from e
-    return runs
+

@@ -57,6 +57,8 @@ class SweepProgress:
         self._since: Dict[str, tuple] = {}     # run id -> (time, epoch)
         self._epochs: Dict[str, Optional[int]] = {}
         self._epoch_seconds = []               # durations observed
+        #: no line per epoch (a live view shows them)
+        self.quiet_epochs = False
 
     def started(self, run_id: str) -> None:
         run_dir = self.spec.run_dir(run_id)
@@ -85,6 +87,8 @@ class SweepProgress:
             self._since[run_id] = (now, epoch)
             first = self._seen.get(run_id, 0) + 1
             self._seen[run_id] = epoch
+            if self.quiet_epochs:  # the live view shows the epochs
+                continue
             # every epoch finished since the last poll, each on its line
             for e in range(first, epoch + 1):
                 print('  epoch  ' + self.line(run_id, e, e == epoch),
@@ -102,6 +106,17 @@ class SweepProgress:
         eta = self.eta_seconds() if with_eta else None
         return text + (f'; sweep ETA {fmt_duration(eta)}'
                        if eta is not None else '')
+
+    def epochs(self) -> tuple:
+        """(epochs finished, epochs in all) over the sweep, as far as
+        known (runs not started count with the epochs of one that has)."""
+        known = next((v for v in self._epochs.values() if v), None)
+        total, done = 0, 0
+        for run in self.runs:
+            n = self._epochs.get(run.id) or known or 0
+            total += n
+            done += min(n, self._seen.get(run.id, 0)) if n else 0
+        return done, total or None
 
     def eta_seconds(self) -> Optional[float]:
         """Epochs left in the sweep x mean seconds per epoch / parallel."""

@@ -49,6 +49,7 @@ ALIASES = {'seed': 'randomness.seed', 'epochs': 'train_cfg.max_epochs'}
 BASELINE_VALUE = 'baseline'
 BOX_HEAD = 'box_head.'
 SPEC_KEYS = ('name', 'work_dir', 'configs', 'axes', 'zip', 'exclude',
+             'tracking',
              'options', 'baseline', 'env')
 
 
@@ -79,6 +80,8 @@ class SweepSpec:
     options: Dict[str, Any]
     baseline: Dict[str, Any]
     env: Dict[str, str]
+    #: trackers every run logs to (:mod:`.tracking`)
+    tracking: List[Any] = field(default_factory=list)
 
     def run_dir(self, run_id: str) -> RunDir:
         return RunDir(osp.join(self.work_dir, run_id))
@@ -194,10 +197,12 @@ def make_spec(data: dict, path: str, work_root: str = 'work_dirs'
     env = check_env(data.get('env'))
     work_dir = check_path('work_dir', data.get('work_dir') or
                           osp.join(work_root, name))
+    from .tracking import check_tracking
     return SweepSpec(name=name, path=osp.abspath(path),
                      work_dir=osp.abspath(work_dir), configs=configs,
                      axes=axes, zip=zips, exclude=exclude, options=options,
-                     baseline=baseline, env=env)
+                     baseline=baseline, env=env,
+                     tracking=check_tracking(data.get('tracking')))
 
 
 def _configs(configs) -> 'OrderedDict[str, str]':

@@ -1,9 +1,22 @@
-from .checkpoint_globals import (allow_mmengine_checkpoint_globals,
-                                 mmengine_checkpoint_globals)
-from .json_io import write_json
-from .mmdet_tools import mmdet_config_path, mmdet_tool_path, run_mmdet_tool
+"""Helpers below every other layer.  Imported lazily (PEP 562): the sweep
+CLI reads JSON files without importing torch or mmdet."""
+import importlib
 
-__all__ = [
-    'allow_mmengine_checkpoint_globals', 'mmengine_checkpoint_globals',
-    'mmdet_config_path', 'mmdet_tool_path', 'run_mmdet_tool', 'write_json'
-]
+_WHERE = {
+    'allow_mmengine_checkpoint_globals': 'checkpoint_globals',
+    'mmengine_checkpoint_globals': 'checkpoint_globals',
+    'mmdet_config_path': 'mmdet_tools',
+    'mmdet_tool_path': 'mmdet_tools',
+    'run_mmdet_tool': 'mmdet_tools',
+    'write_json': 'json_io',
+}
+
+
+def __getattr__(name):
+    if name not in _WHERE:
+        raise AttributeError(f'module {__name__!r} has no attribute {name!r}')
+    return getattr(importlib.import_module(f'.{_WHERE[name]}', __name__),
+                   name)
+
+
+__all__ = sorted(_WHERE)

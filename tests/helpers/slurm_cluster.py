@@ -66,6 +66,9 @@ SelectTypeParameters=CR_CPU
 SlurmdParameters=config_overrides
 ReturnToService=2
 JobRequeue=1
+# arrays of at most 4 tasks: the sweep splits larger ones, as it must on
+# clusters whose MaxArraySize is low
+MaxArraySize=4
 MpiDefault=none
 KillWait=5
 InactiveLimit=0

@@ -66,6 +66,9 @@ class Launcher(abc.ABC):
     name: ClassVar[str]
     #: whether arguments the sweep does not know pass through to it
     takes_extra_args: ClassVar[bool] = False
+    #: whether :meth:`launch` returns only when the runs have ended (else
+    #: it submits them and returns)
+    blocks: ClassVar[bool] = False
 
     @classmethod
     def add_arguments(cls, parser: argparse.ArgumentParser) -> None:

@@ -82,6 +82,7 @@ class LocalLauncher(Launcher):
     """Trains a sweep's runs on this machine (see the module doc)."""
 
     name = 'local'
+    blocks = True
 
     def __init__(self, jobs: int = 1, gpus_per_run: int = 1,
                  gpus: Optional[List[str]] = None, poll: float = 0.5):

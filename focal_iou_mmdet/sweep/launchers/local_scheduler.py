@@ -1,6 +1,7 @@
 """The local launcher's loop: start workers while there is room, print a
 line per finished epoch and per finished run, and stop every worker on
 SIGTERM/SIGINT (the runs resume next time)."""
+import contextlib
 import signal
 import time
 from typing import TYPE_CHECKING, Dict, List
@@ -8,6 +9,7 @@ from typing import TYPE_CHECKING, Dict, List
 from ...runs import RunDir, RunStateError
 from ..display import fmt_duration
 from ..processes import error_tail
+from ..live_view import LiveView, wants_live_view
 from ..progress import SweepProgress
 from ..worker_exit import (EXIT_DONE, EXIT_FAILED, EXIT_INTERRUPTED,
                            EXIT_LOCKED)
@@ -35,6 +37,7 @@ class LocalScheduler:
         self.env = worker_env(launcher.jobs)
         self.progress = SweepProgress(self.spec, self.runs, launcher.jobs)
         self._last_wait_note = 0.0
+        self._last_live = 0.0
 
     def run(self, retry_failed: bool, force: bool) -> Dict[str, int]:
         """Train the runs to start; returns the final count per state."""
@@ -42,16 +45,10 @@ class LocalScheduler:
         self._print_plan(todo, held, states, retry_failed)
         old = {s: signal.signal(s, self._on_signal)
                for s in (signal.SIGTERM, signal.SIGINT)}
+        live = self._live_view()
         try:
-            while not self.stop:
-                self._fill(todo)
-                self.progress.poll(list(self.active))
-                self._reap()
-                if not self.active and not todo:
-                    todo = self._more()
-                    if todo is None:
-                        break
-                time.sleep(self.launcher.poll)
+            with live or contextlib.nullcontext():
+                self._loop(todo, live)
             if self.stop:
                 wait_or_kill([p for p, _, _ in self.active.values()])
                 print(f'sweep interrupted (signal {self.stop[0]}); run the '
@@ -63,6 +60,28 @@ class LocalScheduler:
         print(f'sweep {self.spec.name!r}: ' + ', '.join(
             f'{v} {k}' for k, v in final.items() if v), flush=True)
         return final
+
+    def _live_view(self):
+        """A rich view on a terminal (the line log otherwise)."""
+        if not wants_live_view():
+            return None
+        self.progress.quiet_epochs = True
+        return LiveView(None, f'sweep {self.spec.name}')
+
+    def _loop(self, todo, live) -> None:
+        while not self.stop:
+            self._fill(todo)
+            self.progress.poll(list(self.active))
+            self._reap()
+            if live is not None and time.time() - self._last_live > 2:
+                self._last_live = time.time()
+                done, total = self.progress.epochs()
+                live.update(done, self.sweep.counts(), total)
+            if not self.active and not todo:
+                todo = self._more()
+                if todo is None:
+                    break
+            time.sleep(self.launcher.poll)
 
     def _on_signal(self, signum, _frame):
         self.stop.append(signum)

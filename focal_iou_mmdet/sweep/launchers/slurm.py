@@ -1,7 +1,10 @@
 """The SLURM launcher: every fact about SLURM that a sweep needs.
 
-``run --launcher slurm`` submits a sweep's runs as ONE ``sbatch --array``
-job (throttled with ``%K``, ``--requeue``).  Task ``i`` runs the worker on
+``run --launcher slurm`` submits a sweep's runs as ``sbatch --array`` jobs
+of at most the cluster's ``MaxArraySize`` tasks each (read from ``scontrol
+show config``; ``--max-array-size`` overrides it), throttled with ``%K``
+and ``--requeue``; with ``--max-parallel K`` each array waits for the one
+before (``--dependency=afterany``), so K bounds the tasks in flight in all.  Task ``i`` runs the worker on
 line ``i + 1`` of an index file of run folders; the worker ``srun``s mmdet's
 train.py over the task's ranks with a rendezvous port of its own
 (:meth:`SlurmTask.env`).  ``--signal=B:USR1@S`` warns a task ``S`` seconds
@@ -50,6 +53,10 @@ class SlurmOptions:
     time_limit_warning_s: int = 300
     max_attempts: int = 5
     extra_args: List[str] = field(default_factory=list)
+    #: tasks per array at most (None: the cluster's MaxArraySize)
+    max_array_size: Optional[int] = None
+    #: print the scripts and sbatch commands instead of submitting
+    dry_run: bool = False
 
     @property
     def ranks_per_node(self) -> int:
@@ -78,8 +85,11 @@ def sbatch_script(sweep: str, index: str,
 
 
 def sbatch_command(sweep: str, num_tasks: int, script: str, log_dir: str,
-                   opts: SlurmOptions) -> List[str]:
-    """``sbatch`` arguments for an array of ``num_tasks`` runs."""
+                   opts: SlurmOptions,
+                   after: Optional[str] = None) -> List[str]:
+    """``sbatch`` arguments for an array of ``num_tasks`` runs (``after``:
+    the array job it waits for, so that arrays of one submission run one
+    after another and ``%K`` bounds them all)."""
     gres = f'gpu:{opts.ranks_per_node}' if opts.gres is None else opts.gres
     array = f'0-{num_tasks - 1}' + (f'%{opts.max_parallel}'
                                     if opts.max_parallel else '')
@@ -93,8 +103,36 @@ def sbatch_command(sweep: str, num_tasks: int, script: str, log_dir: str,
              f'--output={osp.join(log_dir, "%A_%a.out")}',
              # a requeued task appends: its earlier attempts stay readable
              '--open-mode=append'] +
+            ([f'--dependency=afterany:{after}'] if after else []) +
             ([f'--gres={gres}'] if gres else []) + list(opts.extra_args) +
             [script])
+
+
+#: SLURM's default MaxArraySize (the highest index is one less)
+DEFAULT_MAX_ARRAY_SIZE = 1001
+
+
+def cluster_limits() -> Dict[str, int]:
+    """``MaxArraySize`` and ``MaxJobCount`` from ``scontrol show config``
+    (what is visible; {} when scontrol cannot say)."""
+    try:
+        out = subprocess.run(['scontrol', 'show', 'config'],
+                             capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return {}
+    limits = {}
+    for line in out.stdout.splitlines():
+        key, _, value = line.partition('=')
+        if key.strip() in ('MaxArraySize', 'MaxJobCount') and \
+                value.strip().isdigit():
+            limits[key.strip()] = int(value.strip())
+    return limits
+
+
+def array_chunks(n: int, max_array_size: int) -> List[range]:
+    """The runs 0..n-1 split into arrays of at most ``max_array_size``."""
+    size = max(1, max_array_size)
+    return [range(i, min(n, i + size)) for i in range(0, n, size)]
 
 
 def jobs_alive(job_ids: Iterable[str]) -> Optional[Dict[str, str]]:
@@ -190,6 +228,12 @@ class SlurmLauncher(Launcher):
         a('--max-attempts', type=int, default=5,
           help='slurm: starts of one run in all (time limits, preemptions, '
           'requeues) before it is marked failed (default 5)')
+        a('--max-array-size', type=int, default=None,
+          help="slurm: tasks per array at most (default: the cluster's "
+          'MaxArraySize, 1001 when it cannot be read)')
+        a('--dry-run', action='store_true',
+          help='slurm: print the scripts and submit commands, submit '
+          'nothing')
 
     @classmethod
     def from_args(cls, args, extra) -> 'SlurmLauncher':
@@ -201,7 +245,8 @@ class SlurmLauncher(Launcher):
             cpus_per_task=args.cpus_per_task, gres=args.gres,
             max_parallel=args.max_parallel, job_name=args.job_name,
             time_limit_warning_s=args.time_limit_warning,
-            max_attempts=args.max_attempts, extra_args=list(extra)))
+            max_attempts=args.max_attempts, extra_args=list(extra),
+            max_array_size=args.max_array_size, dry_run=args.dry_run))
 
     # -- parent side ----------------------------------------------------
     def launch(self, sweep: 'SweepState', retry_failed: bool = False,
@@ -218,7 +263,7 @@ class SlurmLauncher(Launcher):
         """Submit the runs to start; returns the array job id (None when
         nothing is to start).  RuntimeError when sbatch fails.  Runs whose
         status cannot be read are skipped (``force`` rebuilds it)."""
-        if shutil.which('sbatch') is None:
+        if shutil.which('sbatch') is None and not self.opts.dry_run:
             raise RuntimeError('--launcher slurm: sbatch is not on PATH (run '
                                'this on a SLURM login node, or use '
                                '--launcher local)')
@@ -233,30 +278,57 @@ class SlurmLauncher(Launcher):
                   f'done, {c["queued"] + c["running"]} queued or running, '
                   f'{c["failed"]} failed)', flush=True)
             return None
-        job, sdir = self._sbatch(spec, todo)
-        for i, r in enumerate(todo):
-            d = spec.run_dir(r.id)
-            d.write_status(d.read_status().queued(self.name, f'{job}_{i}'))
-        print(f'submitted array job {job}: {len(todo)} runs'
-              + (f', at most {self.opts.max_parallel} at a time'
-                 if self.opts.max_parallel else '')
-              + f'; logs {relpath(sdir)}/{job}_<task>.out; follow with '
+        limit = self.opts.max_array_size or cluster_limits().get(
+            'MaxArraySize', DEFAULT_MAX_ARRAY_SIZE)
+        jobs, sdir = self._sbatch_arrays(spec, todo, limit)
+        if self.opts.dry_run:
+            return None
+        for job, chunk in jobs:
+            for i, r in enumerate(chunk):
+                d = spec.run_dir(r.id)
+                d.write_status(d.read_status().queued(self.name,
+                                                      f'{job}_{i}'))
+        print(f'submitted {len(todo)} runs as {len(jobs)} array job(s) '
+              f'{", ".join(j for j, _ in jobs)} (at most {limit} tasks an '
+              'array' + (f', {self.opts.max_parallel} at a time in all'
+                         if self.opts.max_parallel else '')
+              + f'); logs {relpath(sdir)}/<job>_<task>.out; follow with '
               f'`tools/sweep.py status {relpath(spec.path)}`', flush=True)
-        return job
+        return jobs[0][0]
 
-    def _sbatch(self, spec, todo) -> tuple:
-        """Write the index and script, submit them, record the job."""
+    def _sbatch_arrays(self, spec, todo, limit: int) -> tuple:
+        """Write an index and a script per array and submit them (or, with
+        ``dry_run``, print them); arrays after the first wait for the one
+        before when ``max_parallel`` bounds the tasks in flight."""
         sdir = osp.join(spec.work_dir, 'slurm')
-        os.makedirs(sdir, exist_ok=True)
         stamp = time.strftime('%Y%m%d_%H%M%S')
-        index = osp.join(sdir, f'array_{stamp}.txt')
-        with open(index, 'w') as f:
-            f.write(''.join(spec.run_dir(r.id).path + '\n' for r in todo))
-        script = osp.join(sdir, f'array_{stamp}.sh')
-        with open(script, 'w') as f:
-            f.write(sbatch_script(spec.name, index,
-                                  max_attempts=self.opts.max_attempts))
-        cmd = sbatch_command(spec.name, len(todo), script, sdir, self.opts)
+        jobs, after = [], None
+        for k, part in enumerate(array_chunks(len(todo), limit)):
+            chunk = [todo[i] for i in part]
+            base = osp.join(sdir, f'array_{stamp}_{k}')
+            text = sbatch_script(spec.name, base + '.txt',
+                                 max_attempts=self.opts.max_attempts)
+            cmd = sbatch_command(spec.name, len(chunk), base + '.sh', sdir,
+                                 self.opts, after)
+            if self.opts.dry_run:
+                print(f'# {base}.sh ({len(chunk)} runs: {chunk[0].id} ...)'
+                      f'\n{text}$ {" ".join(shlex.quote(c) for c in cmd)}',
+                      flush=True)
+                after = f'<array {k}>' if self.opts.max_parallel else None
+                continue
+            os.makedirs(sdir, exist_ok=True)
+            with open(base + '.txt', 'w') as f:
+                f.write(''.join(spec.run_dir(r.id).path + '\n'
+                                for r in chunk))
+            with open(base + '.sh', 'w') as f:
+                f.write(text)
+            job = self._sbatch(cmd, chunk, sdir)
+            jobs.append((job, chunk))
+            after = job if self.opts.max_parallel else None
+        return jobs, sdir
+
+    def _sbatch(self, cmd: List[str], chunk, sdir: str) -> str:
+        """Submit one array and record it in ``slurm/jobs.json``."""
         print('$ ' + ' '.join(shlex.quote(c) for c in cmd), flush=True)
         out = subprocess.run(cmd, capture_output=True, text=True)
         if out.returncode != 0:
@@ -268,10 +340,10 @@ class SlurmLauncher(Launcher):
         if osp.exists(jobs_file):
             with open(jobs_file) as f:
                 jobs = json.load(f)
-        jobs.append(dict(job=job, runs=[r.id for r in todo], script=script,
-                         submitted=time.time(), command=cmd))
+        jobs.append(dict(job=job, runs=[r.id for r in chunk],
+                         script=cmd[-1], submitted=time.time(), command=cmd))
         write_json(jobs_file, jobs)
-        return job, sdir
+        return job
 
     @classmethod
     def live_view(cls, records: Dict[RunDir, RunStatus]

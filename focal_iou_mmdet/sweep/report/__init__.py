@@ -13,10 +13,15 @@ from ...runs import RunStatus
 from ..display import relpath
 from ..spec import Run, SweepSpec
 from ..state import counts
-from .comparisons import summarize, verdicts
+from .comparisons import summarize
 from .figures import plot
 from .render import text_table, write_csv, write_markdown
 from .rows import collect
+from .verdicts import family_header, verdicts
+
+#: the state file of a sweep run with --until-decided (its seeds ran in
+#: rounds, so its verdicts are the anytime-valid ones)
+SEQUENTIAL_STATE = 'until_decided.json'
 
 
 def _missing(rows: List[dict], states: Dict[str, RunStatus]) -> List[str]:
@@ -33,18 +38,25 @@ def _missing(rows: List[dict], states: Dict[str, RunStatus]) -> List[str]:
 
 
 def report(spec: SweepSpec, runs: Sequence[Run],
-           out_dir: Optional[str] = None) -> Dict[str, object]:
+           out_dir: Optional[str] = None, correction: bool = True,
+           sequential: Optional[bool] = None) -> Dict[str, object]:
     """Print the table and verdicts; write results.csv, results.md and the
     plots (into ``out_dir``, default the sweep's folder); return their
     paths and the group statistics.  A folder that cannot be written to
-    (a read-only work root) is reported; the table is still printed."""
+    (a read-only work root) is reported; the table is still printed.
+    ``sequential`` (default: whether the sweep ran ``--until-decided``)
+    gives the anytime-valid verdicts; ``correction`` Holm's over all."""
     out_dir = out_dir or spec.work_dir
+    if sequential is None:
+        sequential = osp.exists(osp.join(spec.work_dir, SEQUENTIAL_STATE))
     rows = collect(spec, runs)
-    stats = summarize(spec, rows)
+    stats = summarize(spec, rows, sequential)
     states = {row['run_id']: row['_status'] for row in rows}
     c = counts(row['_status'] for row in rows)
     missing = _missing(rows, states)
-    said = verdicts(spec, stats, rows)
+    said = verdicts(spec, stats, rows, correction)
+    if said:
+        said = [family_header(stats, correction, sequential)] + said
     print(text_table(spec, stats, rows))
     if said:
         print('\n'.join(said))
@@ -69,4 +81,5 @@ def report(spec: SweepSpec, runs: Sequence[Run],
     return dict(csv=csv_path, md=md_path, figures=figures, stats=stats)
 
 
-__all__ = ['collect', 'report', 'summarize', 'verdicts']
+__all__ = ['SEQUENTIAL_STATE', 'collect', 'report', 'summarize',
+           'verdicts']

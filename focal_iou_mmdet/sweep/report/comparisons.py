@@ -6,18 +6,23 @@ from collections import OrderedDict
 from typing import List, Optional
 
 from ...analysis.intervals import Interval, paired_t_interval
+from ...analysis.sequential import decide
 from ...analysis.stats import mean_std
 from ..spec import SweepSpec
 from .bootstrap import ImageBootstrap
-from .rows import (baseline_key, group, metric_columns, primary_name,
-                   seed_axis, seed_pairs, small_name)
+from .rows import (baseline_key, group, metric_columns, seed_axis,
+                   seed_pairs, small_name)
 
 
-def summarize(spec: SweepSpec, rows: List[dict]) -> List[dict]:
+def summarize(spec: SweepSpec, rows: List[dict],
+              sequential: bool = False) -> List[dict]:
     """Per group (runs over seeds): n finished of planned, mean ± std of
     each metric and of the train time, and the difference of the primary
     and the small-object metric to the baseline of the same detector:
-    paired by seed, with a 95% t-interval (:mod:`..analysis.intervals`)."""
+    paired by seed, with a 95% t-interval (:mod:`...analysis.intervals`);
+    with ``sequential``, also the anytime-valid decision on the primary
+    difference, the seeds in the order they were run
+    (:mod:`...analysis.sequential`)."""
     columns = metric_columns(rows)
     small = small_name(rows)
     stats = OrderedDict()
@@ -42,6 +47,9 @@ def summarize(spec: SweepSpec, rows: List[dict]) -> List[dict]:
                 'primary' if m == 'primary' else small)
         s['bootstrap'] = images.pairs(
             s['done'], stats[bkey]['done'] if bkey else [], seeds)
+        diffs = paired_differences(s['done'], stats[bkey]['done']
+                                   if bkey else [], seeds, 'primary')
+        s['sequential'] = decide(diffs) if sequential and diffs else None
     return list(stats.values())
 
 
@@ -53,54 +61,20 @@ def _paired_interval(runs: List[dict], base_runs: List[dict],
     metric families (COCO AP and VOC mAP) is never subtracted."""
     if metric is None:
         return None
-    return paired_t_interval([
-        r[metric] - b[metric] for _, r, b in seed_pairs(runs, base_runs,
-                                                          seed_axis)
-        if r['_family'] is b['_family'] and r.get(metric) is not None
-        and b.get(metric) is not None])
+    return paired_t_interval(paired_differences(runs, base_runs, seed_axis,
+                                                metric))
+
+
+def paired_differences(runs: List[dict], base_runs: List[dict],
+                       seed_axis: Optional[str], metric: str) -> List[float]:
+    """The variant's metric minus its baseline's, seed by seed, in the
+    order the seeds were planned (never across metric families)."""
+    return [r[metric] - b[metric]
+            for _, r, b in seed_pairs(runs, base_runs, seed_axis)
+            if r['_family'] is b['_family'] and r.get(metric) is not None
+            and b.get(metric) is not None]
 
 
 def value_text(v) -> str:
     """An axis value as printed (None: the config's own value)."""
     return 'default' if v is None else str(v)
-
-
-def verdicts(spec: SweepSpec, stats: List[dict], rows: List[dict]
-             ) -> List[str]:
-    """One line per comparison with its baseline, the verdict following
-    the interval: ``focal-iou vs iou: ΔAP +0.4 [-0.2, +1.0] (n=3 seeds):
-    no measurable difference``; under it, for each seed pair, the paired
-    image bootstrap of ΔAP and ΔAP_s (COCO runs), which carries the verdict
-    when there is one seed."""
-    by_key = {s['key']: s for s in stats}
-    metric = primary_name(rows)
-    small = small_name(rows) or 'AP_s'
-    out = []
-    for s in stats:
-        iv = s['d_primary']
-        if not s['baseline'] or iv is None:
-            continue
-        base = by_key[s['baseline']]
-        line = (f'- {", ".join(value_text(v) for v in s["key"])} vs '
-                f'{", ".join(value_text(v) for v in base["key"])}: '
-                f'{iv.format(metric)}')
-        boot = s.get('bootstrap') or []
-        if iv.has_interval or not any(b[1] for b in boot):
-            line += f': {iv.verdict()}'
-        out.append(line)
-        out += [_bootstrap_line(seed, b_all, b_small, note, metric, small)
-                for seed, b_all, b_small, note in boot if b_all or note]
-    return out
-
-
-
-
-def _bootstrap_line(seed, b_all, b_small, note, metric, small) -> str:
-    who = f'seed {seed}' if seed is not None else 'run pair'
-    if note:
-        return f'  - {who}: {note}'
-    text = (f'  - {who}, paired bootstrap ({ImageBootstrap.RESAMPLES} '
-            f'resamples of {b_all.n} val images): Δ{metric} {b_all.cell()}')
-    if b_small is not None:
-        text += f', Δ{small} {b_small.cell()}'
-    return text + f': {b_all.verdict()}'

@@ -69,13 +69,21 @@ def text_table(spec: SweepSpec, stats: List[dict], rows: List[dict]) -> str:
     return '\n'.join(line.rstrip() for line in lines)
 
 
+def _version(package: str) -> str:
+    """An installed package's version, without importing it."""
+    from importlib.metadata import PackageNotFoundError, version
+    try:
+        return version(package)
+    except PackageNotFoundError:
+        return 'not installed'
+
+
 def _provenance(spec: SweepSpec) -> List[str]:
-    import torch
     return [
         '## How this was produced', '',
         f'- spec: `{spec.path}`; run folders under `{spec.work_dir}`.',
         f'- reported on {platform.machine()}, {os.cpu_count()} CPU cores, '
-        f'torch {torch.__version__}, Python {sys.version.split()[0]}, '
+        f'torch {_version("torch")}, mmdet {_version("mmdet")}, Python {sys.version.split()[0]}, '
         f'{time.strftime("%Y-%m-%d %H:%M")}.',
     ] + (['- environment: ' + ', '.join(f'`{k}={v}`'
                                          for k, v in spec.env.items())]

@@ -12,6 +12,7 @@ from helpers import (ROOT, SWEEP, attempts_of, golden, subprocess_env,
 
 from focal_iou_mmdet.runs import TINY_RUN_OPTIONS as TINY
 from focal_iou_mmdet.sweep import expand, load_spec
+from focal_iou_mmdet.sweep.__main__ import main as sweep_main
 from focal_iou_mmdet.sweep.launchers.slurm import (SlurmOptions,
                                                    sbatch_command,
                                                    sbatch_script)
@@ -59,6 +60,64 @@ def test_sbatch_commands_match_golden_file():
                                      '/sweeps/coco/slurm', opts))
              for n, opts in ((240, gpu), (3, cpu))]
     golden('sbatch_commands.txt', '\n'.join(lines) + '\n')
+
+
+def test_dry_run_shows_the_split_into_arrays(tmp_path, capsys):
+    """10 runs, arrays of at most 4, at most 2 in flight: three arrays, each
+    waiting for the one before; nothing is written or submitted."""
+    spec_path = write_spec(
+        tmp_path / 'split.yaml', name='split', work_dir=str(tmp_path / 'wd'),
+        configs={'retinanet': 'retinanet_r18-c16_fpn_{loss}_12e_shapes.py'},
+        axes={'loss': ['iou', 'focal-iou'], 'seed': [0, 1, 2, 3, 4]})
+    assert sweep_main(['run', spec_path, '--launcher', 'slurm',
+                       '--partition', 'gpu', '--max-parallel', '2',
+                       '--max-array-size', '4', '--dry-run']) == 0
+    out = capsys.readouterr().out
+    commands = [ln[2:] for ln in out.splitlines() if ln.startswith('$ ')]
+    assert [re.search(r'--array=(\S+)', c).group(1) for c in commands] == [
+        '0-3%2', '0-3%2', '0-1%2']
+    assert '--dependency' not in commands[0]
+    assert '--dependency=afterany:<array 0>' in commands[1]
+    assert '--dependency=afterany:<array 1>' in commands[2]
+    text = re.sub(r'array_\d{8}_\d{6}', 'array_STAMP', out).replace(
+        str(tmp_path), '/tmp/T')
+    text = re.sub(r'exec \S+python\S* ', 'exec python ', text)
+    golden('sbatch_split_dry_run.txt', text)
+    assert not os.path.exists(os.path.join(tmp_path, 'wd', 'slurm'))
+    spec = load_spec(spec_path)
+    assert all(spec.run_dir(r.id).read_status().state == 'pending'
+               for r in expand(spec))
+
+
+@pytest.mark.slow
+@pytest.mark.slurm
+def test_ten_runs_in_arrays_of_four_each_run_once(slurm_cluster, tmp_path,
+                                                  tiny_shapes):
+    """The test cluster's MaxArraySize is 4: a 10-run sweep goes in three
+    arrays, every run finishes, none is trained twice."""
+    spec_path = write_spec(
+        tmp_path / 'ten.yaml', name='ten', work_dir=str(tmp_path / 'wd'),
+        configs={'retinanet': 'retinanet_r18-c16_fpn_{loss}_12e_shapes.py'},
+        axes={'loss': ['iou', 'focal-iou'], 'seed': [0, 1, 2, 3, 4]},
+        options=dict(TINY, epochs=1), env={'SHAPES_ROOT': tiny_shapes})
+    spec = load_spec(spec_path)
+    env = subprocess_env(SLURM_CONF=slurm_cluster.conf, OMP_NUM_THREADS='1')
+    sub = subprocess.run(
+        SWEEP + ['run', spec_path, '--launcher', 'slurm', '--partition',
+                 slurm_cluster.partition, '--gres', '', '--cpus-per-task',
+                 '1', '--max-parallel', '2', '--time=10'], cwd=ROOT,
+        env=env, capture_output=True, text=True, timeout=300)
+    assert sub.returncode == 0, sub.stdout + sub.stderr
+    assert 'as 3 array job(s)' in sub.stdout and '(at most 4 tasks an ' \
+        'array, 2 at a time in all)' in sub.stdout, sub.stdout
+    jobs = re.search(r'array job\(s\) ([\d, ]+) \(', sub.stdout).group(1)
+    for job in jobs.split(', '):
+        slurm_cluster.wait_job(job, timeout=600)
+    for r in expand(spec):
+        st = spec.run_dir(r.id).read_status()
+        assert st.state == 'done' and st.attempts == 1, (r.id, st,
+                                                         slurm_cluster.logs())
+        assert len(attempts_of(spec.run_dir(r.id))) == 1
 
 
 # long enough that one attempt (~30-60 s, ~10 s of it start-up: at most
