@@ -10,8 +10,9 @@ installed and that mmdet accepts them (:mod:`.environment`).
 
 All of that happens when mmdet is there to ask for it: at once when mmdet
 is already imported (``custom_imports``, mmdet's tools, a script that
-imported mmdet first), otherwise right after ``mmdet.registry`` is first
-imported (:mod:`.registration`).  So the sweep CLI, which reads a few
+imported mmdet first), otherwise right after mmdet is first imported
+(:mod:`.registration`); the checkpoint allow-list also at once when torch
+is imported already.  So the sweep CLI, which reads a few
 hundred JSON files, imports neither torch nor mmdet unless a command needs
 them.
 """

@@ -64,5 +64,10 @@ class _WhenMmdetIsImported(importlib.abc.MetaPathFinder):
 def register_when_mmdet_is_imported() -> None:
     if 'mmdet' in sys.modules:
         register()
-    elif not any(isinstance(f, _WhenMmdetIsImported) for f in sys.meta_path):
+        return
+    if 'torch' in sys.modules:  # cheap now: resume works without mmdet too
+        from .utils.checkpoint_globals import \
+            allow_mmengine_checkpoint_globals
+        allow_mmengine_checkpoint_globals()
+    if not any(isinstance(f, _WhenMmdetIsImported) for f in sys.meta_path):
         sys.meta_path.insert(0, _WhenMmdetIsImported())

@@ -182,7 +182,9 @@ def make_spec(data: dict, path: str, work_root: str = 'work_dirs'
     name = check_name('name', data.get('name') or
                       osp.splitext(osp.basename(path))[0])
     configs = _configs(data.get('configs'))
-    axes = _axes(data.get('axes') or {}, configs)
+    zipped = {str(a) for g in (data.get('zip') or [])
+              if isinstance(g, (list, tuple)) for a in g}
+    axes = _axes(data.get('axes') or {}, configs, zipped)
     zips = _zips(data.get('zip') or [], axes)
     exclude = _exclude(data.get('exclude') or [], axes)
     options = data.get('options') or {}
@@ -218,7 +220,7 @@ def _configs(configs) -> 'OrderedDict[str, str]':
                        for k, v in configs.items())
 
 
-def _axis_values(axis: str, values, configs) -> list:
+def _axis_values(axis: str, values, configs, zipped: bool = False) -> list:
     """One axis's values, checked (see the module doc for the kinds)."""
     if axis == 'detector':
         raise SweepSpecError("axis 'detector' comes from 'configs'; do "
@@ -226,7 +228,8 @@ def _axis_values(axis: str, values, configs) -> list:
     values = _must_be_list(f'axis {axis!r}', values)
     if not values:
         raise SweepSpecError(f'axis {axis!r} has no values')
-    rep = _repeated(values)
+    # in a zip group a value may repeat: the group's rows must differ
+    rep = None if zipped else _repeated(values)
     if rep:
         raise SweepSpecError(
             f'axis {axis!r} repeats a value: {rep[0]!r} and {rep[1]!r} '
@@ -248,12 +251,14 @@ def _axis_values(axis: str, values, configs) -> list:
     return values
 
 
-def _axes(raw_axes, configs) -> 'OrderedDict[str, list]':
+def _axes(raw_axes, configs,
+          zipped=frozenset()) -> 'OrderedDict[str, list]':
     if not isinstance(raw_axes, dict):
         raise SweepSpecError("'axes' must map axis names to lists of values")
     axes = OrderedDict(detector=list(configs))
     for axis, values in raw_axes.items():
-        axes[str(axis)] = _axis_values(str(axis), values, configs)
+        axes[str(axis)] = _axis_values(str(axis), values, configs,
+                                       str(axis) in zipped)
     for det, cfg in configs.items():
         for ph in re.findall(r'{([^}]*)}', cfg):
             if ph not in axes:
@@ -279,6 +284,9 @@ def _zips(raw, axes) -> List[List[str]]:
         if len(set(lengths.values())) > 1:
             raise SweepSpecError(f'zip group {group}: lengths differ '
                                  f'{lengths}')
+        rows = list(zip(*[[repr(v) for v in axes[a]] for a in group]))
+        if len(set(rows)) < len(rows):
+            raise SweepSpecError(f'zip group {group} repeats a row')
     return zips
 
 

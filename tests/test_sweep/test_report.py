@@ -79,9 +79,11 @@ def test_report_verdict_follows_the_seed_interval(tmp_path, focal, verdict):
     md = open(out['md']).read()
     line = next(ln for ln in md.splitlines()
                 if ln.startswith('- retinanet, focal-iou vs'))
+    # one comparison: the corrected verdict is the raw one
     assert re.fullmatch(r'- retinanet, focal-iou vs retinanet, iou: ΔAP '
                         r'[+-]\d+\.\d \[[+-]\d+\.\d, [+-]\d+\.\d\] '
-                        r'\(n=3 seeds\): ' + verdict, line), line
+                        r'\(n=3 seeds\): ' + verdict + '; corrected: ' +
+                        verdict + r' \(p_adj=[\d.e-]+\)', line), line
 
 
 def fake_voc_run(run_dir, maps):

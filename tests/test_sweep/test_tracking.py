@@ -37,20 +37,23 @@ def test_trackers_do_not_count_as_a_changed_spec(tmp_path):
 
 
 @pytest.mark.slow
-def test_one_run_logs_to_tensorboard_and_mlflow(tmp_path, tiny_shapes,
-                                                monkeypatch):
+def test_one_run_logs_to_tensorboard_mlflow_and_wandb(tmp_path, tiny_shapes,
+                                                      monkeypatch):
     pytest.importorskip('mlflow')
     pytest.importorskip('tensorboard')
+    pytest.importorskip('wandb')
     spec_path = write_spec(
         tmp_path / 'tracked.yaml', name='tracked',
         work_dir=str(tmp_path / 'wd'),
         configs={'retinanet': SHAPES_RETINANET},
         axes={'loss': ['focal-iou'], 'box_head.loss_bbox.gamma': [1.5]},
         options=dict(TINY, epochs=1), env={'SHAPES_ROOT': tiny_shapes},
-        tracking=['tensorboard'])
+        tracking=['tensorboard', 'wandb'])
     out = subprocess.run(SWEEP + ['run', spec_path, '--tracking', 'mlflow'],
                          capture_output=True, text=True, timeout=600,
-                         env=subprocess_env(OMP_NUM_THREADS='1'))
+                         env=subprocess_env(OMP_NUM_THREADS='1',
+                                            WANDB_MODE='offline',
+                                            WANDB_SILENT='true'))
     assert out.returncode == 0, out.stdout + out.stderr
     run_dir = load_spec(spec_path).run_dir('retinanet_focal-iou_gamma1.5')
     from tensorboard.backend.event_processing.event_accumulator import \
@@ -72,25 +75,11 @@ def test_one_run_logs_to_tensorboard_and_mlflow(tmp_path, tiny_shapes,
     assert row['params.loss.type'] == 'FocalIoULoss'
     assert row['params.loss.gamma'] == '1.5'
     assert 0 <= row['metrics.coco/bbox_mAP'] <= 1
-
-
-@pytest.mark.slow
-def test_one_run_logs_to_wandb_offline(tmp_path, tiny_shapes):
-    pytest.importorskip('wandb')
-    spec_path = write_spec(
-        tmp_path / 'wb.yaml', name='wb', work_dir=str(tmp_path / 'wd'),
-        configs={'retinanet': SHAPES_RETINANET}, axes={'loss': ['iou']},
-        options=dict(TINY, epochs=1), env={'SHAPES_ROOT': tiny_shapes},
-        tracking=['wandb'])
-    out = subprocess.run(SWEEP + ['run', spec_path], capture_output=True,
-                         text=True, timeout=600, env=subprocess_env(
-                             OMP_NUM_THREADS='1', WANDB_MODE='offline',
-                             WANDB_SILENT='true'))
-    assert out.returncode == 0, out.stdout + out.stderr
-    run_dir = load_spec(spec_path).run_dir('retinanet_iou')
+    # W&B in offline mode: its local run file names the run and the metric
     offline = glob.glob(os.path.join(run_dir.path, '*', 'vis_data', 'wandb',
                                      'offline-run-*', 'run-*.wandb'))
     assert offline, os.listdir(run_dir.path)
     with open(offline[0], 'rb') as f:
         data = f.read()
-    assert b'retinanet_iou' in data and b'coco/bbox_mAP' in data
+    assert b'retinanet_focal-iou_gamma1.5' in data
+    assert b'coco/bbox_mAP' in data

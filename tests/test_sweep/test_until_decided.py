@@ -89,11 +89,11 @@ def test_report_corrects_the_whole_grid(tmp_path):
 def test_until_decided_killed_between_rounds_resumes(tmp_path, tiny_shapes):
     spec_path = write_spec(
         tmp_path / 'seq.yaml', name='seq', work_dir=str(tmp_path / 'wd'),
-        configs=SHAPES, axes={'loss': ['iou', 'focal-iou'], 'seed': [0, 1]},
+        configs=SHAPES, axes={'loss': ['iou', 'focal-iou'], 'seed': [0]},
         options=dict(TINY, epochs=1), env={'SHAPES_ROOT': tiny_shapes})
     spec = load_spec(spec_path)
     cmd = SWEEP + ['run', spec_path, '--launcher', 'local', '--jobs', '2',
-                   '--until-decided', '--max-seeds', '3']
+                   '--until-decided', '--max-seeds', '2']
     env = subprocess_env(OMP_NUM_THREADS='1')
     first = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE,
                              stderr=subprocess.STDOUT, text=True)
@@ -115,12 +115,12 @@ def test_until_decided_killed_between_rounds_resumes(tmp_path, tiny_shapes):
     runs = sweep_runs(spec)
     assert sorted(r.id for r in runs) == sorted(
         f'retinanet_{loss}_seed{s}' for loss in ('iou', 'focal-iou')
-        for s in (0, 1, 2))
-    assert 'has its --max-seeds 3 seeds' in out2 or 'decided' in out2
+        for s in (0, 1))
+    assert 'has its --max-seeds 2 seeds' in out2
     rep = subprocess.run(SWEEP + ['report', spec_path], env=env,
                          capture_output=True, text=True, timeout=300)
     assert rep.returncode == 0, rep.stderr
     assert 'anytime-valid confidence sequences' in rep.stdout
-    assert 'anytime 95% [' in rep.stdout and '(n=3 seeds' in rep.stdout
+    assert 'anytime 95% [' in rep.stdout and '(n=2 seeds' in rep.stdout
     with open(os.path.join(spec.work_dir, 'until_decided.json')) as f:
-        assert json.load(f)['options']['max_seeds'] == 3
+        assert json.load(f)['options']['max_seeds'] == 2

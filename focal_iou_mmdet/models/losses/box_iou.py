@@ -42,7 +42,13 @@ from typing import NamedTuple, Optional, Tuple
 import torch
 from torch import Tensor
 
-IOU_VARIANTS = ('iou', 'giou', 'diou', 'ciou', 'eiou', 'siou')
+from .box_iou_field import (VariantOptions, focaler, inner_iou,
+                            mpdiou_penalties, nwd_value, shapeiou_penalties)
+
+IOU_VARIANTS = ('iou', 'giou', 'diou', 'ciou', 'eiou', 'siou', 'mpdiou',
+                'shapeiou', 'nwd')
+#: variants whose V has an IoU term the modifiers can replace
+IOU_TERM_VARIANTS = IOU_VARIANTS[:-1]
 
 # Lower bound of V for each variant, as clamped here; c = (V - low) / (1 - low)
 # maps V onto [0, 1].  This reproduces the authors' mappings exactly
@@ -57,6 +63,9 @@ CONFIDENCE_LOW = {
     'ciou': -2.0,
     'eiou': -3.0,
     'siou': -2.0,
+    'mpdiou': -2.0,
+    'shapeiou': -2.0,
+    'nwd': 0.0,
 }
 
 # Clamp applied to V (None: no clamp needed, the range is already bounded).
@@ -67,6 +76,9 @@ _V_CLAMP = {
     'ciou': (-1.0, 1.0),
     'eiou': None,
     'siou': (-1.0, 1.0),
+    'mpdiou': (-2.0, 1.0),
+    'shapeiou': (-2.0, 1.0),
+    'nwd': None,
 }
 
 
@@ -106,7 +118,8 @@ def iou_terms(pred: Tensor,
               target: Tensor,
               variant: str = 'iou',
               eps: float = 1e-6,
-              ciou_gate: Optional[float] = None) -> IoUTerms:
+              ciou_gate: Optional[float] = None,
+              options: VariantOptions = VariantOptions()) -> IoUTerms:
     """IoU and penalty terms of aligned boxes ``pred`` and ``target``.
 
     Args:
@@ -116,20 +129,41 @@ def iou_terms(pred: Tensor,
         ciou_gate (float, optional): if given, CIoU's ``alpha`` is zero where
             ``IoU <= ciou_gate`` (mmdet uses 0.5).  Default: no gate (the
             authors' form).
+        options (VariantOptions): the arguments of MPDIoU, Shape-IoU and NWD
+            and the Inner/Focaler modifiers of the IoU term
+            (:mod:`.box_iou_field`).
 
     Returns:
         IoUTerms: ``iou`` of shape ``(...)`` and the variant's penalty terms.
     """
     check_iou_variant(variant)
     g = _Geometry.of(pred, target)
+    if variant == 'nwd':
+        return IoUTerms(nwd_value(g, options.nwd_constant, eps), ())
     iw = (torch.min(g.px2, g.tx2) - torch.max(g.px1, g.tx1)).clamp(min=0)
     ih = (torch.min(g.py2, g.ty2) - torch.max(g.py1, g.ty1)).clamp(min=0)
     overlap = iw * ih
     union = g.pw * g.ph + g.tw * g.th - overlap
     iou = overlap / (union + eps)
     if variant == 'iou':
-        return IoUTerms(iou, ())
-    return IoUTerms(iou, _penalties(variant, g, iou, union, eps, ciou_gate))
+        penalties = ()
+    elif variant == 'mpdiou':
+        penalties = mpdiou_penalties(g, options.mpdiou_size, eps)
+    elif variant == 'shapeiou':
+        penalties = shapeiou_penalties(g, options.shape_scale, eps)
+    else:
+        penalties = _penalties(variant, g, iou, union, eps, ciou_gate)
+    return IoUTerms(_modified_iou(iou, g, options, eps), penalties)
+
+
+def _modified_iou(iou: Tensor, g, options: VariantOptions,
+                  eps: float) -> Tensor:
+    """The IoU term with the Inner-IoU and Focaler-IoU modifiers."""
+    if options.inner_ratio is not None:
+        iou = inner_iou(g, options.inner_ratio, eps)
+    if options.focaler_interval is not None:
+        iou = focaler(iou, options.focaler_interval)
+    return iou
 
 
 class _Geometry(NamedTuple):

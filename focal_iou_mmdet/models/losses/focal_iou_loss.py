@@ -29,6 +29,15 @@ Two related formulas share the implementation:
 - ``formula='alpha_iou'``: ``L = s * (1 - IoU ** p + sum_i P_i ** p)`` over
   the variant's penalty terms ``P_i``, ``p = power = 3``; He et al.,
   "Alpha-IoU", NeurIPS 2021, https://arxiv.org/abs/2110.13675
+- ``formula='wise_iou'``: Wise-IoU v1-v3's dynamic focusing on ``1 - V``
+  (Tong et al. 2023, https://arxiv.org/abs/2301.10051; :mod:`.wise_iou`),
+  with a running mean kept as the buffer ``wiou_mean``.
+
+The variants of the 2023-24 field (MPDIoU, Shape-IoU, NWD) and the
+Inner-IoU and Focaler-IoU modifiers of the IoU term are in
+:mod:`.box_iou_field`; every formula composes with every variant and
+modifier (e.g. the focal factor on Inner-Shape-IoU, Wise-IoU v3 on
+Focaler-CIoU).
 
 The IoU variants: GIoU, Rezatofighi et al., CVPR 2019,
 https://arxiv.org/abs/1902.09630; DIoU and CIoU, Zheng et al., AAAI 2020,
@@ -52,7 +61,7 @@ nor the gradient of other rows.
 """
 import warnings
 import weakref
-from typing import Optional, Union
+from typing import Optional, Tuple, Union
 
 import torch
 from mmdet.models.losses.utils import weight_reduce_loss
@@ -61,9 +70,12 @@ from torch import Tensor, nn
 
 from ...utils.compile import compile_options
 from .box_iou import IoUTerms, confidence, iou_terms
-from .loss_args import base_variant, check_focal_args, real_arg
+from .loss_args import (base_variant, check_avg_factor, check_focal_args,
+                        check_wiou_args, checked_weight, real_arg,
+                        variant_options)
+from .wise_iou import distance_factor, focusing, update_running_mean
 
-FORMULAS = ('focal_iou', 'focal_eiou', 'alpha_iou')
+FORMULAS = ('focal_iou', 'focal_eiou', 'alpha_iou', 'wise_iou')
 REDUCTIONS = ('none', 'mean', 'sum')
 
 #: Default ``scale`` of the focal_iou formula per IoU variant: the authors'
@@ -75,6 +87,9 @@ REFERENCE_SCALE = {
     'ciou': 3.3,
     'eiou': 3.49,
     'siou': 3.3,
+    'mpdiou': 3.3,      # CIoU's mapping (two penalty terms)
+    'shapeiou': 3.3,    # likewise
+    'nwd': 2.477,       # IoU's mapping (V in (0, 1])
 }
 
 #: ``V0`` behind the authors' constants (see module docstring); used only to
@@ -119,6 +134,16 @@ class FocalIoULoss(nn.Module):
         loss_weight (float): multiplies the reduced loss.
         fused (bool): compute the per-box loss with ``torch.compile`` (a
             custom base loss stays eager).  Default False.
+        mpdiou_size ((W, H)): the input image size, for ``'mpdiou'``.
+        shape_scale (float): Shape-IoU's scale ``s`` >= 0.  Default 0.
+        nwd_constant (float): NWD's ``C`` > 0.  Default 12.8 (AI-TOD).
+        inner_ratio (float, optional): Inner-IoU's ratio ``r`` > 0.
+        focaler_interval ((d, u), optional): Focaler-IoU's interval.
+        wiou_version (int): Wise-IoU 1, 2 or 3 (``formula='wise_iou'``).
+        wiou_alpha, wiou_delta (float): v3's ``alpha`` (1.9), ``delta`` (3).
+        wiou_momentum (float): the running mean's momentum.  Default 0.01.
+        (The field's variants and modifiers: :mod:`.box_iou_field`;
+        Wise-IoU and its running mean: :mod:`.wise_iou`.)
     """
 
     def __init__(self,
@@ -133,7 +158,16 @@ class FocalIoULoss(nn.Module):
                  eps: float = 1e-6,
                  reduction: str = 'mean',
                  loss_weight: float = 1.0,
-                 fused: bool = False) -> None:
+                 fused: bool = False,
+                 mpdiou_size: Optional[Tuple[float, float]] = None,
+                 shape_scale: float = 0.0,
+                 nwd_constant: float = 12.8,
+                 inner_ratio: Optional[float] = None,
+                 focaler_interval: Optional[Tuple[float, float]] = None,
+                 wiou_version: int = 3,
+                 wiou_alpha: float = 1.9,
+                 wiou_delta: float = 3.0,
+                 wiou_momentum: float = 1e-2) -> None:
         super().__init__()
         if formula not in FORMULAS:
             raise ValueError(
@@ -144,6 +178,16 @@ class FocalIoULoss(nn.Module):
         check_focal_args(confidence_weight, gamma, power, eps, ciou_gate,
                           loss_weight)
         self.iou_variant, self.base_loss = base_variant(iou_variant, formula)
+        self.options = variant_options(
+            self.iou_variant, formula, mpdiou_size, shape_scale,
+            nwd_constant, inner_ratio, focaler_interval)
+        if formula == 'wise_iou':
+            check_wiou_args(self.iou_variant, wiou_version, wiou_alpha,
+                            wiou_delta, wiou_momentum)
+            # in state_dict: saved in checkpoints, restored on resume
+            self.register_buffer('wiou_mean', torch.tensor(1.0))
+        self.wiou = (int(wiou_version), float(wiou_alpha), float(wiou_delta),
+                     float(wiou_momentum))
         if scale is None:
             scale = REFERENCE_SCALE.get(self.iou_variant, 1.0) \
                 if formula == 'focal_iou' else 1.0
@@ -168,12 +212,15 @@ class FocalIoULoss(nn.Module):
                 f'loss_weight={self.loss_weight}')
 
     # ------------------------------------------------------------------ #
-    def per_box_loss(self, pred: Tensor, target: Tensor) -> Tensor:
+    def per_box_loss(self, pred: Tensor, target: Tensor,
+                     wiou_mean: Optional[Tensor] = None) -> Tensor:
         """Unreduced, unweighted loss of shape ``pred.shape[:-1]``."""
         if self.base_loss is not None:
             return self._custom_loss(pred, target)
         terms = iou_terms(pred, target, self.iou_variant, self.eps,
-                          self.ciou_gate)
+                          self.ciou_gate, self.options)
+        if self.formula == 'wise_iou':
+            return self.scale * self._wise_iou(pred, target, terms, wiou_mean)
         if self.formula == 'alpha_iou':
             return self.scale * self._power_loss(terms)
         v = terms.value(self.iou_variant)
@@ -184,24 +231,54 @@ class FocalIoULoss(nn.Module):
         return self.scale * self._focal_factor(
             confidence(v, self.iou_variant)) * base
 
+    def _wise_iou(self, pred, target, terms: IoUTerms, mean) -> Tensor:
+        version, alpha, delta, _ = self.wiou
+        base = 1 - terms.value(self.iou_variant)
+        loss = distance_factor(pred, target, self.eps) * base
+        if version == 1:
+            return loss
+        return loss * focusing(self._plain_l_iou(pred, target), mean,
+                               version, alpha, delta)
+
+    def _plain_l_iou(self, pred: Tensor, target: Tensor) -> Tensor:
+        """``1 - IoU`` of the boxes, detached (Wise-IoU's outlier degree)."""
+        return (1 - iou_terms(pred, target, 'iou', self.eps).iou).detach()
+
     def _per_box(self, pred: Tensor, target: Tensor) -> Tensor:
         """:meth:`per_box_loss`, compiled when ``fused``."""
+        mean = getattr(self, 'wiou_mean', None)
+        if mean is not None:
+            mean = mean.to(pred.dtype)
         if not self.fused or self.base_loss is not None:
-            return self.per_box_loss(pred, target)
+            return self.per_box_loss(pred, target, mean)
         fn = _COMPILED.get(self)
         if fn is None:
             fn = _COMPILED[self] = torch.compile(self.per_box_loss,
                                                  dynamic=True)
         try:
             with compile_options():
-                return fn(pred, target)
+                return fn(pred, target, mean)
         except Exception as e:  # noqa: BLE001  (no compiler: stay correct)
             warnings.warn(f'{type(self).__name__}(fused=True): torch.compile '
                           f'failed ({type(e).__name__}: '
                           f'{str(e).splitlines()[0][:200]}); using the eager '
                           'implementation')
             self.fused = False
-            return self.per_box_loss(pred, target)
+            return self.per_box_loss(pred, target, mean)
+
+    @torch.no_grad()
+    def _update_wiou_mean(self, pred, target, weight) -> None:
+        """Wise-IoU's running mean, from this batch's weighted boxes, before
+        the loss (:mod:`.wise_iou`)."""
+        keep = torch.ones(pred.shape[:-1], dtype=torch.bool,
+                          device=pred.device) if weight is None else weight > 0
+        p, t = pred.detach().float(), target.detach().float()
+        dummy = p.new_tensor([0.0, 0.0, 1.0, 1.0])
+        k = keep.unsqueeze(-1)
+        l_iou = self._plain_l_iou(torch.where(k, p, dummy),
+                                  torch.where(k, t, dummy))
+        update_running_mean(self.wiou_mean, l_iou, keep,
+                            self.wiou[3])
 
     def _focal_factor(self, c: Tensor) -> Tensor:
         if self.gamma == 0 or self.confidence_weight == 0:
@@ -261,11 +338,13 @@ class FocalIoULoss(nn.Module):
         _check_reduction('reduction_override', reduction_override,
                          allow_none=True)
         reduction = reduction_override or self.reduction
-        weight = _checked_weight(pred, target, weight)
+        weight = checked_weight(pred, target, weight)
+        if self.formula == 'wise_iou' and self.training:
+            self._update_wiou_mean(pred, target, weight)
         if pred.numel() == 0 or (weight is not None
                                  and not torch.any(weight > 0)):
             return self._zero_loss(pred, reduction)
-        _check_avg_factor(avg_factor, pred.shape[0])
+        check_avg_factor(avg_factor, pred.shape[0])
 
         out_dtype = torch.float32 if pred.dtype in (
             torch.float16, torch.bfloat16) else pred.dtype
@@ -283,36 +362,6 @@ class FocalIoULoss(nn.Module):
         loss = self._per_box(pred_c, target_c)
         loss = weight_reduce_loss(loss, weight, reduction, avg_factor)
         return self.loss_weight * loss
-
-
-def _checked_weight(pred: Tensor, target: Tensor,
-                    weight: Optional[Tensor]) -> Optional[Tensor]:
-    """The per-box weight (an (n, 4) weight averaged over its last dim);
-    ValueError for shapes that do not fit."""
-    if pred.shape != target.shape or pred.shape[-1:] != (4, ):
-        raise ValueError('pred and target must both have shape (n, 4), '
-                         f'got {tuple(pred.shape)} and '
-                         f'{tuple(target.shape)}')
-    if weight is not None and weight.dim() == pred.dim():
-        if weight.shape != pred.shape:
-            raise ValueError(
-                f'weight must have shape {tuple(pred.shape[:-1])} or '
-                f'{tuple(pred.shape)}, got {tuple(weight.shape)}')
-        weight = weight.mean(-1)
-    return weight
-
-
-def _check_avg_factor(avg_factor, n: int) -> None:
-    """mmdet's losses divide by ``avg_factor`` anyway (a loss of ~1e6 from
-    eps at 0, NaN at NaN); here it must be > 0 once some box has weight.
-    A CUDA tensor is not checked (that would wait for the GPU)."""
-    if avg_factor is None or (torch.is_tensor(avg_factor) and
-                              avg_factor.device.type != 'cpu'):
-        return
-    if not float(avg_factor) > 0:
-        raise ValueError(
-            'avg_factor must be > 0 (and not NaN) for a non-empty input '
-            f'with weight, got {float(avg_factor)!r} ({n} boxes)')
 
 
 #: loss module -> its compiled per_box_loss (kept off the module, so the

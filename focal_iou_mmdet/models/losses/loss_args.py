@@ -6,9 +6,11 @@ from typing import Optional
 
 import torch
 from mmdet.registry import MODELS
-from torch import nn
+from torch import Tensor, nn
 
-from .box_iou import IOU_VARIANTS
+from .box_iou import IOU_TERM_VARIANTS, IOU_VARIANTS
+from .box_iou_field import VariantOptions
+from .wise_iou import WIOU_VERSIONS
 
 
 def real_arg(name: str, value, low: float, low_ok: bool,
@@ -96,3 +98,90 @@ def check_iou_style(loss: nn.Module, cfg) -> None:
             f'iou_variant {cfg!r} is not an IoU-style loss: {why}; use one '
             f'of {IOU_VARIANTS} (e.g. ciou; ciou_gate=0.5 is mmdet\'s form) '
             'or a loss that is 0 for equal boxes')
+
+
+def variant_options(variant: str, formula: str, mpdiou_size, shape_scale,
+                    nwd_constant, inner_ratio,
+                    focaler_interval) -> VariantOptions:
+    """The field's variant arguments and the IoU-term modifiers, checked
+    against the variant (ValueError naming the argument)."""
+    modifiers = [n for n, v in (('inner_ratio', inner_ratio),
+                                ('focaler_interval', focaler_interval))
+                 if v is not None]
+    if modifiers and variant == 'custom':
+        raise ValueError(f'{modifiers[0]} modifies the IoU term of a built-in'
+                         f' iou_variant {IOU_VARIANTS}; a custom base loss '
+                         'has none')
+    if modifiers and variant not in IOU_TERM_VARIANTS:
+        raise ValueError(f'{modifiers[0]}: iou_variant {variant!r} has no '
+                         'IoU term to modify')
+    if variant == 'mpdiou':
+        if mpdiou_size is None or len(mpdiou_size) != 2:
+            raise ValueError("iou_variant='mpdiou' needs mpdiou_size=(W, H), "
+                             f'the input image size; got {mpdiou_size!r}')
+        mpdiou_size = tuple(real_arg('mpdiou_size', v, 0.0, False)
+                            for v in mpdiou_size)
+    if inner_ratio is not None:
+        inner_ratio = real_arg('inner_ratio', inner_ratio, 0.0, False)
+    if focaler_interval is not None:
+        focaler_interval = _interval(focaler_interval)
+    return VariantOptions(
+        mpdiou_size, real_arg('shape_scale', shape_scale, 0.0, True),
+        real_arg('nwd_constant', nwd_constant, 0.0, False), inner_ratio,
+        focaler_interval)
+
+
+def _interval(value):
+    if not isinstance(value, (list, tuple)) or len(value) != 2:
+        raise ValueError(f'focaler_interval must be (d, u), got {value!r}')
+    d = real_arg('focaler_interval[0]', value[0], 0.0, True)
+    u = real_arg('focaler_interval[1]', value[1], 0.0, False)
+    if not d < u <= 1:
+        raise ValueError(f'focaler_interval (d, u) needs 0 <= d < u <= 1, '
+                         f'got {tuple(value)!r}')
+    return d, u
+
+
+def check_wiou_args(variant: str, version, alpha, delta, momentum) -> None:
+    if variant == 'custom':
+        raise ValueError("formula='wise_iou' needs a built-in iou_variant "
+                         f'{IOU_VARIANTS} (its distance factor uses the '
+                         'boxes), not a custom base loss')
+    if version not in WIOU_VERSIONS:
+        raise ValueError(f'wiou_version must be one of {WIOU_VERSIONS}, got '
+                         f'{version!r}')
+    real_arg('wiou_alpha', alpha, 0.0, False)
+    real_arg('wiou_delta', delta, 0.0, False)
+    real_arg('wiou_momentum', momentum, 0.0, False)
+    if momentum > 1:
+        raise ValueError(f'wiou_momentum must be in (0, 1], got {momentum!r}')
+
+
+def checked_weight(pred: Tensor, target: Tensor,
+                    weight: Optional[Tensor]) -> Optional[Tensor]:
+    """The per-box weight (an (n, 4) weight averaged over its last dim);
+    ValueError for shapes that do not fit."""
+    if pred.shape != target.shape or pred.shape[-1:] != (4, ):
+        raise ValueError('pred and target must both have shape (n, 4), '
+                         f'got {tuple(pred.shape)} and '
+                         f'{tuple(target.shape)}')
+    if weight is not None and weight.dim() == pred.dim():
+        if weight.shape != pred.shape:
+            raise ValueError(
+                f'weight must have shape {tuple(pred.shape[:-1])} or '
+                f'{tuple(pred.shape)}, got {tuple(weight.shape)}')
+        weight = weight.mean(-1)
+    return weight
+
+
+def check_avg_factor(avg_factor, n: int) -> None:
+    """mmdet's losses divide by ``avg_factor`` anyway (a loss of ~1e6 from
+    eps at 0, NaN at NaN); here it must be > 0 once some box has weight.
+    A CUDA tensor is not checked (that would wait for the GPU)."""
+    if avg_factor is None or (torch.is_tensor(avg_factor) and
+                              avg_factor.device.type != 'cpu'):
+        return
+    if not float(avg_factor) > 0:
+        raise ValueError(
+            'avg_factor must be > 0 (and not NaN) for a non-empty input '
+            f'with weight, got {float(avg_factor)!r} ({n} boxes)')

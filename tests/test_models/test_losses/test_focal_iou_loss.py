@@ -6,6 +6,7 @@ import sys
 
 import pytest
 import torch
+import torch._functorch.config  # noqa: F401  (patched in a test)
 from helpers import ROOT, random_boxes
 from mmdet.models.losses import CIoULoss, DIoULoss, GIoULoss, IoULoss, SIoULoss
 from mmdet.registry import MODELS

@@ -105,11 +105,11 @@ def test_ten_runs_in_arrays_of_four_each_run_once(slurm_cluster, tmp_path,
     sub = subprocess.run(
         SWEEP + ['run', spec_path, '--launcher', 'slurm', '--partition',
                  slurm_cluster.partition, '--gres', '', '--cpus-per-task',
-                 '1', '--max-parallel', '2', '--time=10'], cwd=ROOT,
+                 '1', '--max-parallel', '4', '--time=10'], cwd=ROOT,
         env=env, capture_output=True, text=True, timeout=300)
     assert sub.returncode == 0, sub.stdout + sub.stderr
     assert 'as 3 array job(s)' in sub.stdout and '(at most 4 tasks an ' \
-        'array, 2 at a time in all)' in sub.stdout, sub.stdout
+        'array, 4 at a time in all)' in sub.stdout, sub.stdout
     jobs = re.search(r'array job\(s\) ([\d, ]+) \(', sub.stdout).group(1)
     for job in jobs.split(', '):
         slurm_cluster.wait_job(job, timeout=600)
@@ -161,7 +161,7 @@ def test_slurm_array_sweep_requeued_at_its_time_limit(slurm_cluster, tmp_path,
     assert '--array=0-0%2' in sub.stdout and '--requeue' in sub.stdout
     assert '--time=1' in sub.stdout  # extra sbatch arguments pass through
     assert '--signal=B:USR1@1' in sub.stdout
-    job = sub.stdout.split('submitted array job ')[1].split(':')[0]
+    job = re.search(r'as 1 array job\(s\) (\d+) ', sub.stdout).group(1)
     assert d['retinanet_focal-iou'].read_status().job == f'{job}_0'
     # submitting again while queued submits nothing twice
     again = subprocess.run(
