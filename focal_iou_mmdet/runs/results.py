@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Dict, List, Optional
 
 from .metric_families import MetricFamily, family_of
+from .run_status import sessions_seconds
 
 @dataclass
 class RunResult:
@@ -66,9 +67,7 @@ class RunResult:
     @property
     def train_time_s(self) -> Optional[float]:
         """Wall-clock seconds of all training sessions (attempts)."""
-        secs = [s['seconds'] for s in self.sessions
-                if s.get('seconds') is not None]
-        return round(sum(secs), 1) if secs else None
+        return sessions_seconds(self.sessions)
 
     def note(self) -> str:
         """``(AP x, AP_s y)`` (``(mAP x)`` for VOC) of the last evaluated

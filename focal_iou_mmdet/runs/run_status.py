@@ -39,6 +39,12 @@ VIEW_STATES = STATES + ('unreadable', )
 _VIEW_ONLY = ('stale', )
 
 
+def sessions_seconds(sessions: List[dict]) -> Optional[float]:
+    """Wall-clock seconds of a run's training sessions (None: none yet)."""
+    secs = [s['seconds'] for s in sessions if s.get('seconds') is not None]
+    return round(sum(secs), 1) if secs else None
+
+
 class RunStatusError(ValueError):
     """A transition the state machine does not allow, or a record that is
     not a run status."""
@@ -102,9 +108,7 @@ class RunStatus:
 
     @property
     def train_seconds(self) -> Optional[float]:
-        secs = [s['seconds'] for s in self.sessions
-                if s.get('seconds') is not None]
-        return round(sum(secs), 1) if secs else None
+        return sessions_seconds(self.sessions)
 
     def first_message_line(self) -> str:
         return (self.message or '').splitlines()[0] if self.message else ''

@@ -127,3 +127,23 @@ def attempts_of(run_dir):
     """The sections of a run's training log, one per attempt."""
     log = open(run_dir.train_log).read()
     return log.split('===== attempt ')[1:]
+
+
+def seeded_detector(model_cfg, mode: str, batch: int, size: int,
+                    num_items, num_classes: int):
+    """A detector built from ``model_cfg`` with seed 0 (from-scratch
+    init), in ``mode`` ('train'/'eval'), and mmdet's demo inputs for it."""
+    import numpy as np
+    from mmdet.registry import MODELS
+    from mmdet.testing import demo_mm_inputs
+    from mmengine.registry import init_default_scope
+    init_default_scope('mmdet')
+    torch.manual_seed(0)
+    np.random.seed(0)  # demo_mm_inputs draws boxes with numpy
+    model = MODELS.build(model_cfg)
+    model.init_weights()
+    model.train(mode == 'train')
+    data = demo_mm_inputs(batch_size=batch,
+                          image_shapes=[(3, size, size)] * batch,
+                          num_items=list(num_items), num_classes=num_classes)
+    return model, data

@@ -2,18 +2,15 @@
 centres, degenerate inputs, and a real test-time forward per detector."""
 import os
 
-import numpy as np
 import pytest
 import torch
-from helpers import ROOT
+from helpers import ROOT, seeded_detector
 from mmcv.ops import batched_nms, nms
 from mmengine.config import Config
-from mmengine.registry import init_default_scope
 
-import focal_iou_mmdet  # noqa: F401  (registers diou_nms)
+import focal_iou_mmdet  # noqa: F401  (registers diou_nms with mmdet)
+import mmdet  # noqa: F401
 from focal_iou_mmdet.ops import diou_nms
-from mmdet.registry import MODELS
-from mmdet.testing import demo_mm_inputs
 
 A = [0.0, 0.0, 10.0, 10.0]            # the top-scoring box
 FAR = [3.5, 0.0, 13.5, 10.0]          # IoU 0.4815, centres 3.5 apart
@@ -114,14 +111,7 @@ def test_detector_predicts_with_diou_nms(cfg_name, size, monkeypatch):
     cfg.model.backbone.init_cfg = dict(type='Kaiming', layer='Conv2d')
     test_cfg = cfg.model.test_cfg.get('rcnn', cfg.model.test_cfg)
     test_cfg.score_thr = 0.0  # untrained scores: let boxes reach the NMS
-    init_default_scope('mmdet')
-    torch.manual_seed(0)
-    np.random.seed(0)
-    model = MODELS.build(cfg.model)
-    model.init_weights()
-    model.eval()
-    data = demo_mm_inputs(batch_size=2, image_shapes=[(3, size, size)] * 2,
-                          num_items=[2, 2], num_classes=80)
+    model, data = seeded_detector(cfg.model, 'eval', 2, size, [2, 2], 80)
     with torch.no_grad():
         out = model.test_step(data)
     assert len(out) == 2 and calls

@@ -41,6 +41,10 @@ def _spec(tmp_path, body, name='s.yaml', raw=None):
     ("axes: {loss: [iou], seed: [4294967296]}\n", 'is outside [0, 2**32)'),
     ("axes: {loss: [iou]}\noptions: {train_cfg.val_interval: .inf}\n",
      'inf is not a finite number'),
+    # a mapping where the loss takes a number: refused when the plan
+    # builds the loss, with the argument's name
+    ("axes: {loss: [focal-iou], box_head.loss_bbox.gamma: [{a: 1}]}\n",
+     "gamma must be a finite number, got {'a': 1}"),
 ])
 def test_bad_values_are_one_error_line(tmp_path, capsys, body, message):
     assert sweep_main(['plan', _spec(tmp_path, body)]) == 2

@@ -78,7 +78,8 @@ def nwd_value(g, constant: float, eps: float) -> Tensor:
     dx = (g.tx1 + g.tx2 - g.px1 - g.px2) * 0.5
     dy = (g.ty1 + g.ty2 - g.py1 - g.py2) * 0.5
     w2 = dx * dx + dy * dy + ((g.pw - g.tw) ** 2 + (g.ph - g.th) ** 2) / 4
-    return torch.exp(-torch.sqrt(w2 + eps) / constant)
+    # eps squared: an exact match stays within eps / C of V = 1
+    return torch.exp(-torch.sqrt(w2 + eps * eps) / constant)
 
 
 def inner_iou(g, ratio: float, eps: float) -> Tensor:

@@ -7,12 +7,11 @@ RetinaNet per new loss."""
 import math
 import os
 
-import numpy as np
 import pytest
 import torch
 import torch.distributed as dist
 import torch.multiprocessing as mp
-from helpers import random_boxes
+from helpers import random_boxes, seeded_detector
 
 from focal_iou_mmdet.models.losses import FocalIoULoss
 
@@ -313,23 +312,13 @@ def test_trap3_all_ranks_hold_the_same_mean(tmp_path):
                               inner_ratio=0.75)),
 ])
 def test_one_cpu_training_step_of_retinanet(name, kwargs):
-    from mmdet.registry import MODELS
-    from mmdet.testing import demo_mm_inputs
     from mmengine.config import Config
-    from mmengine.registry import init_default_scope
 
     from focal_iou_mmdet.runs import config_path
     cfg = Config.fromfile(config_path('retinanet_r18-c16_fpn_iou_12e_'
                                       'shapes.py'))
     cfg.model.bbox_head.loss_bbox = dict(kwargs, loss_weight=2.0)
-    init_default_scope('mmdet')
-    torch.manual_seed(0)
-    np.random.seed(0)
-    model = MODELS.build(cfg.model)
-    model.init_weights()
-    model.train()
-    data = demo_mm_inputs(batch_size=2, image_shapes=[(3, 128, 128)] * 2,
-                          num_items=[3, 2], num_classes=4)
+    model, data = seeded_detector(cfg.model, 'train', 2, 128, [3, 2], 4)
     data = model.data_preprocessor(data, training=True)
     losses = model(**data, mode='loss')
     total, _ = model.parse_losses(losses)

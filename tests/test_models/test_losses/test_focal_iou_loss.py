@@ -17,6 +17,12 @@ from focal_iou_mmdet.models.losses import (IOU_VARIANTS, REFERENCE_SCALE,
 from focal_iou_mmdet.models.losses.box_iou import CONFIDENCE_LOW
 from focal_iou_mmdet.models.losses.focal_iou_loss import REFERENCE_SCALE_V0
 
+def variant_config(variant, **kwargs):
+    """The loss arguments of ``variant`` (MPDIoU needs its image size)."""
+    size = dict(mpdiou_size=(128, 128)) if variant == 'mpdiou' else {}
+    return dict(iou_variant=variant, **size, **kwargs)
+
+
 MMDET_LOSS = {
     'iou': lambda: IoULoss(mode='linear'),
     'giou': GIoULoss,
@@ -239,7 +245,7 @@ NO_DETACHED_PART = [(v, f) for f in ('focal_iou', 'alpha_iou')
 @pytest.mark.parametrize('iou_variant,formula', NO_DETACHED_PART)
 def test_gradcheck(iou_variant, formula):
     pred, target = random_boxes(12, seed=11)
-    loss = FocalIoULoss(iou_variant=iou_variant, formula=formula,
+    loss = FocalIoULoss(**variant_config(iou_variant), formula=formula,
                         reduction='none')
     pred.requires_grad_()
     assert torch.autograd.gradcheck(lambda p: loss(p, target), (pred, ))
@@ -307,8 +313,8 @@ def test_gradcheck_with_frozen_detached_parts(variant):
 # --------------------------------------------------------------------------
 # Bad input.
 
-ALL_CONFIGS = [dict(iou_variant=m) for m in IOU_VARIANTS] + [
-    dict(iou_variant=m, formula='alpha_iou') for m in IOU_VARIANTS
+ALL_CONFIGS = [variant_config(m) for m in IOU_VARIANTS] + [
+    variant_config(m, formula='alpha_iou') for m in IOU_VARIANTS
 ] + [dict(iou_variant='eiou', formula='focal_eiou'),
      dict(iou_variant=dict(type='GIoULoss'))]
 
@@ -362,7 +368,7 @@ def test_half_inputs_computed_in_float32(dtype, iou_variant):
     pred, target = random_boxes(64, seed=14, dtype=torch.float32)
     pred = pred * 10  # up to ~1600: squares overflow fp16 if not upcast
     target = target * 10
-    loss = FocalIoULoss(iou_variant=iou_variant)
+    loss = FocalIoULoss(**variant_config(iou_variant))
     p = pred.to(dtype).requires_grad_()
     out = loss(p, target.to(dtype))
     assert out.dtype == torch.float32 and torch.isfinite(out)
@@ -385,7 +391,7 @@ def test_non_finite_row_with_zero_weight_is_ignored(iou_variant, bad,
     target_bad[3, 2] = bad
     if weight_shape == 'n4':
         weight = weight[:, None].expand(10, 4).clone()
-    loss = FocalIoULoss(iou_variant=iou_variant)
+    loss = FocalIoULoss(**variant_config(iou_variant))
     p1 = pred_bad.clone().requires_grad_()
     l1 = loss(p1, target_bad, weight, avg_factor=9.0)
     keep = torch.arange(10) != 3
