@@ -89,6 +89,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument('spec')
     s.add_argument('--force', action='store_true',
                    help='overwrite the configs of runs that already started')
+    s.add_argument('--dry-run', action='store_true',
+                   help='list the runs and which are planned already; check '
+                   'and write nothing (fast: no torch, no mmdet)')
     _add_run_parser(sub)
     s = sub.add_parser('status', help='progress table with counts and ETA')
     s.add_argument('spec')
@@ -139,6 +142,13 @@ def _load(args):
     spec = load_spec(args.spec, args.work_root)
     if args.command not in ('plan', 'run'):
         return spec, sweep_runs(spec)
+    if args.command == 'plan' and args.dry_run:
+        runs = sweep_runs(spec)
+        planned = sum(1 for r in runs
+                      if os.path.exists(spec.run_dir(r.id).config_file))
+        print(spec_summary(spec, runs) + f'\n{planned} of {len(runs)} runs '
+              'planned already (--dry-run: nothing checked or written)')
+        return spec, runs
     from .plan import plan
     if getattr(args, 'tracking', None):
         from .tracking import check_tracking
@@ -189,6 +199,8 @@ def main(argv=None) -> int:
 
 
 def _dispatch(args, spec, runs) -> int:
+    if args.command == 'plan':
+        return 0
     if args.command == 'run':
         return _run(args, spec, runs)
     if args.command == 'status':

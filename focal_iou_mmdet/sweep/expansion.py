@@ -75,6 +75,11 @@ def run_id(values: Dict[str, Any], axes: List[str]) -> str:
     return '_'.join(parts)
 
 
+def group_axes(spec: SweepSpec) -> List[str]:
+    """The axes that define a group of runs: every axis but the seed."""
+    return [a for a in spec.axes if config_key(a) != 'randomness.seed']
+
+
 def _excluded(values: Dict[str, Any], exclude: List[Dict[str, list]]) -> bool:
     return any(all(values[a] in vs for a, vs in entry.items())
                for entry in exclude)

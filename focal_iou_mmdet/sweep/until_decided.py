@@ -16,16 +16,18 @@ import json
 import os.path as osp
 import time
 from dataclasses import dataclass
-from typing import List, Optional, Set, Tuple
+from typing import TYPE_CHECKING, List, Optional, Set, Tuple
 
-from ..analysis.sequential import decide
 from ..utils.json_io import write_json
-from .expansion import expand
-from .pilot import comparisons
-from .report import SEQUENTIAL_STATE
-from .report.rows import group_axes
+from .expansion import expand, group_axes
 from .spec import Run, SweepSpec, SweepSpecError, config_key
-from .state import SweepState
+
+#: the record of the seeds the rounds added, in the sweep's folder (a sweep
+#: with one ran in rounds: its verdicts are the anytime-valid ones)
+SEQUENTIAL_STATE = 'until_decided.json'
+
+if TYPE_CHECKING:
+    from .state import SweepState
 
 
 @dataclass
@@ -48,6 +50,10 @@ def _seed_axis(spec: SweepSpec) -> str:
 
 def _state_path(spec: SweepSpec) -> str:
     return osp.join(spec.work_dir, SEQUENTIAL_STATE)
+
+
+def ran_until_decided(spec: SweepSpec) -> bool:
+    return osp.exists(_state_path(spec))
 
 
 def added_seeds(spec: SweepSpec) -> List[Tuple[tuple, int]]:
@@ -85,6 +91,8 @@ def _record(spec: SweepSpec, added: List[Tuple[tuple, int]],
 
 def _next_round(spec, runs, opts) -> List[Tuple[tuple, int]]:
     """Decide every comparison; the (group, seed) pairs to add next."""
+    from ..analysis.sequential import decide
+    from .pilot import comparisons
     axis = _seed_axis(spec)
     next_seed = max(r.values[axis] for r in runs) + 1
     new = []
@@ -106,6 +114,7 @@ def run_until_decided(spec: SweepSpec, launcher, opts: UntilDecided,
     """Rounds of training and deciding (see the module doc); the exit
     code: 0 when every round trained, 1 when a run failed or stopped."""
     from .plan import plan
+    from .state import SweepState
     _seed_axis(spec)
     added = added_seeds(spec)
     _record(spec, added, opts)  # marks the sweep as sequential
@@ -126,7 +135,7 @@ def run_until_decided(spec: SweepSpec, launcher, opts: UntilDecided,
         _record(spec, added, opts)
 
 
-def _train(launcher, sweep: SweepState, retry_failed, force,
+def _train(launcher, sweep: 'SweepState', retry_failed, force,
            poll: float = 30.0) -> bool:
     """Train (or submit and wait for) the round's runs; True when all are
     done."""

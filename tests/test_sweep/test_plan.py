@@ -108,3 +108,24 @@ def test_shipped_example_specs_plan(tmp_path):
             assert focal == {'fcos': 'focal-giou', 'atss': 'focal-giou',
                              'gfl': 'focal-giou', 'yolox': 'focal-iou',
                              'rtmdet': 'focal-giou', 'dino': 'focal-giou'}
+
+
+@pytest.mark.parametrize('command', [['plan', '--dry-run'], ['status'],
+                                     ['report'], ['seeds', '--delta', '1']])
+def test_the_cli_answers_without_torch_or_mmdet(tmp_path, command):
+    """What a researcher types on a login node: no torch, no mmdet."""
+    import subprocess
+    import sys
+    spec = cpu_spec(tmp_path, axes={'loss': ['iou', 'focal-iou']},
+                    exclude=[])
+    plan(spec)
+    argv = [command[0], spec.path] + command[1:]
+    code = ('import sys; from focal_iou_mmdet.sweep.__main__ import main; '
+            f'rc = main({argv!r}); '
+            'print(rc, "torch" in sys.modules, "mmdet" in sys.modules)')
+    out = subprocess.run([sys.executable, '-c', code], capture_output=True,
+                         text=True, timeout=120, cwd=ROOT)
+    assert out.returncode == 0, out.stderr
+    if command[0] == 'plan':
+        assert '4 of 4 runs planned already' in out.stdout
+    assert out.stdout.strip().endswith('0 False False'), out.stdout

@@ -19,10 +19,6 @@ from .render import text_table, write_csv, write_markdown
 from .rows import collect
 from .verdicts import family_header, verdicts
 
-#: the state file of a sweep run with --until-decided (its seeds ran in
-#: rounds, so its verdicts are the anytime-valid ones)
-SEQUENTIAL_STATE = 'until_decided.json'
-
 
 def _missing(rows: List[dict], states: Dict[str, RunStatus]) -> List[str]:
     out = []
@@ -48,7 +44,8 @@ def report(spec: SweepSpec, runs: Sequence[Run],
     gives the anytime-valid verdicts; ``correction`` Holm's over all."""
     out_dir = out_dir or spec.work_dir
     if sequential is None:
-        sequential = osp.exists(osp.join(spec.work_dir, SEQUENTIAL_STATE))
+        from ..until_decided import ran_until_decided
+        sequential = ran_until_decided(spec)
     rows = collect(spec, runs)
     stats = summarize(spec, rows, sequential)
     states = {row['run_id']: row['_status'] for row in rows}
@@ -81,5 +78,4 @@ def report(spec: SweepSpec, runs: Sequence[Run],
     return dict(csv=csv_path, md=md_path, figures=figures, stats=stats)
 
 
-__all__ = ['SEQUENTIAL_STATE', 'collect', 'report', 'summarize',
-           'verdicts']
+__all__ = ['collect', 'report', 'summarize', 'verdicts']

@@ -12,7 +12,8 @@ from ...utils.json_io import atomic_write
 from ..display import fmt_duration
 from ..spec import SweepSpec
 from .comparisons import value_text
-from .rows import families, group_axes, metric_columns, primary_name, small_name
+from ..expansion import group_axes
+from .rows import families, metric_columns, primary_name, small_name
 
 
 def write_csv(rows: List[dict], path: str) -> str:
@@ -83,7 +84,8 @@ def _provenance(spec: SweepSpec) -> List[str]:
         '## How this was produced', '',
         f'- spec: `{spec.path}`; run folders under `{spec.work_dir}`.',
         f'- reported on {platform.machine()}, {os.cpu_count()} CPU cores, '
-        f'torch {_version("torch")}, mmdet {_version("mmdet")}, Python {sys.version.split()[0]}, '
+        f'torch {_version("torch")}, mmdet {_version("mmdet")}, '
+        f'Python {sys.version.split()[0]}, '
         f'{time.strftime("%Y-%m-%d %H:%M")}.',
     ] + (['- environment: ' + ', '.join(f'`{k}={v}`'
                                          for k, v in spec.env.items())]

@@ -5,6 +5,7 @@ from collections import OrderedDict
 from typing import List, Optional, Tuple
 
 from ...runs import FAMILIES, MetricFamily
+from ..expansion import group_axes
 from ..spec import Run, SweepSpec, config_key
 from ..state import effective_states
 
@@ -84,10 +85,6 @@ def primary_name(rows: List[dict]) -> str:
 def small_name(rows: List[dict]) -> Optional[str]:
     fams = families(rows)
     return fams[0].small if len(fams) == 1 else None
-
-
-def group_axes(spec: SweepSpec) -> List[str]:
-    return [a for a in spec.axes if config_key(a) != 'randomness.seed']
 
 
 def group(spec: SweepSpec, rows: List[dict]) -> 'OrderedDict[Tuple, list]':
