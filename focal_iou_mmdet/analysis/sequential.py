@@ -32,7 +32,7 @@ nonnegative martingale with ``M_1 = 1``, so by Ville's inequality
 * ``p_n = min(1, 1 / max_{k <= n} M_k(0))`` is an anytime-valid p-value.
 
 ``c = 1`` (a prior standard deviation of one spread for the effect) makes
-an effect of 1.5 spreads decisive within about 9-12 seeds; smaller effects
+an effect of 1.5 spreads decisive after about 8 seeds on average; smaller effects
 take more.  The guarantee assumes roughly normal differences; the tests
 check it by simulation under normal and t(5) noise.
 """

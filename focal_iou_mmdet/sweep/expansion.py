@@ -131,9 +131,14 @@ def expand(spec: SweepSpec) -> List[Run]:
 
 def spec_summary(spec: SweepSpec, runs: List[Run],
                  show: int = 4) -> str:
-    sizes = ' x '.join(f'{len(v)} {a}' for a, v in spec.axes.items())
-    lines = [f'sweep {spec.name!r}: {len(runs)} runs ({sizes}'
-             + (f', zipped {spec.zip}' if spec.zip else '')
+    factors = []
+    for axis, values in spec.axes.items():
+        group = next((g for g in spec.zip if axis in g), None)
+        if group is None:
+            factors.append(f'{len(values)} {axis}')
+        elif group[0] == axis:  # a zip group counts once, by its rows
+            factors.append(f'{len(values)} ({", ".join(group)})')
+    lines = [f'sweep {spec.name!r}: {len(runs)} runs ({" x ".join(factors)}'
              + (f', {len(spec.exclude)} exclusion(s)' if spec.exclude else '')
              + f') in {relpath(spec.work_dir)}']
     for run in runs[:show]:
