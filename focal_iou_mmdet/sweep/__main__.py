@@ -103,6 +103,10 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument('--no-correction', action='store_true',
                    help='verdicts without Holm\'s correction for the '
                    'number of comparisons')
+    s.add_argument('--log-to', nargs='+', default=[],
+                   choices=['mlflow', 'wandb'],
+                   help='also log the report files as artifacts of a run '
+                   '"report" in the sweep\'s experiment / project')
     s = sub.add_parser('seeds', help='seeds each comparison needs, from the '
                        'finished pilot seeds')
     s.add_argument('spec')
@@ -209,6 +213,10 @@ def _dispatch(args, spec, runs) -> int:
     elif args.command == 'report':
         from .report import report
         out = report(spec, runs, args.out_dir, not args.no_correction)
+        if args.log_to and not out.get('error'):
+            from .tracking import log_report
+            files = [out['md'], out['csv']] + list(out['figures'])
+            print('\n'.join(log_report(spec, files, args.log_to)))
         return 1 if out.get('error') else 0
     elif args.command == 'seeds':
         from .seeds_planner import plan_seeds

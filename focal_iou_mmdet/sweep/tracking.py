@@ -89,3 +89,37 @@ def vis_backends(trackers: List[Any], sweep: str, work_dir: str,
                 project=sweep, group=sweep, name=run_id, config=params,
                 tags=[sweep])))
     return out
+
+
+def log_report(spec, files: List[str], trackers: List[str]) -> List[str]:
+    """Log the report's files (results.md, .csv, figures) as artifacts of a
+    run named ``report`` in the sweep's experiment (MLflow) or project
+    (W&B); returns a line per tracker."""
+    said = []
+    for t in trackers:
+        if t == 'mlflow':
+            import mlflow
+            os.environ.update(tracking_env(['mlflow']))
+            mlflow.set_tracking_uri(
+                os.environ.get('MLFLOW_TRACKING_URI') or
+                'file://' + osp.join(osp.abspath(spec.work_dir), 'mlruns'))
+            mlflow.set_experiment(spec.name)
+            with mlflow.start_run(run_name='report'):
+                for f in files:
+                    mlflow.log_artifact(f)
+            said.append(f'logged {len(files)} report files to MLflow '
+                        f'experiment {spec.name!r}, run "report"')
+        elif t == 'wandb':
+            import wandb
+            run = wandb.init(project=spec.name, group=spec.name,
+                             name='report', job_type='report')
+            artifact = wandb.Artifact(f'{spec.name}-report', type='report')
+            for f in files:
+                artifact.add_file(f)
+            run.log_artifact(artifact)
+            run.finish()
+            said.append(f'logged {len(files)} report files to W&B project '
+                        f'{spec.name!r}')
+        else:
+            raise SweepSpecError(f'--log-to {t!r}: mlflow or wandb')
+    return said

@@ -10,6 +10,7 @@ from helpers import SHAPES_RETINANET, SWEEP, subprocess_env, write_spec
 
 from focal_iou_mmdet.runs import TINY_RUN_OPTIONS as TINY
 from focal_iou_mmdet.sweep import SweepSpecError, load_spec
+from focal_iou_mmdet.sweep.__main__ import main as sweep_main
 from focal_iou_mmdet.sweep.plan import plan
 
 
@@ -70,6 +71,14 @@ def test_one_run_logs_to_tensorboard_mlflow_and_wandb(tmp_path, tiny_shapes,
     runs = mlflow.search_runs(experiment_names=['tracked'])
     assert len(runs) == 1
     row = runs.iloc[0]
+    # the report's files as artifacts of a run "report" beside it
+    assert sweep_main(['report', spec_path, '--log-to', 'mlflow']) == 0
+    mlflow.set_tracking_uri('file://' + str(tmp_path / 'wd' / 'mlruns'))
+    rep = mlflow.search_runs(experiment_names=['tracked'],
+                             filter_string="tags.mlflow.runName = 'report'")
+    names = [a.path for a in mlflow.MlflowClient().list_artifacts(
+        rep.iloc[0]['run_id'])]
+    assert 'results.md' in names and 'results.csv' in names
     assert row['tags.mlflow.runName'] == 'retinanet_focal-iou_gamma1.5'
     assert row['params.box_head.loss_bbox.gamma'] == '1.5'
     assert row['params.loss.type'] == 'FocalIoULoss'
