@@ -80,6 +80,21 @@ def group_axes(spec: SweepSpec) -> List[str]:
     return [a for a in spec.axes if config_key(a) != 'randomness.seed']
 
 
+def hashable(value):
+    """An axis value as a key: lists (e.g. ``focaler_interval: [0, 0.95]``)
+    become tuples, mappings sorted tuples of items."""
+    if isinstance(value, (list, tuple)):
+        return tuple(hashable(v) for v in value)
+    if isinstance(value, dict):
+        return tuple(sorted((k, hashable(v)) for k, v in value.items()))
+    return value
+
+
+def group_key(values: Dict[str, Any], axes: List[str]) -> tuple:
+    """The key of the group a run belongs to (its values but the seed)."""
+    return tuple(hashable(values[a]) for a in axes)
+
+
 def _excluded(values: Dict[str, Any], exclude: List[Dict[str, list]]) -> bool:
     return any(all(values[a] in vs for a, vs in entry.items())
                for entry in exclude)

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, List, Optional, Set, Tuple
 
 from ..utils.json_io import write_json
-from .expansion import expand, group_axes
+from .expansion import expand, group_axes, group_key, hashable
 from .spec import Run, SweepSpec, SweepSpecError, config_key
 
 #: the record of the seeds the rounds added, in the sweep's folder (a sweep
@@ -63,7 +63,7 @@ def added_seeds(spec: SweepSpec) -> List[Tuple[tuple, int]]:
         return []
     with open(path) as f:
         data = json.load(f)
-    return [(tuple(e['group']), int(e['seed'])) for e in data['added']]
+    return [(hashable(e['group']), int(e['seed'])) for e in data['added']]
 
 
 def sweep_runs(spec: SweepSpec) -> List[Run]:
@@ -79,7 +79,7 @@ def sweep_runs(spec: SweepSpec) -> List[Run]:
     names = group_axes(spec)
     return [r for r in expand(wider)
             if r.values[axis] in spec.axes[axis] or
-            (tuple(r.values[a] for a in names), r.values[axis]) in keep]
+            (group_key(r.values, names), r.values[axis]) in keep]
 
 
 def _record(spec: SweepSpec, added: List[Tuple[tuple, int]],

@@ -138,3 +138,21 @@ def test_plots_stay_readable_for_a_large_sweep(tmp_path):
     for fig in out['figures']:
         height, width = mpimg.imread(fig).shape[:2]
         assert width <= 7000 and height <= 7000, (fig, width, height)
+
+
+def test_list_valued_axes_group_and_compare(tmp_path):
+    """A zip row with a list value (Focaler's interval, MPDIoU's size)
+    groups, finds its baseline and gets its comparison."""
+    spec = cpu_spec(tmp_path, axes={
+        'loss': ['iou', 'iou'],
+        'box_head.loss_bbox.focaler_interval': [None, [0.0, 0.95]],
+        'seed': [0, 1]}, zip=[['loss', 'box_head.loss_bbox.focaler_interval']],
+        exclude=[], configs=SHAPES,
+        baseline={'loss': 'iou', 'box_head.loss_bbox.focaler_interval': None})
+    runs = plan(spec)
+    for r in runs:
+        focaler = r.values['box_head.loss_bbox.focaler_interval'] is not None
+        fake_coco_run(spec.run_dir(r.id), [0.30 + 0.01 * focaler])
+    md = open(report(spec, runs)['md']).read()
+    assert ('- retinanet, iou, (0.0, 0.95) vs retinanet, iou, default: '
+            'ΔAP +1.0') in md

@@ -5,7 +5,7 @@ from collections import OrderedDict
 from typing import List, Optional, Tuple
 
 from ...runs import FAMILIES, MetricFamily
-from ..expansion import group_axes
+from ..expansion import group_axes, group_key, hashable
 from ..spec import Run, SweepSpec, config_key
 from ..state import effective_states
 
@@ -92,7 +92,7 @@ def group(spec: SweepSpec, rows: List[dict]) -> 'OrderedDict[Tuple, list]':
     axes = group_axes(spec)
     groups: 'OrderedDict[Tuple, list]' = OrderedDict()
     for r in rows:
-        groups.setdefault(tuple(r[a] for a in axes), []).append(r)
+        groups.setdefault(group_key(r, axes), []).append(r)
     return groups
 
 
@@ -101,7 +101,7 @@ def baseline_key(spec: SweepSpec, key: Tuple, keys: List[Tuple]):
     the most other axes (a focal-only axis such as gamma may not exist for
     the baseline loss)."""
     axes = group_axes(spec)
-    base_idx = {axes.index(a): v for a, v in spec.baseline.items()
+    base_idx = {axes.index(a): hashable(v) for a, v in spec.baseline.items()
                 if a in axes}
     if not base_idx:
         return None
