@@ -126,10 +126,11 @@ def test_the_report_never_executes_a_run_file(two_runs, tmp_path):
 
 
 def test_plots_stay_readable_for_a_large_sweep(tmp_path):
+    # 80 groups in one panel: a bar per group would be ~10,900 px wide
     import matplotlib.image as mpimg
     spec = cpu_spec(tmp_path, axes={
         'loss': ['iou', 'focal-iou'],
-        'box_head.loss_bbox.gamma': [0.5 + k for k in range(15)]},
+        'box_head.loss_bbox.gamma': [0.5 + k for k in range(40)]},
         exclude=[], configs=SHAPES)
     runs = plan(spec)
     for k, r in enumerate(runs):

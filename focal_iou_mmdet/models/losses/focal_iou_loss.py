@@ -272,12 +272,9 @@ class FocalIoULoss(nn.Module):
         the loss (:mod:`.wise_iou`)."""
         keep = torch.ones(pred.shape[:-1], dtype=torch.bool,
                           device=pred.device) if weight is None else weight > 0
-        p, t = pred.detach().float(), target.detach().float()
-        dummy = p.new_tensor([0.0, 0.0, 1.0, 1.0])
-        k = keep.unsqueeze(-1)
-        l_iou = self._plain_l_iou(torch.where(k, p, dummy),
-                                  torch.where(k, t, dummy))
-        update_running_mean(self.wiou_mean, l_iou, keep,
+        p, t = _without_ignored(pred.detach().float(), target.detach().float(),
+                                keep)
+        update_running_mean(self.wiou_mean, self._plain_l_iou(p, t), keep,
                             self.wiou[3])
 
     def _focal_factor(self, c: Tensor) -> Tensor:
@@ -352,16 +349,19 @@ class FocalIoULoss(nn.Module):
         target_c = target.to(out_dtype)
         if weight is not None:
             weight = weight.to(out_dtype)
-            # Replace ignored rows by a harmless unit box: a NaN/inf there
-            # then reaches neither the loss nor other rows' gradients.
-            keep = (weight > 0).unsqueeze(-1)
-            dummy = pred_c.new_tensor([0.0, 0.0, 1.0, 1.0])
-            pred_c = torch.where(keep, pred_c, dummy)
-            target_c = torch.where(keep, target_c, dummy)
+            pred_c, target_c = _without_ignored(pred_c, target_c, weight > 0)
 
         loss = self._per_box(pred_c, target_c)
         loss = weight_reduce_loss(loss, weight, reduction, avg_factor)
         return self.loss_weight * loss
+
+
+def _without_ignored(pred: Tensor, target: Tensor, keep: Tensor):
+    """Rows outside ``keep`` replaced by a harmless unit box: a NaN/inf
+    there then reaches neither the loss nor other rows' gradients."""
+    k = keep.unsqueeze(-1)
+    dummy = pred.new_tensor([0.0, 0.0, 1.0, 1.0])
+    return torch.where(k, pred, dummy), torch.where(k, target, dummy)
 
 
 #: loss module -> its compiled per_box_loss (kept off the module, so the
