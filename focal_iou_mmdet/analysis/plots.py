@@ -1,6 +1,6 @@
 """PNG figures of runs grouped by detector (matplotlib, no display)."""
 import textwrap
-from typing import Dict, List, Tuple
+from typing import Dict, List, Set, Tuple
 
 import matplotlib
 
@@ -43,9 +43,12 @@ def _final(curves) -> float:
     return sum(finals) / len(finals) if finals else float('-inf')
 
 
-def _limit(panels: dict, key) -> Tuple[dict, List[str]]:
-    """At most MAX_PANELS panels of at most MAX_LABELS labels (the best by
-    ``key``); the notes say what was left out."""
+def limit_panels(panels: dict, key, keep: Set[str] = frozenset()
+                 ) -> Tuple[dict, List[str]]:
+    """At most MAX_PANELS panels of at most MAX_LABELS labels: those in
+    ``keep`` (the baselines, which every other label is read against) and
+    the best of the rest by ``key``, in their order; the notes say what
+    was left out."""
     notes = []
     if len(panels) > MAX_PANELS:
         notes.append(f'{MAX_PANELS} of {len(panels)} detectors')
@@ -53,8 +56,15 @@ def _limit(panels: dict, key) -> Tuple[dict, List[str]]:
     out = {}
     for det, groups in panels.items():
         if len(groups) > MAX_LABELS:
-            notes.append(f'{det}: the best {MAX_LABELS} of {len(groups)}')
-            groups = sorted(groups, key=key, reverse=True)[:MAX_LABELS]
+            kept = [g for g in groups if g[0] in keep][:MAX_LABELS]
+            rest = sorted((g for g in groups if g[0] not in keep), key=key,
+                          reverse=True)[:MAX_LABELS - len(kept)]
+            chosen = {id(g) for g in kept + rest}
+            groups_shown = [g for g in groups if id(g) in chosen]
+            notes.append(f'{det}: ' + ('the baseline and ' if kept else '')
+                         + f'the best {len(rest)} of '
+                         f'{len(groups) - len(kept)}')
+            groups = groups_shown
         out[det] = groups
     return out, notes
 
@@ -85,12 +95,13 @@ def _save(fig, path: str, title: str, notes: List[str]) -> str:
 
 
 def plot_training_curves(panels: CurvePanels, path: str, title: str = '',
-                         metric: str = 'AP') -> str:
+                         metric: str = 'AP',
+                         keep: Set[str] = frozenset()) -> str:
     """Per detector (a panel of two plots): the primary val metric
     (``metric``, as the runs' evaluator names it) and the training box loss
     against epoch, a line per label (mean over seeds, band = 1 std)."""
-    panels, notes = _limit(panels, lambda g: _final([r.curve()
-                                                     for r in g[1]]))
+    panels, notes = limit_panels(
+        panels, lambda g: _final([r.curve() for r in g[1]]), keep)
     fig, axes, cols = _grid(len(panels), 2, 5.5, 7.5)
     for k, (det, groups) in enumerate(panels.items()):
         row, col = (k // cols) * 2, k % cols
@@ -109,11 +120,12 @@ def plot_training_curves(panels: CurvePanels, path: str, title: str = '',
     return _save(fig, path, title, notes)
 
 
-def plot_ap_by_size(panels: SizePanels, path: str, title: str = '') -> str:
+def plot_ap_by_size(panels: SizePanels, path: str, title: str = '',
+                    keep: Set[str] = frozenset()) -> str:
     """Per detector: grouped bars of AP_s / AP_m / AP_l per label (final
     epoch, error bar = std over seeds)."""
-    panels, notes = _limit(panels, lambda g: g[1].get('AP_s', (None,))[0]
-                           or 0.0)
+    panels, notes = limit_panels(
+        panels, lambda g: g[1].get('AP_s', (None,))[0] or 0.0, keep)
     width = max(6, 1.2 * max(len(g) for g in panels.values()) + 3)
     fig, axes, cols = _grid(len(panels), 1, width, 4)
     for k, (det, groups) in enumerate(panels.items()):

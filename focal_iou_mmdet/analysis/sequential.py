@@ -97,6 +97,19 @@ def _half_width(n, q, alpha, c):
     return np.where(n > r, half, np.inf)
 
 
+def fewest_seeds_to_decide(alpha: float = 0.05,
+                           mixture_precision: float = MIXTURE_PRECISION
+                           ) -> int:
+    """The smallest n at which the confidence sequence is bounded (before
+    it, every comparison is ``undecided`` whatever the differences): 5 at
+    alpha = 0.05."""
+    n = 2
+    while not np.isfinite(_half_width(float(n), 1.0, alpha,
+                                      mixture_precision)):
+        n += 1
+    return n
+
+
 def decide(differences, alpha: float = 0.05,
            precision: Optional[float] = None,
            mixture_precision: float = MIXTURE_PRECISION) -> Decision:
@@ -163,4 +176,5 @@ def _merge(old: Decision, new: Decision, take: np.ndarray) -> Decision:
                     pick(old.p_value, new.p_value), new.alpha)
 
 
-__all__ = ['Decision', 'VERDICTS', 'decide', 'first_decision']
+__all__ = ['Decision', 'VERDICTS', 'decide', 'fewest_seeds_to_decide',
+           'first_decision']

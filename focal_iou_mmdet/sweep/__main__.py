@@ -12,6 +12,7 @@ cancel.
                           [sbatch args, e.g. --time=48:00:00]
     tools/sweep.py run    SPEC ... --until-decided [--max-seeds N]
                           [--seeds-per-round K] [--precision P]
+                          [--poll SECONDS]
     tools/sweep.py status SPEC [--all]
     tools/sweep.py report SPEC [--out-dir DIR] [--no-correction]
     tools/sweep.py seeds  SPEC --delta D [--power 0.8] [--sigma S]
@@ -31,6 +32,7 @@ import warnings
 from .launchers import LAUNCHERS
 from .expansion import spec_summary
 from .spec import SweepSpecError, load_spec
+from .until_decided import UntilDecided
 
 
 def _prog_name() -> str:
@@ -40,6 +42,50 @@ def _prog_name() -> str:
     if name in ('', '__main__.py', '-c'):
         return 'python -m focal_iou_mmdet.sweep'
     return 'tools/sweep.py' if name == 'sweep.py' else name
+
+
+#: each launcher's own ``run`` options: [(dest, flag, default)]
+_LAUNCHER_OPTIONS = {name: [] for name in LAUNCHERS}
+#: ``run`` options that mean something with --until-decided only
+_SEQUENTIAL_OPTIONS = ('--max-seeds', '--seeds-per-round', '--precision',
+                       '--poll')
+
+
+class _OptionRecorder:
+    """Adds a launcher's options to ``run``'s parser and notes which
+    they are (one launcher's options are refused with another)."""
+
+    def __init__(self, parser, into: list):
+        self.parser, self.into = parser, into
+
+    def add_argument(self, *names, **kwargs):
+        action = self.parser.add_argument(*names, **kwargs)
+        self.into.append((action.dest, names[0], action.default))
+        return action
+
+
+def _check_run_options(p, args) -> None:
+    """Options of another launcher, or sequential options without
+    --until-decided, are errors, not silently ignored."""
+    for name, options in _LAUNCHER_OPTIONS.items():
+        for dest, flag, default in options:
+            if name != args.launcher and getattr(args, dest) != default and \
+                    all(dest != d for d, _, _ in
+                        _LAUNCHER_OPTIONS[args.launcher]):
+                p.error(f'{flag} is an option of --launcher {name}, not of '
+                        f'--launcher {args.launcher}')
+    if args.until_decided:
+        try:
+            args.sequential = UntilDecided(args.max_seeds,
+                                           args.seeds_per_round,
+                                           args.precision, poll=args.poll)
+        except ValueError as e:
+            p.error(str(e))
+        return
+    for flag in _SEQUENTIAL_OPTIONS:
+        dest = flag[2:].replace('-', '_')
+        if getattr(args, dest) != getattr(UntilDecided, dest):
+            p.error(f'{flag} is an option of --until-decided')
 
 
 def _add_run_parser(sub) -> None:
@@ -56,22 +102,28 @@ def _add_run_parser(sub) -> None:
                    'gets its own through CUDA_VISIBLE_DEVICES, a run over '
                    'several starts them with torchrun; slurm: the ranks of '
                    'each array task')
-    for launcher in LAUNCHERS.values():
-        launcher.add_arguments(s)
+    for name, launcher in LAUNCHERS.items():
+        launcher.add_arguments(_OptionRecorder(s, _LAUNCHER_OPTIONS[name]))
     s.add_argument('--tracking', nargs='+', default=[], metavar='TRACKER',
                    help='also log every run to these trackers: tensorboard, '
                    "mlflow, wandb (added to the spec's tracking:)")
     s.add_argument('--until-decided', action='store_true',
                    help='add seeds in rounds to the comparisons still '
                    'undecided (anytime-valid), until each is decided')
-    s.add_argument('--max-seeds', type=int, default=12,
+    s.add_argument('--max-seeds', type=int, default=UntilDecided.max_seeds,
                    help='--until-decided: seeds per comparison at most '
                    '(default 12)')
-    s.add_argument('--seeds-per-round', type=int, default=1,
+    s.add_argument('--seeds-per-round', type=int,
+                   default=UntilDecided.seeds_per_round,
                    help='--until-decided: seeds added per round (default 1)')
     s.add_argument('--precision', type=float, default=None,
                    help="--until-decided: call a comparison 'equivalent' "
                    'once its interval lies within ±P points')
+    s.add_argument('--poll', type=float, default=UntilDecided.poll,
+                   metavar='SECONDS',
+                   help='--until-decided with a launcher that submits and '
+                   'returns (slurm): check a round every SECONDS (default '
+                   '30)')
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -132,6 +184,7 @@ def parse_args(argv=None):
         p.error(f'unrecognized arguments: {" ".join(extra)}')
     args.launcher_obj = None
     if args.command == 'run':
+        _check_run_options(p, args)
         try:
             args.launcher_obj = LAUNCHERS[args.launcher].from_args(args,
                                                                    extra)
@@ -180,10 +233,8 @@ def _run(args, spec, runs) -> int:
         from .state import SweepState
         return args.launcher_obj.launch(SweepState(spec, runs),
                                         args.retry_failed, args.force)
-    from .until_decided import UntilDecided, run_until_decided
-    opts = UntilDecided(args.max_seeds, args.seeds_per_round,
-                        args.precision)
-    return run_until_decided(spec, args.launcher_obj, opts,
+    from .until_decided import run_until_decided
+    return run_until_decided(spec, args.launcher_obj, args.sequential,
                              args.retry_failed, args.force)
 
 

@@ -32,11 +32,27 @@ if TYPE_CHECKING:
 
 @dataclass
 class UntilDecided:
-    """The options of ``run --until-decided``."""
+    """The options of ``run --until-decided`` (``poll``: seconds between
+    checks of a round submitted to a launcher that returns at once, such
+    as SLURM; not part of the record)."""
     max_seeds: int = 12
     seeds_per_round: int = 1
     precision: Optional[float] = None
     alpha: float = 0.05
+    poll: float = 30.0
+
+    def __post_init__(self):
+        checks = (('--max-seeds', self.max_seeds, self.max_seeds >= 2,
+                   'at least 2'),
+                  ('--seeds-per-round', self.seeds_per_round,
+                   self.seeds_per_round >= 1, 'at least 1'),
+                  ('--precision', self.precision, self.precision is None or
+                   0 < self.precision < float('inf'), 'a number > 0'),
+                  ('--poll', self.poll, 0 < self.poll < float('inf'),
+                   'seconds > 0'))
+        for flag, value, ok, need in checks:
+            if not ok:
+                raise ValueError(f'{flag} must be {need}, got {value!r}')
 
 
 def _seed_axis(spec: SweepSpec) -> str:
@@ -84,8 +100,10 @@ def sweep_runs(spec: SweepSpec) -> List[Run]:
 
 def _record(spec: SweepSpec, added: List[Tuple[tuple, int]],
             opts: UntilDecided) -> None:
+    options = dataclasses.asdict(opts)
+    del options['poll']
     write_json(_state_path(spec), dict(
-        options=dataclasses.asdict(opts),
+        options=options,
         added=[dict(group=list(g), seed=s) for g, s in added]))
 
 
@@ -109,6 +127,16 @@ def _next_round(spec, runs, opts) -> List[Tuple[tuple, int]]:
     return sorted(set(new), key=lambda e: (e[1], str(e[0])))
 
 
+def _warn_if_too_few(opts: UntilDecided) -> None:
+    from ..analysis.sequential import fewest_seeds_to_decide
+    fewest = fewest_seeds_to_decide(opts.alpha)
+    if opts.max_seeds < fewest:
+        print(f'note: the anytime {100 * (1 - opts.alpha):.0f}% sequence '
+              f'decides nothing before {fewest} seeds; with --max-seeds '
+              f'{opts.max_seeds} every comparison ends undecided',
+              flush=True)
+
+
 def run_until_decided(spec: SweepSpec, launcher, opts: UntilDecided,
                       retry_failed: bool = False, force: bool = False) -> int:
     """Rounds of training and deciding (see the module doc); the exit
@@ -116,12 +144,14 @@ def run_until_decided(spec: SweepSpec, launcher, opts: UntilDecided,
     from .plan import plan
     from .state import SweepState
     _seed_axis(spec)
+    _warn_if_too_few(opts)
     added = added_seeds(spec)
     _record(spec, added, opts)  # marks the sweep as sequential
     for round_no in range(1, 10**6):
         runs = plan(spec, force, runs=sweep_runs(spec))
         print(f'round {round_no}: {len(runs)} runs', flush=True)
-        if not _train(launcher, SweepState(spec, runs), retry_failed, force):
+        if not _train(launcher, SweepState(spec, runs), retry_failed, force,
+                      opts.poll):
             print('a run failed or was stopped: no decision on incomplete '
                   'rounds (run the same command again to go on)',
                   flush=True)
@@ -136,7 +166,7 @@ def run_until_decided(spec: SweepSpec, launcher, opts: UntilDecided,
 
 
 def _train(launcher, sweep: 'SweepState', retry_failed, force,
-           poll: float = 30.0) -> bool:
+           poll: float) -> bool:
     """Train (or submit and wait for) the round's runs; True when all are
     done."""
     for _ in range(3):  # a submission whose tasks stopped is resubmitted

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from focal_iou_mmdet.analysis.intervals import paired_t_interval
-from focal_iou_mmdet.analysis.sequential import decide, first_decision
+from focal_iou_mmdet.analysis.sequential import (decide, fewest_seeds_to_decide,
+                                                 first_decision)
 
 SIMULATIONS, SEEDS = 2000, 20
 
@@ -57,6 +58,16 @@ def test_one_sequence_and_its_fields():
     assert d.format().startswith('ΔAP +1.0, anytime 95% [+')
     assert decide([0.3]).verdict == 'undecided'  # one seed: whole line
     assert np.isinf(decide([0.3]).low)
+
+
+@pytest.mark.parametrize('alpha, fewest', [(0.05, 5), (0.1, 4), (0.01, 6)])
+def test_nothing_is_decided_before_the_fewest_seeds(alpha, fewest):
+    # differences as decisive as they come: identical up to a tiny jitter
+    x = 10.0 + 1e-3 * np.random.default_rng(0).standard_normal(fewest)
+    assert fewest_seeds_to_decide(alpha) == fewest
+    assert decide(x[:fewest - 1], alpha).verdict == 'undecided'
+    assert np.isinf(decide(x[:fewest - 1], alpha).low)
+    assert decide(x, alpha).verdict == 'beats'
 
 
 def test_equivalent_when_the_interval_lies_within_the_precision():

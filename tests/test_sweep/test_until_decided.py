@@ -85,6 +85,45 @@ def test_report_corrects_the_whole_grid(tmp_path):
     assert '; corrected:' not in raw
 
 
+@pytest.mark.parametrize('extra, message', [
+    (['--until-decided', '--max-seeds', '1'],
+     '--max-seeds must be at least 2, got 1'),
+    (['--until-decided', '--seeds-per-round', '0'],
+     '--seeds-per-round must be at least 1, got 0'),
+    (['--until-decided', '--precision', '-1'],
+     '--precision must be a number > 0, got -1.0'),
+    (['--until-decided', '--precision', 'nan'],
+     '--precision must be a number > 0, got nan'),
+    (['--until-decided', '--poll', '0'], '--poll must be seconds > 0'),
+    (['--max-seeds', '8'], '--max-seeds is an option of --until-decided'),
+    (['--poll', '5'], '--poll is an option of --until-decided'),
+    (['--dry-run'],
+     '--dry-run is an option of --launcher slurm, not of --launcher local'),
+    (['--max-parallel', '4'], '--max-parallel is an option of --launcher '
+     'slurm'),
+])
+def test_run_refuses_options_that_would_be_ignored(tmp_path, capsys, extra,
+                                                   message):
+    spec = cpu_spec(tmp_path, axes={'loss': ['iou'], 'seed': [0]},
+                    exclude=[], configs=SHAPES)
+    with pytest.raises(SystemExit) as e:
+        sweep_main(['run', spec.path, '--launcher', 'local'] + extra)
+    assert e.value.code == 2
+    assert message in capsys.readouterr().err
+    assert not os.path.exists(os.path.join(spec.work_dir,
+                                           'until_decided.json'))
+
+
+def test_slurm_options_are_refused_with_jobs(tmp_path, capsys):
+    spec = cpu_spec(tmp_path, axes={'loss': ['iou'], 'seed': [0]},
+                    exclude=[], configs=SHAPES)
+    with pytest.raises(SystemExit):
+        sweep_main(['run', spec.path, '--launcher', 'slurm', '--partition',
+                    'p', '--jobs', '2'])
+    assert '--jobs is an option of --launcher local, not of --launcher ' \
+        'slurm' in capsys.readouterr().err
+
+
 @pytest.mark.slow
 def test_until_decided_killed_between_rounds_resumes(tmp_path, tiny_shapes):
     spec_path = write_spec(
@@ -117,6 +156,8 @@ def test_until_decided_killed_between_rounds_resumes(tmp_path, tiny_shapes):
         f'retinanet_{loss}_seed{s}' for loss in ('iou', 'focal-iou')
         for s in (0, 1))
     assert 'has its --max-seeds 2 seeds' in out2
+    assert 'decides nothing before 5 seeds; with --max-seeds 2 every ' \
+        'comparison ends undecided' in out2
     rep = subprocess.run(SWEEP + ['report', spec_path], env=env,
                          capture_output=True, text=True, timeout=300)
     assert rep.returncode == 0, rep.stderr

@@ -27,12 +27,14 @@ def plot(spec: SweepSpec, stats: List[dict], rows: List[dict],
                                           for m in sizes_of})
                       for s in groups]
     title = f'sweep {spec.name} (mean over seeds)'
+    baselines = {_label(s['baseline']) for s in stats if s.get('baseline')}
     figures = [plot_training_curves(
         curves, osp.join(out_dir, 'training_curves.png'), title,
-        metric=primary_name(rows))]
+        metric=primary_name(rows), keep=baselines)]
     if sizes_of:
         figures.append(plot_ap_by_size(
-            sizes, osp.join(out_dir, 'ap_by_size.png'), f'sweep {spec.name}'))
+            sizes, osp.join(out_dir, 'ap_by_size.png'), f'sweep {spec.name}',
+            keep=baselines))
     return figures
 
 

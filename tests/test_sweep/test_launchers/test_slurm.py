@@ -16,6 +16,7 @@ from focal_iou_mmdet.sweep.__main__ import main as sweep_main
 from focal_iou_mmdet.sweep.launchers.slurm import (SlurmOptions,
                                                    sbatch_command,
                                                    sbatch_script)
+from focal_iou_mmdet.sweep.until_decided import sweep_runs
 
 
 def test_sbatch_script_matches_golden_file():
@@ -91,29 +92,39 @@ def test_dry_run_shows_the_split_into_arrays(tmp_path, capsys):
 
 @pytest.mark.slow
 @pytest.mark.slurm
-def test_ten_runs_in_arrays_of_four_each_run_once(slurm_cluster, tmp_path,
-                                                  tiny_shapes):
-    """The test cluster's MaxArraySize is 4: a 10-run sweep goes in three
-    arrays, every run finishes, none is trained twice."""
+def test_until_decided_rounds_in_arrays_of_four_each_run_once(
+        slurm_cluster, tmp_path, tiny_shapes):
+    """``run --until-decided`` on the test cluster (MaxArraySize 4): round
+    1 submits the 8 runs of seeds 0-3 as two arrays and waits for them;
+    4 seeds cannot decide (the confidence sequence is the whole line up to
+    n = 4), so round 2 submits seed 4 of both losses as a third array.
+    Every run finishes once, none is trained twice."""
     spec_path = write_spec(
         tmp_path / 'ten.yaml', name='ten', work_dir=str(tmp_path / 'wd'),
         configs={'retinanet': 'retinanet_r18-c16_fpn_{loss}_12e_shapes.py'},
-        axes={'loss': ['iou', 'focal-iou'], 'seed': [0, 1, 2, 3, 4]},
+        axes={'loss': ['iou', 'focal-iou'], 'seed': [0, 1, 2, 3]},
         options=dict(TINY, epochs=1), env={'SHAPES_ROOT': tiny_shapes})
     spec = load_spec(spec_path)
     env = subprocess_env(SLURM_CONF=slurm_cluster.conf, OMP_NUM_THREADS='1')
     sub = subprocess.run(
         SWEEP + ['run', spec_path, '--launcher', 'slurm', '--partition',
                  slurm_cluster.partition, '--gres', '', '--cpus-per-task',
-                 '1', '--max-parallel', '4', '--time=10'], cwd=ROOT,
-        env=env, capture_output=True, text=True, timeout=300)
-    assert sub.returncode == 0, sub.stdout + sub.stderr
-    assert 'as 3 array job(s)' in sub.stdout and '(at most 4 tasks an ' \
-        'array, 4 at a time in all)' in sub.stdout, sub.stdout
-    jobs = re.search(r'array job\(s\) ([\d, ]+) \(', sub.stdout).group(1)
-    for job in jobs.split(', '):
-        slurm_cluster.wait_job(job, timeout=600)
-    for r in expand(spec):
+                 '1', '--max-parallel', '4', '--time=10', '--until-decided',
+                 '--max-seeds', '5', '--poll', '2'], cwd=ROOT,
+        env=env, capture_output=True, text=True, timeout=600)
+    out = sub.stdout + sub.stderr
+    assert sub.returncode == 0, out + slurm_cluster.logs()
+    rounds = out.split('round 2: ')
+    assert len(rounds) == 2 and 'round 3' not in out, out
+    assert 'as 2 array job(s)' in rounds[0] and '(at most 4 tasks an ' \
+        'array, 4 at a time in all)' in rounds[0], out
+    assert 'as 1 array job(s)' in rounds[1], out
+    assert 'has its --max-seeds 5 seeds' in rounds[1], out
+    runs = sweep_runs(spec)
+    assert sorted(r.id for r in runs) == sorted(
+        f'retinanet_{loss}_seed{s}' for loss in ('iou', 'focal-iou')
+        for s in range(5))
+    for r in runs:
         st = spec.run_dir(r.id).read_status()
         assert st.state == 'done' and st.attempts == 1, (r.id, st,
                                                          slurm_cluster.logs())
