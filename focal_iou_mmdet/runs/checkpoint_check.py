@@ -1,18 +1,14 @@
 """Whether a checkpoint can be resumed from, without trusting it: it is
-opened the way mmengine resumes (``torch.load(weights_only=True)``, with
-exactly the globals mmengine checkpoints hold allowed), memory-mapped so
-that a large file costs little.  Never ``weights_only=False``."""
+opened the way mmengine resumes
+(:func:`~focal_iou_mmdet.utils.checkpoint_globals.load_checkpoint_safely`)."""
 from typing import Optional
 
 
 def unloadable_reason(path: str) -> Optional[str]:
     """None when ``path`` loads; else why not (one line)."""
-    import torch
-
-    from ..utils.checkpoint_globals import allow_mmengine_checkpoint_globals
-    allow_mmengine_checkpoint_globals()
+    from ..utils.checkpoint_globals import load_checkpoint_safely
     try:
-        torch.load(path, map_location='cpu', weights_only=True, mmap=True)
+        load_checkpoint_safely(path)
     except Exception as e:  # noqa: BLE001  (any failure: not resumable)
         first = (str(e).splitlines() or [''])[0][:160]
         return f'{type(e).__name__}: {first}'

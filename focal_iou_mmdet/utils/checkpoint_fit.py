@@ -8,17 +8,14 @@ from typing import Tuple
 def checkpoint_fit(config: str, checkpoint: str) -> Tuple[int, int, list]:
     """``(parameters of the model found in the checkpoint with their
     shape, parameters of the model, a few missing names)``."""
-    import torch
     from mmdet.registry import MODELS
     from mmdet.utils import register_all_modules
     from mmengine.config import Config
 
-    from .checkpoint_globals import allow_mmengine_checkpoint_globals
+    from .checkpoint_globals import load_checkpoint_safely
     register_all_modules()
-    allow_mmengine_checkpoint_globals()
     model = MODELS.build(Config.fromfile(config).model)
-    ckpt = torch.load(checkpoint, map_location='cpu', weights_only=True,
-                      mmap=True)
+    ckpt = load_checkpoint_safely(checkpoint)
     state = ckpt.get('state_dict', ckpt) if isinstance(ckpt, dict) else {}
     state = {k[len('module.'):] if k.startswith('module.') else k: v
              for k, v in state.items()}

@@ -77,3 +77,13 @@ def allow_mmengine_checkpoint_globals() -> None:
         return
     torch.serialization.add_safe_globals(mmengine_checkpoint_globals())
     _DONE = True
+
+
+def load_checkpoint_safely(path: str):
+    """``path`` loaded the way mmengine resumes, without trusting it:
+    ``torch.load(weights_only=True)`` with exactly the globals above,
+    memory-mapped so that a large file costs little.  Never
+    ``weights_only=False``."""
+    allow_mmengine_checkpoint_globals()
+    return torch.load(path, map_location='cpu', weights_only=True,
+                      mmap=True)
