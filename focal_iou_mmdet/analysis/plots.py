@@ -86,7 +86,8 @@ def _save(fig, path: str, title: str, notes: List[str]) -> str:
         title += ' (shown: ' + '; '.join(notes[:3]) + (
             '; ...' if len(notes) > 3 else '') + '; results.md has all)'
     if title:
-        fig.suptitle(textwrap.fill(title, 110), fontsize=9)
+        fig.suptitle(textwrap.fill(title, int(12 * fig.get_figwidth())),
+                     fontsize=9)
     fig.tight_layout()
     with atomic_write(path, 'wb') as f:
         fig.savefig(f, format='png', dpi=110)
@@ -150,3 +151,47 @@ def _size_bars(ax, det, groups) -> None:
     ax.grid(axis='y', alpha=0.3)
     if ax.patches:
         ax.legend(fontsize=7)
+
+
+#: (label, verdict, n, mean, low, high): one comparison's confidence
+#: sequence seed by seed (:func:`.sequential.sequence_path`)
+SequencePath = Tuple[str, str, list, list, list, list]
+
+
+def plot_confidence_sequences(paths: List[SequencePath], path: str,
+                              title: str = '', metric: str = 'AP') -> str:
+    """Per comparison (a panel): the paired difference's running mean and
+    its anytime-valid interval against the seeds spent, with the zero
+    line; where the interval is still the whole line nothing is drawn."""
+    notes = []
+    if len(paths) > MAX_PANELS:
+        notes.append(f'{MAX_PANELS} of {len(paths)} comparisons')
+        paths = paths[:MAX_PANELS]
+    fig, axes, cols = _grid(len(paths), 1, 4.5, 3.4)
+    for k, one in enumerate(paths):
+        _sequence_panel(axes[k // cols][k % cols], one, metric)
+    return _save(fig, path, 'anytime-valid 95% confidence sequences'
+                 + (f': {title}' if title else ''), notes)
+
+
+def _sequence_panel(ax, one: SequencePath, metric: str) -> None:
+    label, verdict, n, mean, low, high = one
+    bounded = [i for i in range(len(n))
+               if abs(low[i]) != float('inf') and
+               abs(high[i]) != float('inf')]
+    ax.axhline(0.0, color='0.4', lw=0.8)
+    ax.plot(n, mean, marker='o', ms=3, label=f'mean Δ{metric}')
+    if bounded:
+        ax.fill_between([n[i] for i in bounded], [low[i] for i in bounded],
+                        [high[i] for i in bounded], alpha=0.25,
+                        label='anytime 95%')
+    first = n[bounded[0]] if bounded else None
+    ax.set(xlabel='seeds', ylabel=f'Δ{metric} (points)',
+           title=textwrap.fill(f'{label}: {verdict}', 45))
+    ax.set_xticks(list(n))
+    if first != n[0]:
+        ax.text(0.02, 0.02, 'unbounded before n = '
+                f'{first if first else n[-1] + 1}', fontsize=7,
+                transform=ax.transAxes)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7, loc='upper right')

@@ -110,6 +110,22 @@ def fewest_seeds_to_decide(alpha: float = 0.05,
     return n
 
 
+def sequence_path(differences, alpha: float = 0.05,
+                  mixture_precision: float = MIXTURE_PRECISION):
+    """The confidence sequence of one comparison seed by seed: arrays
+    ``(n, mean, low, high)`` for n = 1..N, ``low``/``high`` the running
+    intersection (what :func:`decide` reports at each n; +-inf while
+    unbounded).  For plotting how the interval closed in."""
+    x = np.asarray(differences, dtype=float)
+    if x.ndim != 1 or not len(x) or not np.isfinite(x).all():
+        raise ValueError('differences must be a non-empty list of finite '
+                         f'numbers, got {differences!r}')
+    n, mean, q, _, _ = _prefix_stats(x)
+    half = _half_width(n, q, alpha, mixture_precision)
+    return (n.astype(int), mean, np.maximum.accumulate(mean - half),
+            np.minimum.accumulate(mean + half))
+
+
 def decide(differences, alpha: float = 0.05,
            precision: Optional[float] = None,
            mixture_precision: float = MIXTURE_PRECISION) -> Decision:
@@ -177,4 +193,4 @@ def _merge(old: Decision, new: Decision, take: np.ndarray) -> Decision:
 
 
 __all__ = ['Decision', 'VERDICTS', 'decide', 'fewest_seeds_to_decide',
-           'first_decision']
+           'first_decision', 'sequence_path']

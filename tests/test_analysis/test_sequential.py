@@ -7,7 +7,8 @@ import pytest
 
 from focal_iou_mmdet.analysis.intervals import paired_t_interval
 from focal_iou_mmdet.analysis.sequential import (decide, fewest_seeds_to_decide,
-                                                 first_decision)
+                                                 first_decision,
+                                                 sequence_path)
 
 SIMULATIONS, SEEDS = 2000, 20
 
@@ -68,6 +69,17 @@ def test_nothing_is_decided_before_the_fewest_seeds(alpha, fewest):
     assert decide(x[:fewest - 1], alpha).verdict == 'undecided'
     assert np.isinf(decide(x[:fewest - 1], alpha).low)
     assert decide(x, alpha).verdict == 'beats'
+
+
+def test_the_path_is_what_decide_says_at_every_n():
+    x = np.random.default_rng(3).normal(1.0, 1.0, 12)
+    n, mean, low, high = sequence_path(x)
+    assert list(n) == list(range(1, 13))
+    for k in range(1, 13):
+        d = decide(x[:k])
+        assert (mean[k - 1], low[k - 1], high[k - 1]) == pytest.approx(
+            (d.mean, d.low, d.high))
+    assert np.all(low[1:] >= low[:-1]) and np.all(high[1:] <= high[:-1])
 
 
 def test_equivalent_when_the_interval_lies_within_the_precision():

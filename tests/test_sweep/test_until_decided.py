@@ -85,6 +85,21 @@ def test_report_corrects_the_whole_grid(tmp_path):
     assert '; corrected:' not in raw
 
 
+def test_a_sequential_report_draws_each_confidence_sequence(tmp_path):
+    import matplotlib.image as mpimg
+    spec, runs = _pilot(tmp_path, [2.0, 2.5, 1.5, 2.2, 1.8, 2.1])
+    out = report(spec, runs, sequential=True)
+    [fig] = [f for f in out['figures']
+             if f.endswith('confidence_sequences.png')]
+    assert mpimg.imread(fig).shape[1] > 300
+    md = open(out['md']).read()
+    assert 'confidence_sequences.png' in md
+    assert '(n=6 seeds, p=' in md and '): beats' in md
+    fixed = report(spec, runs, sequential=False)
+    assert not any(f.endswith('confidence_sequences.png')
+                   for f in fixed['figures'])
+
+
 @pytest.mark.parametrize('extra, message', [
     (['--until-decided', '--max-seeds', '1'],
      '--max-seeds must be at least 2, got 1'),
@@ -163,5 +178,6 @@ def test_until_decided_killed_between_rounds_resumes(tmp_path, tiny_shapes):
     assert rep.returncode == 0, rep.stderr
     assert 'anytime-valid confidence sequences' in rep.stdout
     assert 'anytime 95% [' in rep.stdout and '(n=2 seeds' in rep.stdout
+    assert 'confidence_sequences.png' in rep.stdout
     with open(os.path.join(spec.work_dir, 'until_decided.json')) as f:
         assert json.load(f)['options']['max_seeds'] == 2

@@ -50,6 +50,7 @@ def summarize(spec: SweepSpec, rows: List[dict],
         diffs = paired_differences(s['done'], stats[bkey]['done']
                                    if bkey else [], seeds, 'primary')
         s['sequential'] = decide(diffs) if sequential and diffs else None
+        s['differences'] = diffs
     return list(stats.values())
 
 
@@ -78,3 +79,9 @@ def paired_differences(runs: List[dict], base_runs: List[dict],
 def value_text(v) -> str:
     """An axis value as printed (None: the config's own value)."""
     return 'default' if v is None else str(v)
+
+
+def comparison_label(key: tuple, baseline: tuple) -> str:
+    """``retinanet, focal-iou vs retinanet, iou``."""
+    return (f'{", ".join(value_text(v) for v in key)} vs '
+            f'{", ".join(value_text(v) for v in baseline)}')

@@ -3,9 +3,11 @@ import os.path as osp
 from collections import OrderedDict
 from typing import List, Tuple
 
-from ...analysis.plots import plot_ap_by_size, plot_training_curves
+from ...analysis.plots import (plot_ap_by_size, plot_confidence_sequences,
+                               plot_training_curves)
+from ...analysis.sequential import sequence_path
 from ..spec import SweepSpec
-from .comparisons import value_text
+from .comparisons import comparison_label, value_text
 from .rows import families, primary_name
 
 
@@ -35,6 +37,24 @@ def plot(spec: SweepSpec, stats: List[dict], rows: List[dict],
         figures.append(plot_ap_by_size(
             sizes, osp.join(out_dir, 'ap_by_size.png'), f'sweep {spec.name}',
             keep=baselines))
+    paths = _sequence_paths(stats)
+    if paths:
+        figures.append(plot_confidence_sequences(
+            paths, osp.join(out_dir, 'confidence_sequences.png'),
+            f'sweep {spec.name}', metric=primary_name(rows)))
     return figures
+
+
+def _sequence_paths(stats: List[dict]) -> list:
+    """The comparisons of a sweep run ``--until-decided``, each with its
+    confidence sequence seed by seed."""
+    out = []
+    for s in stats:
+        if s.get('sequential') is None:
+            continue
+        label = comparison_label(s['key'], s['baseline'])
+        out.append((label, s['sequential'].verdict) + tuple(
+            list(a) for a in sequence_path(s['differences'])))
+    return out
 
 

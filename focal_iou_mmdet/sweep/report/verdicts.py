@@ -14,7 +14,7 @@ from typing import List, Optional
 from ...analysis.multiple_testing import holm_adjusted
 from ..spec import SweepSpec
 from .bootstrap import ImageBootstrap
-from .comparisons import value_text
+from .comparisons import comparison_label
 from .rows import primary_name, small_name
 
 ALPHA = 0.05
@@ -38,7 +38,8 @@ def family_header(stats: List[dict], correction: bool,
     kind = ('anytime-valid confidence sequences (Lai\'s t-mixture), the '
             'seeds in the order they ran' if sequential else
             'fixed-n 95% t-intervals over the seed pairs')
-    fwer = (f'verdicts corrected for {m} comparisons (Holm, family-wise '
+    family = f'{m} comparison' + ('s' if m != 1 else '')
+    fwer = (f'verdicts corrected for {family} (Holm, family-wise '
             f'error {ALPHA:.0%})' if correction else
             'verdicts not corrected for the number of comparisons '
             '(--no-correction)')
@@ -48,7 +49,6 @@ def family_header(stats: List[dict], correction: bool,
 def verdicts(spec: SweepSpec, stats: List[dict], rows: List[dict],
              correction: bool = True) -> List[str]:
     """The verdict lines (see the module doc)."""
-    by_key = {s['key']: s for s in stats}
     metric = primary_name(rows)
     small = small_name(rows) or 'AP_s'
     comps = _comparisons(stats)
@@ -56,9 +56,7 @@ def verdicts(spec: SweepSpec, stats: List[dict], rows: List[dict],
     out = []
     for s, p_adj in zip(comps, adjusted):
         text, verdict, p = _raw(s)
-        base = by_key[s['baseline']]
-        line = (f'- {", ".join(value_text(v) for v in s["key"])} vs '
-                f'{", ".join(value_text(v) for v in base["key"])}: '
+        line = (f'- {comparison_label(s["key"], s["baseline"])}: '
                 f'{text(metric)}')
         boot = s.get('bootstrap') or []
         sequential = s.get('sequential') is not None
