@@ -3,6 +3,7 @@ sequential and Holm-corrected verdicts, and a real ``run --until-decided``
 on the tiny shapes set, killed between rounds and run again."""
 import json
 import os
+import re
 import signal
 import subprocess
 import time
@@ -95,9 +96,17 @@ def test_a_sequential_report_draws_each_confidence_sequence(tmp_path):
     md = open(out['md']).read()
     assert 'confidence_sequences.png' in md
     assert '(n=6 seeds, p=' in md and '): beats' in md
+    # the table gives the anytime interval too, not the fixed-n one (which
+    # no longer holds once seeds were added until decided)
+    anytime = re.search(r'anytime 95% (\[\S+, \S+\])', md).group(1)
+    row = next(x for x in md.splitlines() if '| focal-iou |' in x)
+    assert '| ΔAP [anytime 95%] | ΔAP_s [anytime 95%] |' in md
+    assert anytime in row, (anytime, row)
     fixed = report(spec, runs, sequential=False)
     assert not any(f.endswith('confidence_sequences.png')
                    for f in fixed['figures'])
+    md = open(fixed['md']).read()
+    assert '| ΔAP [95% t] |' in md and anytime not in md
 
 
 @pytest.mark.parametrize('extra, message', [

@@ -41,29 +41,35 @@ def summarize(spec: SweepSpec, rows: List[dict],
     for key, s in stats.items():
         bkey = baseline_key(spec, key, list(stats))
         s['baseline'] = bkey
+        base = stats[bkey]['done'] if bkey else []
         for m in ('primary', 'small'):
             s['d_' + m] = _paired_interval(
-                s['done'], stats[bkey]['done'] if bkey else [], seeds,
-                'primary' if m == 'primary' else small)
-        s['bootstrap'] = images.pairs(
-            s['done'], stats[bkey]['done'] if bkey else [], seeds)
-        diffs = paired_differences(s['done'], stats[bkey]['done']
-                                   if bkey else [], seeds, 'primary')
+                s['done'], base, seeds,
+                'primary' if m == 'primary' else small, sequential)
+        s['bootstrap'] = images.pairs(s['done'], base, seeds)
+        diffs = paired_differences(s['done'], base, seeds, 'primary')
         s['sequential'] = decide(diffs) if sequential and diffs else None
         s['differences'] = diffs
     return list(stats.values())
 
 
 def _paired_interval(runs: List[dict], base_runs: List[dict],
-                     seed_axis: Optional[str],
-                     metric: Optional[str]) -> Optional[Interval]:
+                     seed_axis: Optional[str], metric: Optional[str],
+                     sequential: bool = False) -> Optional[Interval]:
     """The variant's metric minus its baseline's, paired by seed, with a
-    95% t-interval over the pairs; a pair whose two runs report different
-    metric families (COCO AP and VOC mAP) is never subtracted."""
+    95% t-interval over the pairs -- or, for a sweep that added seeds until
+    decided (whose fixed-n t-interval no longer holds), the anytime-valid
+    one; a pair whose two runs report different metric families (COCO AP
+    and VOC mAP) is never subtracted."""
     if metric is None:
         return None
-    return paired_t_interval(paired_differences(runs, base_runs, seed_axis,
-                                                metric))
+    diffs = paired_differences(runs, base_runs, seed_axis, metric)
+    if not sequential:
+        return paired_t_interval(diffs)
+    if not diffs:
+        return None
+    d = decide(diffs)
+    return Interval(d.mean, d.low, d.high, d.n, p_value=d.p_value)
 
 
 def paired_differences(runs: List[dict], base_runs: List[dict],

@@ -33,9 +33,11 @@ def table(spec: SweepSpec, stats: List[dict], rows: List[dict]
           ) -> Tuple[List[str], list]:
     """Header and rows of cells (the same for the console and Markdown)."""
     columns = metric_columns(rows)
-    deltas = [('d_primary', 'Δ' + primary_name(rows))]
+    kind = (' [anytime 95%]' if any(s.get('sequential') for s in stats)
+            else ' [95% t]')
+    deltas = [('d_primary', 'Δ' + primary_name(rows) + kind)]
     if small_name(rows):
-        deltas.append(('d_small', 'Δ' + small_name(rows)))
+        deltas.append(('d_small', 'Δ' + small_name(rows) + kind))
     head = group_axes(spec) + ['n'] + columns + [h for _, h in deltas] + [
         'train time']
     body = []
