@@ -119,7 +119,7 @@ def test_report_reads_voc_metrics(tmp_path):
     assert focal['AP50'] == '45.0' and focal['AP75'] == '22.5'
     assert focal['primary'] == '45.0' and focal['best_epoch'] == '2'
     md = open(out['md']).read()
-    assert '| loss | n | mAP | AP50 | AP75 | ΔmAP | train time |' in md
+    assert '| loss | n | mAP | AP50 | AP75 | ΔmAP [95% t] | train time |' in md
     assert '| focal-ciou | 1/1 | 45.0 | 45.0 | 22.5 | +5.0 |' in md
     assert 'focal-ciou vs retinanet, baseline: ΔmAP +5.0 (n=1 seed)' in md
     assert 'Pascal VOC box mAP (VOCMetric)' in md

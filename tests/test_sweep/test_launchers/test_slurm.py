@@ -92,25 +92,27 @@ def test_dry_run_shows_the_split_into_arrays(tmp_path, capsys):
 
 @pytest.mark.slow
 @pytest.mark.slurm
-def test_until_decided_rounds_in_arrays_of_four_each_run_once(
+def test_until_decided_rounds_in_arrays_each_run_once(
         slurm_cluster, tmp_path, tiny_shapes):
-    """``run --until-decided`` on the test cluster (MaxArraySize 4): round
-    1 submits the 8 runs of seeds 0-3 as two arrays and waits for them;
-    4 seeds cannot decide (the confidence sequence is the whole line up to
-    n = 4), so round 2 submits seed 4 of both losses as a third array.
-    Every run finishes once, none is trained twice."""
+    """``run --until-decided`` on the test cluster, whose MaxArraySize
+    (4) the launcher reads: round 1 submits the 6 runs of seeds 0-2 as two
+    arrays (4 + 2, the second after the first) and waits for them; 3 seeds
+    cannot decide (the confidence sequence is the whole line up to n = 4),
+    so round 2 submits seed 3 of both losses as a third array.  Every run
+    finishes once, none is trained twice."""
     spec_path = write_spec(
         tmp_path / 'ten.yaml', name='ten', work_dir=str(tmp_path / 'wd'),
         configs={'retinanet': 'retinanet_r18-c16_fpn_{loss}_12e_shapes.py'},
-        axes={'loss': ['iou', 'focal-iou'], 'seed': [0, 1, 2, 3]},
+        axes={'loss': ['iou', 'focal-iou'], 'seed': [0, 1, 2]},
         options=dict(TINY, epochs=1), env={'SHAPES_ROOT': tiny_shapes})
     spec = load_spec(spec_path)
     env = subprocess_env(SLURM_CONF=slurm_cluster.conf, OMP_NUM_THREADS='1')
     sub = subprocess.run(
         SWEEP + ['run', spec_path, '--launcher', 'slurm', '--partition',
                  slurm_cluster.partition, '--gres', '', '--cpus-per-task',
-                 '1', '--max-parallel', '4', '--time=10', '--until-decided',
-                 '--max-seeds', '5', '--poll', '2'], cwd=ROOT,
+                 '1', '--max-parallel', '4', '--time=10',
+                 '--until-decided', '--max-seeds', '4',
+                 '--poll', '2'], cwd=ROOT,
         env=env, capture_output=True, text=True, timeout=600)
     out = sub.stdout + sub.stderr
     assert sub.returncode == 0, out + slurm_cluster.logs()
@@ -119,11 +121,11 @@ def test_until_decided_rounds_in_arrays_of_four_each_run_once(
     assert 'as 2 array job(s)' in rounds[0] and '(at most 4 tasks an ' \
         'array, 4 at a time in all)' in rounds[0], out
     assert 'as 1 array job(s)' in rounds[1], out
-    assert 'has its --max-seeds 5 seeds' in rounds[1], out
+    assert 'has its --max-seeds 4 seeds' in rounds[1], out
     runs = sweep_runs(spec)
     assert sorted(r.id for r in runs) == sorted(
         f'retinanet_{loss}_seed{s}' for loss in ('iou', 'focal-iou')
-        for s in range(5))
+        for s in range(4))
     for r in runs:
         st = spec.run_dir(r.id).read_status()
         assert st.state == 'done' and st.attempts == 1, (r.id, st,
