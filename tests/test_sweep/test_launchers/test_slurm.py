@@ -14,6 +14,7 @@ from focal_iou_mmdet.runs import TINY_RUN_OPTIONS as TINY
 from focal_iou_mmdet.sweep import expand, load_spec
 from focal_iou_mmdet.sweep.__main__ import main as sweep_main
 from focal_iou_mmdet.sweep.launchers.slurm import (SlurmOptions,
+                                                   cluster_limits,
                                                    sbatch_command,
                                                    sbatch_script)
 from focal_iou_mmdet.sweep.until_decided import sweep_runs
@@ -90,42 +91,52 @@ def test_dry_run_shows_the_split_into_arrays(tmp_path, capsys):
                for r in expand(spec))
 
 
+@pytest.mark.slurm
+def test_the_cluster_limits_are_read_from_scontrol(slurm_cluster,
+                                                   monkeypatch):
+    # the test cluster's MaxArraySize is 4: a sweep without
+    # --max-array-size splits its runs into arrays of 4
+    monkeypatch.setenv('SLURM_CONF', slurm_cluster.conf)
+    limits = cluster_limits()
+    assert limits['MaxArraySize'] == 4 and limits['MaxJobCount'] > 0
+
+
 @pytest.mark.slow
 @pytest.mark.slurm
 def test_until_decided_rounds_in_arrays_each_run_once(
         slurm_cluster, tmp_path, tiny_shapes):
-    """``run --until-decided`` on the test cluster, whose MaxArraySize
-    (4) the launcher reads: round 1 submits the 6 runs of seeds 0-2 as two
-    arrays (4 + 2, the second after the first) and waits for them; 3 seeds
-    cannot decide (the confidence sequence is the whole line up to n = 4),
-    so round 2 submits seed 3 of both losses as a third array.  Every run
-    finishes once, none is trained twice."""
+    """``run --until-decided`` on the test cluster, at most 3 tasks an
+    array: round 1 submits the 4 runs of seeds 0-1 as two arrays (3 + 1,
+    the second after the first) and waits for them; 2 seeds cannot decide
+    (the confidence sequence is the whole line up to n = 4), so round 2
+    submits seed 2 of both losses as a third array.  Every run finishes
+    once, none is trained twice."""
     spec_path = write_spec(
         tmp_path / 'ten.yaml', name='ten', work_dir=str(tmp_path / 'wd'),
         configs={'retinanet': 'retinanet_r18-c16_fpn_{loss}_12e_shapes.py'},
-        axes={'loss': ['iou', 'focal-iou'], 'seed': [0, 1, 2]},
+        axes={'loss': ['iou', 'focal-iou'], 'seed': [0, 1]},
         options=dict(TINY, epochs=1), env={'SHAPES_ROOT': tiny_shapes})
     spec = load_spec(spec_path)
     env = subprocess_env(SLURM_CONF=slurm_cluster.conf, OMP_NUM_THREADS='1')
     sub = subprocess.run(
         SWEEP + ['run', spec_path, '--launcher', 'slurm', '--partition',
                  slurm_cluster.partition, '--gres', '', '--cpus-per-task',
-                 '1', '--max-parallel', '4', '--time=10',
-                 '--until-decided', '--max-seeds', '4',
+                 '1', '--max-parallel', '4', '--max-array-size', '3',
+                 '--time=10', '--until-decided', '--max-seeds', '3',
                  '--poll', '2'], cwd=ROOT,
         env=env, capture_output=True, text=True, timeout=600)
     out = sub.stdout + sub.stderr
     assert sub.returncode == 0, out + slurm_cluster.logs()
     rounds = out.split('round 2: ')
     assert len(rounds) == 2 and 'round 3' not in out, out
-    assert 'as 2 array job(s)' in rounds[0] and '(at most 4 tasks an ' \
+    assert 'as 2 array job(s)' in rounds[0] and '(at most 3 tasks an ' \
         'array, 4 at a time in all)' in rounds[0], out
     assert 'as 1 array job(s)' in rounds[1], out
-    assert 'has its --max-seeds 4 seeds' in rounds[1], out
+    assert 'has its --max-seeds 3 seeds' in rounds[1], out
     runs = sweep_runs(spec)
     assert sorted(r.id for r in runs) == sorted(
         f'retinanet_{loss}_seed{s}' for loss in ('iou', 'focal-iou')
-        for s in range(4))
+        for s in range(3))
     for r in runs:
         st = spec.run_dir(r.id).read_status()
         assert st.state == 'done' and st.attempts == 1, (r.id, st,
