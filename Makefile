@@ -3,10 +3,12 @@
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PYTEST_ARGS ?=
-# two test processes (pytest-xdist); the SLURM tests share one of them.
-# One OpenMP thread each: two workers (and the trainings they start) on two
-# cores, not four threads fighting over two.
-TEST_WORKERS ?= 2
+# three test processes (pytest-xdist) on two cores: the SLURM tests share
+# one of them, which mostly waits for the cluster (a requeued job is held
+# back for minutes), so the other two keep both cores busy.  One OpenMP
+# thread each: the workers and the trainings they start do not fight over
+# the cores.
+TEST_WORKERS ?= 3
 
 .PHONY: setup quickstart test clean-venv
 
