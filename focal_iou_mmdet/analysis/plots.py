@@ -1,4 +1,5 @@
 """PNG figures of runs grouped by detector (matplotlib, no display)."""
+import math
 import textwrap
 from typing import Dict, List, Set, Tuple
 
@@ -59,12 +60,11 @@ def limit_panels(panels: dict, key, keep: Set[str] = frozenset()
             kept = [g for g in groups if g[0] in keep][:MAX_LABELS]
             rest = sorted((g for g in groups if g[0] not in keep), key=key,
                           reverse=True)[:MAX_LABELS - len(kept)]
-            chosen = {id(g) for g in kept + rest}
-            groups_shown = [g for g in groups if id(g) in chosen]
             notes.append(f'{det}: ' + ('the baseline and ' if kept else '')
                          + f'the best {len(rest)} of '
                          f'{len(groups) - len(kept)}')
-            groups = groups_shown
+            groups = [g for g in groups
+                      if any(g is c for c in kept + rest)]  # panel order
         out[det] = groups
     return out, notes
 
@@ -177,8 +177,7 @@ def plot_confidence_sequences(paths: List[SequencePath], path: str,
 def _sequence_panel(ax, one: SequencePath, metric: str) -> None:
     label, verdict, n, mean, low, high = one
     bounded = [i for i in range(len(n))
-               if abs(low[i]) != float('inf') and
-               abs(high[i]) != float('inf')]
+               if math.isfinite(low[i]) and math.isfinite(high[i])]
     ax.axhline(0.0, color='0.4', lw=0.8)
     ax.plot(n, mean, marker='o', ms=3, label=f'mean Δ{metric}')
     if bounded:

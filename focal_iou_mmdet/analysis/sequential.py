@@ -120,10 +120,17 @@ def sequence_path(differences, alpha: float = 0.05,
     if x.ndim != 1 or not len(x) or not np.isfinite(x).all():
         raise ValueError('differences must be a non-empty list of finite '
                          f'numbers, got {differences!r}')
+    n, mean, low, high = _running_bounds(x, alpha, mixture_precision)
+    return n.astype(int), mean, low, high
+
+
+def _running_bounds(x: np.ndarray, alpha: float, c: float):
+    """Per prefix along the last axis: n, mean, and the running
+    intersection of the sequence's intervals (low, high)."""
     n, mean, q, _, _ = _prefix_stats(x)
-    half = _half_width(n, q, alpha, mixture_precision)
-    return (n.astype(int), mean, np.maximum.accumulate(mean - half),
-            np.minimum.accumulate(mean + half))
+    half = _half_width(n, q, alpha, c)
+    return (n, mean, np.maximum.accumulate(mean - half, axis=-1),
+            np.minimum.accumulate(mean + half, axis=-1))
 
 
 def decide(differences, alpha: float = 0.05,
@@ -148,10 +155,9 @@ def decide(differences, alpha: float = 0.05,
     if not np.isfinite(x).all():
         raise ValueError('differences must be finite numbers')
     c = mixture_precision
-    n, mean, q, s, v = _prefix_stats(x)
-    half = _half_width(n, q, alpha, c)
-    low = np.max(mean - half, axis=-1)
-    high = np.min(mean + half, axis=-1)
+    _, _, low, high = _running_bounds(x, alpha, c)
+    low, high = low[..., -1], high[..., -1]
+    n, mean, _, s, v = _prefix_stats(x)
     log_m = np.max(_mixture_log(n, s, v, c), axis=-1)
     p = np.minimum(1.0, np.exp(-log_m))
     verdict = np.full(np.shape(low), 'undecided', dtype=object)

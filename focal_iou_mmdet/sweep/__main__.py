@@ -69,9 +69,7 @@ def _check_run_options(p, args) -> None:
     --until-decided, are errors, not silently ignored."""
     for name, options in _LAUNCHER_OPTIONS.items():
         for dest, flag, default in options:
-            if name != args.launcher and getattr(args, dest) != default and \
-                    all(dest != d for d, _, _ in
-                        _LAUNCHER_OPTIONS[args.launcher]):
+            if name != args.launcher and getattr(args, dest) != default:
                 p.error(f'{flag} is an option of --launcher {name}, not of '
                         f'--launcher {args.launcher}')
     if args.until_decided:
