@@ -1,73 +1,46 @@
-"""Registering the package's modules in mmdet's registries, when mmdet is
-imported (see the package docstring).
+"""Registering the package's modules in mmdet's registries: by importing
+them, as OpenMMLab packages do -- no import hook.
 
-:func:`register` checks the environment, imports the modules (their
-``@MODELS.register_module()`` decorators register them), allow-lists
-mmengine's checkpoint globals for ``torch.load(weights_only=True)`` and
-makes ``diou_nms`` resolvable in mmcv.  :func:`register_when_mmdet_is_imported`
-runs it at once when mmdet is imported already; otherwise a one-shot import
-hook (it removes itself) wraps mmdet's own import: the environment checks
-first (so a missing mmcv or mmcv-lite is a clear message, not an error deep
-inside mmdet), then mmdet, then :func:`register`.
+* A config says ``custom_imports=dict(imports=['focal_iou_mmdet.models',
+  'focal_iou_mmdet.engine'], allow_failed_imports=False)``: importing
+  :mod:`.models` checks the environment (a clear message for a missing
+  mmcv, mmcv-lite or an mmcv out of mmdet's range, before mmdet's own
+  error), registers the losses and heads (their ``@MODELS.register_module()``
+  decorators) and ``diou_nms`` (:mod:`.ops`); importing :mod:`.engine`
+  registers its hooks and lets ``torch.load(weights_only=True)`` read
+  mmengine checkpoints, so ``--resume`` works on torch >= 2.6.
+* A script calls :func:`register_all_modules` (the same imports, plus
+  mmdet's own and, if asked, the default scope).
+
+Importing ``focal_iou_mmdet`` itself registers nothing and imports neither
+torch nor mmdet (the sweep CLI reads JSON files).  A failure to register
+raises :class:`RegistrationError` with its cause, every time it is tried:
+nothing is marked done before it is.
 """
-import importlib.abc
-import sys
+import importlib
 
-_DONE = False
-
-
-def register() -> None:
-    """Check the environment and register everything (idempotent)."""
-    global _DONE
-    if _DONE:
-        return
-    _DONE = True
-    from .environment import check_environment
-    check_environment()
-    from . import engine, models  # noqa: F401  (their decorators register)
-    from .ops import register_diou_nms
-    from .utils.checkpoint_globals import allow_mmengine_checkpoint_globals
-    allow_mmengine_checkpoint_globals()
-    register_diou_nms()
+#: the modules whose import registers everything (the configs' imports)
+REGISTERING_MODULES = ('focal_iou_mmdet.models', 'focal_iou_mmdet.engine')
 
 
-def _checked_import(exec_module):
-    """mmdet's loader, wrapped: environment checks, mmdet, registration."""
-
-    def exec_then_register(module):
-        from .environment import (EnvironmentProblem, check_before_mmdet,
-                                  mmdet_import_message)
-        version = check_before_mmdet()
-        try:
-            exec_module(module)
-        except AssertionError as e:  # mmdet's own version-range check
-            raise EnvironmentProblem(mmdet_import_message(e, version)) from e
-        register()
-
-    return exec_then_register
+class RegistrationError(ImportError):
+    """Registering the package failed; ``__cause__`` says why."""
 
 
-class _WhenMmdetIsImported(importlib.abc.MetaPathFinder):
-    """Finds ``mmdet`` through the other finders and wraps its loader."""
+def register_all_modules(init_default_scope: bool = False) -> None:
+    """Register mmdet's modules and ours (idempotent; retried after a
+    failure).  ``init_default_scope``: also make ``mmdet`` the default
+    registry scope, as mmdet's own ``register_all_modules`` does."""
+    try:
+        for name in REGISTERING_MODULES:
+            importlib.import_module(name)
+        from mmdet.utils import register_all_modules as register_mmdet
+        register_mmdet(init_default_scope=init_default_scope)
+    except Exception as e:  # noqa: BLE001  (re-raised with its cause)
+        raise RegistrationError(
+            f'focal_iou_mmdet could not register its modules in mmdet: '
+            f'{type(e).__name__}: {e}') from e
 
-    def find_spec(self, name, path=None, target=None):
-        if name != 'mmdet':
-            return None
-        sys.meta_path.remove(self)
-        from importlib.util import find_spec
-        spec = find_spec(name)
-        if spec is not None and spec.loader is not None:
-            spec.loader.exec_module = _checked_import(spec.loader.exec_module)
-        return spec
 
-
-def register_when_mmdet_is_imported() -> None:
-    if 'mmdet' in sys.modules:
-        register()
-        return
-    if 'torch' in sys.modules:  # cheap now: resume works without mmdet too
-        from .utils.checkpoint_globals import \
-            allow_mmengine_checkpoint_globals
-        allow_mmengine_checkpoint_globals()
-    if not any(isinstance(f, _WhenMmdetIsImported) for f in sys.meta_path):
-        sys.meta_path.insert(0, _WhenMmdetIsImported())
+__all__ = ['REGISTERING_MODULES', 'RegistrationError',
+           'register_all_modules']

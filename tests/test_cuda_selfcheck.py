@@ -13,10 +13,12 @@ from helpers import ROOT, random_boxes
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
-import focal_iou_mmdet  # noqa: F401
+from focal_iou_mmdet import register_all_modules
 from focal_iou_mmdet.models.losses import FocalIoULoss
 from mmdet.registry import MODELS
 from mmdet.testing import demo_mm_inputs
+
+register_all_modules()
 
 pytestmark = [
     pytest.mark.cuda,

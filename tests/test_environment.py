@@ -43,12 +43,12 @@ def test_messages():
 
 def test_mmcv_outside_mmdets_range_is_a_clear_import_error():
     """mmcv 2.2 with an unpatched mmdet 3.3: mmdet's own assertion becomes
-    an ImportError that says what to install, when mmdet is imported after
-    focal_iou_mmdet (a fresh interpreter, so mmdet is imported for the
-    first time) -- and at once when mmdet is imported already."""
+    an ImportError that says what to install, when the package's models
+    are imported (a fresh interpreter, so mmdet is imported for the first
+    time)."""
     code = ('import mmcv; mmcv.__version__ = "2.2.0"\n'
             'import focal_iou_mmdet\n'
-            'try:\n    import mmdet\n'
+            'try:\n    import focal_iou_mmdet.models\n'
             'except ImportError as e:\n'
             '    print(type(e).__name__, e)\n')
     out = subprocess.run([sys.executable, '-c', code], capture_output=True,

@@ -25,7 +25,7 @@ import warnings
 import yaml
 
 from focal_iou_mmdet.sweep import SweepSpecError
-from focal_iou_mmdet.sweep.comparison import comparison_spec, run_comparison
+from focal_iou_mmdet.sweep.one_axis_sweep import comparison_spec, run_comparison
 
 LOSS_TOKEN = re.compile(r'_((?:focal-)?[a-z]*iou)_')
 

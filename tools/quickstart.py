@@ -7,7 +7,7 @@ its Focal-IoU variant on the embedded shapes set, and show the difference
 
 No dataset, GPU or download: the set is generated on first use
 (focal_iou_mmdet.datasets.shapes).  The comparison is a one-axis sweep
-(focal_iou_mmdet.sweep.comparison): re-running skips finished runs and
+(focal_iou_mmdet.sweep.one_axis_sweep): re-running skips finished runs and
 resumes an interrupted one.  ``--smoke`` is the seconds-long version CI runs.
 """
 import argparse
@@ -19,7 +19,7 @@ import warnings
 from focal_iou_mmdet.datasets import generate_shapes_dataset
 from focal_iou_mmdet.runs import TINY_RUN_OPTIONS
 from focal_iou_mmdet.sweep import SweepSpecError
-from focal_iou_mmdet.sweep.comparison import comparison_spec, run_comparison
+from focal_iou_mmdet.sweep.one_axis_sweep import comparison_spec, run_comparison
 
 DETECTORS = {
     'retinanet': 'retinanet_r18-c16_fpn',

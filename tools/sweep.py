@@ -1,4 +1,4 @@
-"""Ablation sweeps: plan, run (local, or one SLURM array), status, report.
+"""Ablation sweeps: plan, run (local, or SLURM arrays), status, report.
 
     python tools/sweep.py {plan,run,status,report} SPEC [options]
 

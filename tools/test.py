@@ -10,6 +10,7 @@ unless ``--allow-partial-checkpoint`` is given.
 """
 import sys
 
+from focal_iou_mmdet import register_all_modules
 from focal_iou_mmdet.runs.tool_arguments import (ToolArgumentError,
                                                  with_config_resolved)
 from focal_iou_mmdet.utils import run_mmdet_tool
@@ -23,6 +24,7 @@ def main(argv):
         argv = with_config_resolved(argv)
     except ToolArgumentError as e:
         return f'error: {e}'
+    register_all_modules()
     partial = PARTIAL in argv
     argv = [a for a in argv if a != PARTIAL]
     if len(argv) >= 2 and not argv[1].startswith('-') and not partial:

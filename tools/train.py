@@ -8,6 +8,7 @@ takes it).
 """
 import sys
 
+from focal_iou_mmdet import register_all_modules
 from focal_iou_mmdet.runs.tool_arguments import (ToolArgumentError,
                                                  with_config_resolved)
 from focal_iou_mmdet.utils import run_mmdet_tool
@@ -17,4 +18,5 @@ if __name__ == '__main__':
         argv = with_config_resolved(sys.argv[1:])
     except ToolArgumentError as e:
         sys.exit(f'error: {e}')
+    register_all_modules()
     run_mmdet_tool('train.py', argv)

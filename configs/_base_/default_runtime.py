@@ -3,7 +3,9 @@
 # RNG streams in every checkpoint so that a resumed run continues exactly.
 _base_ = 'mmdet::_base_/default_runtime.py'
 
-custom_imports = dict(imports=['focal_iou_mmdet'], allow_failed_imports=False)
+custom_imports = dict(
+    imports=['focal_iou_mmdet.models', 'focal_iou_mmdet.engine'],
+    allow_failed_imports=False)
 default_hooks = dict(
     logger=dict(type='LoggerHook', interval=10),
     checkpoint=dict(type='CheckpointHook', interval=1, max_keep_ckpts=2))

@@ -1,3 +1,5 @@
 _base_ = 'mmdet::gfl/gfl_r50_fpn_1x_coco.py'
 
-custom_imports = dict(imports=['focal_iou_mmdet'], allow_failed_imports=False)
+custom_imports = dict(
+    imports=['focal_iou_mmdet.models', 'focal_iou_mmdet.engine'],
+    allow_failed_imports=False)

@@ -5,24 +5,45 @@ Holm's step-down procedure (S. Holm, "A simple sequentially rejective
 multiple test procedure", Scand. J. Statist. 6(2), 1979) controls the
 probability of any false verdict in the family at ``alpha``, for any
 dependence between the comparisons, and is never less powerful than
-Bonferroni.  It applies to anytime-valid p-values as well (each is a valid
-p-value at the time it is read).
+Bonferroni.
+
+It applies to anytime-valid p-values too: each one, read at any stopping
+time, is a valid p-value, so Holm over them controls the family-wise error
+whenever the family is looked at (e.g. Ramdas, Grünwald, Vovk & Shafer,
+"Game-theoretic statistics and safe anytime-valid inference", Statist.
+Sci. 38(4), 2023, sec. 8; Johari, Pekelis & Walsh, "Always valid
+inference", Oper. Res. 70(3), 2022, sec. 5).
 """
 from typing import List, Optional, Sequence
 
+import numpy as np
 
-def holm_adjusted(p_values: Sequence[Optional[float]]) -> List[Optional[float]]:
+
+def holm_adjusted_array(p_values) -> np.ndarray:
+    """Holm-adjusted p-values along the last axis of an array (NaN: not in
+    the family and stays NaN); vectorised over the leading axes."""
+    p = np.asarray(p_values, dtype=float)
+    present = ~np.isnan(p)
+    m = present.sum(axis=-1, keepdims=True)
+    order = np.argsort(np.where(present, p, np.inf), axis=-1, kind='stable')
+    ranked = np.take_along_axis(p, order, axis=-1)
+    rank = np.arange(p.shape[-1])
+    scaled = np.minimum(1.0, (m - rank) * ranked)
+    scaled = np.where(np.isnan(scaled), -np.inf, scaled)
+    running = np.maximum.accumulate(scaled, axis=-1)
+    out = np.empty_like(p)
+    np.put_along_axis(out, order, running, axis=-1)
+    return np.where(present, out, np.nan)
+
+
+def holm_adjusted(p_values: Sequence[Optional[float]]
+                  ) -> List[Optional[float]]:
     """Holm-adjusted p-values, in the input order (None stays None and is
     not counted in the family): reject comparison i at level alpha iff its
     adjusted p-value is <= alpha."""
-    present = [(p, i) for i, p in enumerate(p_values) if p is not None]
-    m = len(present)
-    adjusted: List[Optional[float]] = [None] * len(p_values)
-    running = 0.0
-    for rank, (p, i) in enumerate(sorted(present)):
-        running = max(running, min(1.0, (m - rank) * p))
-        adjusted[i] = running
-    return adjusted
+    arr = holm_adjusted_array([np.nan if p is None else p
+                               for p in p_values])
+    return [None if np.isnan(a) else float(a) for a in arr]
 
 
-__all__ = ['holm_adjusted']
+__all__ = ['holm_adjusted', 'holm_adjusted_array']

@@ -10,7 +10,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 from ..runs import RunResult  # noqa: E402
 from ..utils.json_io import atomic_write  # noqa: E402
-from .stats import MeanStd, mean_curve  # noqa: E402
+from .descriptive import MeanStd, mean_curve  # noqa: E402
 
 #: detector -> [(label, the label's runs over seeds)]
 CurvePanels = Dict[str, List[Tuple[str, List[RunResult]]]]

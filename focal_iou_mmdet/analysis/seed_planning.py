@@ -11,6 +11,7 @@ differences (a pilot, or a published figure).
   simulation of normal differences.
 """
 from dataclasses import dataclass
+from typing import Optional
 
 import numpy as np
 
@@ -27,18 +28,40 @@ def paired_t_power(n: int, delta: float, sigma: float,
     return float(1 - nct.cdf(crit, df, nc) + nct.cdf(-crit, df, nc))
 
 
+#: the largest seed count :func:`fixed_seeds_needed` searches
+MOST_SEEDS = 10_000_000
+
+
+def _check_power_args(delta: float, sigma: float, power: float,
+                      alpha: float) -> None:
+    for name, value, ok in (('delta', delta, delta > 0),
+                            ('sigma', sigma, sigma > 0)):
+        if not ok or not np.isfinite(value):
+            raise ValueError(f'{name} must be a number > 0, got {value!r}')
+    for name, value in (('power', power), ('alpha', alpha)):
+        if not 0 < value < 1:
+            raise ValueError(f'{name} must be in (0, 1), got {value!r}')
+
+
 def fixed_seeds_needed(delta: float, sigma: float, power: float = 0.8,
-                       alpha: float = 0.05, most: int = 10000) -> int:
-    """The smallest n >= 2 with :func:`paired_t_power` >= ``power``."""
-    if not (delta > 0 and sigma > 0):
-        raise ValueError(f'delta and sigma must be > 0, got {delta!r}, '
-                         f'{sigma!r}')
-    n = 2
-    while paired_t_power(n, delta, sigma, alpha) < power:
-        n += 1
-        if n > most:
-            return most
-    return n
+                       alpha: float = 0.05, most: int = MOST_SEEDS
+                       ) -> Optional[int]:
+    """The smallest n >= 2 with :func:`paired_t_power` >= ``power``
+    (exact: power grows with n, so a doubling then a bisection finds it);
+    None when even ``most`` seeds are not enough."""
+    _check_power_args(delta, sigma, power, alpha)
+    enough = lambda n: paired_t_power(n, delta, sigma, alpha) >= power  # noqa
+    if enough(2):
+        return 2
+    low, high = 2, 4  # enough(low) is False
+    while not enough(high):
+        if high >= most:
+            return None
+        low, high = high, min(2 * high, most)
+    while high - low > 1:
+        mid = (low + high) // 2
+        low, high = (low, mid) if enough(mid) else (mid, high)
+    return high
 
 
 @dataclass(frozen=True)
@@ -53,6 +76,10 @@ def sequential_plan(delta: float, sigma: float, max_seeds: int = 50,
                     seed: int = 0) -> SequentialPlan:
     """Seeds the sequential mode spends when the true difference is
     ``delta`` and the spread ``sigma`` (seeded simulation)."""
+    _check_power_args(delta, sigma, 0.5, alpha)
+    if not (isinstance(max_seeds, (int, np.integer)) and max_seeds >= 1):
+        raise ValueError(f'max_seeds must be an integer >= 1, got '
+                         f'{max_seeds!r}')
     rng = np.random.default_rng(seed)
     x = rng.standard_normal((simulations, max_seeds)) * sigma + delta
     d = first_decision(x, alpha)
@@ -61,5 +88,5 @@ def sequential_plan(delta: float, sigma: float, max_seeds: int = 50,
                           max_seeds)
 
 
-__all__ = ['paired_t_power', 'fixed_seeds_needed', 'SequentialPlan',
+__all__ = ['MOST_SEEDS', 'paired_t_power', 'fixed_seeds_needed', 'SequentialPlan',
            'sequential_plan']

@@ -133,6 +133,20 @@ def _running_bounds(x: np.ndarray, alpha: float, c: float):
             np.minimum.accumulate(mean + half, axis=-1))
 
 
+def running_decisions(differences, alpha: float = 0.05,
+                      mixture_precision: float = MIXTURE_PRECISION):
+    """Per prefix n = 1..N along the last axis: ``(mean, low, high, p)``,
+    what :func:`decide` reports after n seeds (``low``/``high`` the running
+    intersection, ``p`` the running anytime-valid p-value).  Any leading
+    axes are batch axes (simulations)."""
+    x = np.asarray(differences, dtype=float)
+    c = mixture_precision
+    n, mean, low, high = _running_bounds(x, alpha, c)
+    _, _, _, s, v = _prefix_stats(x)
+    log_m = np.maximum.accumulate(_mixture_log(n, s, v, c), axis=-1)
+    return mean, low, high, np.minimum(1.0, np.exp(-log_m))
+
+
 def decide(differences, alpha: float = 0.05,
            precision: Optional[float] = None,
            mixture_precision: float = MIXTURE_PRECISION) -> Decision:
@@ -143,7 +157,8 @@ def decide(differences, alpha: float = 0.05,
     B sequences at once (vectorised, for simulations).  Calling it after
     every new seed and stopping at the first ``beats``/``worse`` errs with
     probability <= ``alpha`` when the true difference is 0 (module doc).
-    ``equivalent``: the whole interval lies within ``±precision``."""
+    ``equivalent``: the whole interval lies within ``±precision``.  For a
+    grid of comparisons, :mod:`.grid_verdicts` corrects these verdicts."""
     if not 0 < alpha < 1:
         raise ValueError(f'alpha must be in (0, 1), got {alpha!r}')
     if precision is not None and not precision > 0:
@@ -154,23 +169,28 @@ def decide(differences, alpha: float = 0.05,
                          f'array, got shape {x.shape}')
     if not np.isfinite(x).all():
         raise ValueError('differences must be finite numbers')
-    c = mixture_precision
-    _, _, low, high = _running_bounds(x, alpha, c)
-    low, high = low[..., -1], high[..., -1]
-    n, mean, _, s, v = _prefix_stats(x)
-    log_m = np.max(_mixture_log(n, s, v, c), axis=-1)
-    p = np.minimum(1.0, np.exp(-log_m))
-    verdict = np.full(np.shape(low), 'undecided', dtype=object)
+    mean, low, high, p = (a[..., -1] for a in running_decisions(
+        x, alpha, mixture_precision))
+    verdict = raw_verdicts(low, high, precision)
+    if x.ndim == 1:
+        return Decision(str(verdict[()]), float(mean), float(low),
+                        float(high), int(x.shape[-1]), float(p), alpha)
+    return Decision(verdict, mean, low, high,
+                    np.full(len(x), x.shape[-1]), p, alpha)
+
+
+def raw_verdicts(low, high, precision: Optional[float] = None,
+                 undecided: str = 'undecided') -> np.ndarray:
+    """The verdict of each interval alone: ``beats`` (above 0), ``worse``
+    (below 0), ``equivalent`` (within ±precision), else ``undecided``."""
+    low, high = np.asarray(low, dtype=float), np.asarray(high, dtype=float)
+    verdict = np.full(np.shape(low), undecided, dtype=object)
     verdict[np.asarray(low > 0)] = 'beats'
     verdict[np.asarray(high < 0)] = 'worse'
     if precision is not None:
         verdict[np.asarray((low >= -precision) & (high <= precision) &
                            (low <= 0) & (high >= 0))] = 'equivalent'
-    if x.ndim == 1:
-        return Decision(str(verdict[()]), float(mean[-1]), float(low),
-                        float(high), int(x.shape[-1]), float(p), alpha)
-    return Decision(verdict, mean[:, -1], low, high,
-                    np.full(len(x), x.shape[-1]), p, alpha)
+    return verdict
 
 
 def first_decision(differences, alpha: float = 0.05,
@@ -199,4 +219,5 @@ def _merge(old: Decision, new: Decision, take: np.ndarray) -> Decision:
 
 
 __all__ = ['Decision', 'VERDICTS', 'decide', 'fewest_seeds_to_decide',
-           'first_decision', 'sequence_path']
+           'first_decision', 'raw_verdicts', 'running_decisions',
+           'sequence_path']

@@ -9,6 +9,7 @@ same epoch or iteration replacing an earlier one.
 """
 import glob
 import json
+import math
 import os.path as osp
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional
@@ -81,6 +82,36 @@ class RunResult:
             parts.append(f'{family.small} ' +
                          ('n/a' if small is None else f'{small * 100:.1f}'))
         return '(' + ', '.join(parts) + ')'
+
+    @property
+    def non_finite_loss(self) -> Optional[dict]:
+        """The first training record whose loss is NaN or infinite (None:
+        none): the run diverged."""
+        return next((r for r in self.train
+                     if isinstance(r.get('loss'), (int, float))
+                     and not math.isfinite(r['loss'])), None)
+
+    def problems(self, done: bool) -> List[str]:
+        """What a reader of this run's numbers must know: skipped lines of
+        scalars.json (a cut last line drops that epoch's metrics: the
+        numbers shown are of the last whole record), a diverged training
+        (non-finite loss), a finished run with no evaluation."""
+        out = []
+        if self.skipped_lines:
+            last = max(self.val) if self.val else None
+            out.append(f'{self.skipped_lines} unreadable line(s) of '
+                       'scalars.json skipped (cut short by a killed '
+                       'writer?); its metrics are of the last whole record'
+                       + (f', epoch {last}' if last is not None else ''))
+        bad = self.non_finite_loss
+        if bad is not None:
+            where = (f'epoch {bad["epoch"]}, ' if 'epoch' in bad else '') + \
+                f'iteration {bad.get("iter", "?")}'
+            out.append(f'diverged: loss {bad["loss"]} at {where}')
+        if done and not self.val:
+            out.append('no validation metrics: nothing was evaluated' + (
+                ' (diverged)' if bad is not None else ''))
+        return out
 
     def train_loss_by_epoch(self, key: str = 'loss_bbox') -> Dict[int, float]:
         """Mean of a training loss over each epoch's logged records."""

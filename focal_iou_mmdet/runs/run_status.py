@@ -36,7 +36,7 @@ STATES = ('pending', 'queued', 'running', 'done', 'failed')
 #: whose status file or lock cannot be read (with the path and the reason)
 VIEW_STATES = STATES + ('unreadable', )
 #: fields of a view that are never written
-_VIEW_ONLY = ('stale', )
+_VIEW_ONLY = ('stale', 'unverified')
 
 
 def sessions_seconds(sessions: List[dict]) -> Optional[float]:
@@ -69,6 +69,9 @@ class RunStatus:
     checkpoint_note: Optional[str] = None
     #: view only: why a running/queued record reads as pending
     stale: Optional[str] = None
+    #: view only: why the launcher could not check a running/queued
+    #: record (its state may be stale)
+    unverified: Optional[str] = None
 
     # -- reading and writing -------------------------------------------
     @classmethod
@@ -118,7 +121,7 @@ class RunStatus:
         if self.state not in allowed_from:
             raise RunStatusError(f'a {self.state} run cannot become {state}')
         return dataclasses.replace(self, state=state, updated=time.time(),
-                                   stale=None, **changes)
+                                   stale=None, unverified=None, **changes)
 
     def queued(self, launcher: str, job: str) -> 'RunStatus':
         """Handed to a launcher that starts it later (a SLURM array)."""
@@ -164,6 +167,10 @@ class RunStatus:
     def noted(self, message: str) -> 'RunStatus':
         """The same state with another message."""
         return self._to(self.state, STATES, message=message)
+
+    def as_unverified(self, why: str) -> 'RunStatus':
+        """The view of an active record its launcher could not check."""
+        return dataclasses.replace(self, unverified=why)
 
     def as_stale(self, why: str) -> 'RunStatus':
         """The view of a queued/running record whose process is gone:

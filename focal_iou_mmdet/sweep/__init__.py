@@ -10,8 +10,8 @@
   :mod:`.status_view`), ``report`` their results (:mod:`.report`);
 - a loss comparison is a one-axis sweep built in code (:mod:`.comparison`).
 """
-from .expansion import expand
-from .spec import Run, SweepSpec, SweepSpecError, load_spec, make_spec
+from .spec.expansion import expand
+from .spec.sweep_spec import Run, SweepSpec, SweepSpecError, load_spec, make_spec
 
 __all__ = ['Run', 'SweepSpec', 'SweepSpecError', 'expand', 'load_spec',
            'make_spec']

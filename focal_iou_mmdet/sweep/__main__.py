@@ -6,10 +6,11 @@ cancel.
                           [--gpus-per-run G]
     tools/sweep.py run    SPEC --launcher slurm --partition P
                           [--gpus-per-run G] [--gpus-per-node N]
-                          [--max-parallel K]
-                          [--cpus-per-task C] [--gres GRES]
+                          [--max-parallel K] [--max-array-size N]
+                          [--cpus-per-task C] [--gres GRES] [--dry-run]
                           [--time-limit-warning S] [--max-attempts K]
                           [sbatch args, e.g. --time=48:00:00]
+                          (SLURM arrays of at most MaxArraySize tasks)
     tools/sweep.py run    SPEC ... --until-decided [--max-seeds N]
                           [--seeds-per-round K] [--precision P]
                           [--poll SECONDS]
@@ -30,9 +31,9 @@ import sys
 import warnings
 
 from .launchers import LAUNCHERS
-from .expansion import spec_summary
 from .spec import SweepSpecError, load_spec
-from .until_decided import UntilDecided
+from .spec.expansion import spec_summary
+from .spec.seed_rounds import UntilDecided, sweep_runs
 
 
 def _prog_name() -> str:
@@ -44,34 +45,36 @@ def _prog_name() -> str:
     return 'tools/sweep.py' if name == 'sweep.py' else name
 
 
-#: each launcher's own ``run`` options: [(dest, flag, default)]
-_LAUNCHER_OPTIONS = {name: [] for name in LAUNCHERS}
 #: ``run`` options that mean something with --until-decided only
 _SEQUENTIAL_OPTIONS = ('--max-seeds', '--seeds-per-round', '--precision',
                        '--poll')
 
 
 class _OptionRecorder:
-    """Adds a launcher's options to ``run``'s parser and notes which
-    they are (one launcher's options are refused with another)."""
+    """Adds a launcher's options to ``run``'s parser and notes which are
+    whose (``owners``: flag -> (dest, default, launcher names)); an option
+    two launchers share (``--gpus-per-run``) is added once.  One
+    launcher's options are refused with another."""
 
-    def __init__(self, parser, into: list):
-        self.parser, self.into = parser, into
+    def __init__(self, parser, owners: dict, name: str):
+        self.parser, self.owners, self.name = parser, owners, name
 
     def add_argument(self, *names, **kwargs):
-        action = self.parser.add_argument(*names, **kwargs)
-        self.into.append((action.dest, names[0], action.default))
-        return action
+        flag = names[0]
+        if flag not in self.owners:
+            action = self.parser.add_argument(*names, **kwargs)
+            self.owners[flag] = (action.dest, action.default, [])
+        self.owners[flag][2].append(self.name)
 
 
 def _check_run_options(p, args) -> None:
     """Options of another launcher, or sequential options without
     --until-decided, are errors, not silently ignored."""
-    for name, options in _LAUNCHER_OPTIONS.items():
-        for dest, flag, default in options:
-            if name != args.launcher and getattr(args, dest) != default:
-                p.error(f'{flag} is an option of --launcher {name}, not of '
-                        f'--launcher {args.launcher}')
+    for flag, (dest, default, names) in p.launcher_options.items():
+        if args.launcher not in names and getattr(args, dest) != default:
+            p.error(f'{flag} is an option of --launcher '
+                    f'{" and ".join(names)}, not of --launcher '
+                    f'{args.launcher}')
     if args.until_decided:
         try:
             args.sequential = UntilDecided(args.max_seeds,
@@ -86,22 +89,18 @@ def _check_run_options(p, args) -> None:
             p.error(f'{flag} is an option of --until-decided')
 
 
-def _add_run_parser(sub) -> None:
+def _add_run_parser(sub, owners: dict) -> None:
     s = sub.add_parser('run', help='plan, then train the pending runs',
                        allow_abbrev=False)
     s.add_argument('spec')
-    s.add_argument('--launcher', choices=list(LAUNCHERS), default='local')
+    s.add_argument('--launcher', choices=list(LAUNCHERS),
+                   default=next(iter(LAUNCHERS)))
     s.add_argument('--retry-failed', action='store_true')
     s.add_argument('--force', action='store_true',
                    help='overwrite the configs of started runs; rebuild '
                    'unreadable run status files')
-    s.add_argument('--gpus-per-run', type=int, default=1,
-                   help='GPUs (ranks) per run (default 1); local: each run '
-                   'gets its own through CUDA_VISIBLE_DEVICES, a run over '
-                   'several starts them with torchrun; slurm: the ranks of '
-                   'each array task')
     for name, launcher in LAUNCHERS.items():
-        launcher.add_arguments(_OptionRecorder(s, _LAUNCHER_OPTIONS[name]))
+        launcher.add_arguments(_OptionRecorder(s, owners, name))
     s.add_argument('--tracking', nargs='+', default=[], metavar='TRACKER',
                    help='also log every run to these trackers: tensorboard, '
                    "mlflow, wandb (added to the spec's tracking:)")
@@ -142,7 +141,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument('--dry-run', action='store_true',
                    help='list the runs and which are planned already; check '
                    'and write nothing (fast: no torch, no mmdet)')
-    _add_run_parser(sub)
+    p.launcher_options = {}
+    _add_run_parser(sub, p.launcher_options)
     s = sub.add_parser('status', help='progress table with counts and ETA')
     s.add_argument('spec')
     s.add_argument('--all', action='store_true', help='list every run')
@@ -168,6 +168,8 @@ def build_parser() -> argparse.ArgumentParser:
                    'no pilot runs (e.g. from a paper)')
     s.add_argument('--max-seeds', type=int, default=50,
                    help='the sequential mode\'s limit (default 50)')
+    s.add_argument('--alpha', type=float, default=0.05,
+                   help='the family-wise error (default 0.05)')
     s = sub.add_parser('cancel', help="stop the sweep's queued and running "
                        'runs (they resume next time)')
     s.add_argument('spec')
@@ -181,6 +183,13 @@ def parse_args(argv=None):
                       LAUNCHERS[args.launcher].takes_extra_args):
         p.error(f'unrecognized arguments: {" ".join(extra)}')
     args.launcher_obj = None
+    if args.command == 'seeds':
+        from .compare.seed_advice import check_seed_options
+        try:
+            check_seed_options(args.delta, args.power, args.sigma,
+                               args.max_seeds, args.alpha)
+        except ValueError as e:
+            p.error(str(e))
     if args.command == 'run':
         _check_run_options(p, args)
         try:
@@ -193,7 +202,6 @@ def parse_args(argv=None):
 
 def _load(args):
     """The spec and its runs (planned and written for plan/run)."""
-    from .until_decided import sweep_runs
     spec = load_spec(args.spec, args.work_root)
     if args.command not in ('plan', 'run'):
         return spec, sweep_runs(spec)
@@ -206,7 +214,7 @@ def _load(args):
         return spec, runs
     from .plan import plan
     if getattr(args, 'tracking', None):
-        from .tracking import check_tracking
+        from .spec.tracking import check_tracking
         spec.tracking = check_tracking(spec.tracking + [
             t for t in args.tracking if t not in spec.tracking])
     runs = plan(spec, force=args.force, runs=sweep_runs(spec))
@@ -215,7 +223,7 @@ def _load(args):
 
 
 def _cancel(spec, runs) -> int:
-    from .state import SweepState, launcher_of
+    from .observe.state import SweepState, launcher_of
     statuses = SweepState(spec, runs).statuses()
     said = []
     for name, launcher in LAUNCHERS.items():
@@ -228,7 +236,7 @@ def _cancel(spec, runs) -> int:
 
 def _run(args, spec, runs) -> int:
     if not args.until_decided:
-        from .state import SweepState
+        from .observe.state import SweepState
         return args.launcher_obj.launch(SweepState(spec, runs),
                                         args.retry_failed, args.force)
     from .until_decided import run_until_decided
@@ -257,20 +265,20 @@ def _dispatch(args, spec, runs) -> int:
     if args.command == 'run':
         return _run(args, spec, runs)
     if args.command == 'status':
-        from .status_view import status_table
+        from .observe.status_view import status_table
         print(status_table(spec, runs, args.all))
     elif args.command == 'report':
         from .report import report
         out = report(spec, runs, args.out_dir, not args.no_correction)
         if args.log_to and not out.get('error'):
-            from .tracking import log_report
+            from .spec.tracking import log_report
             files = [out['md'], out['csv']] + list(out['figures'])
             print('\n'.join(log_report(spec, files, args.log_to)))
         return 1 if out.get('error') else 0
     elif args.command == 'seeds':
-        from .seeds_planner import plan_seeds
+        from .compare.seed_advice import plan_seeds
         print('\n'.join(plan_seeds(spec, runs, args.delta, args.power,
-                                   args.sigma, max_seeds=args.max_seeds)))
+                                   args.sigma, args.alpha, args.max_seeds)))
     elif args.command == 'cancel':
         return _cancel(spec, runs)
     return 0

@@ -15,17 +15,16 @@ import time
 from typing import Any, Dict, List, Optional, Tuple
 
 from ..runs import config_path
-from .display import relpath
-from .expansion import expand
-from .spec import (BOX_HEAD, Run, SweepSpec, SweepSpecError,
+from ..utils.display import relpath
+from .spec.expansion import expand
+from .spec.sweep_spec import (BOX_HEAD, Run, SweepSpec, SweepSpecError,
                    default_box_head_path)
-from .tracking import tracking_env
+from .spec.tracking import tracking_env
 
 
 def _registries():
     import mmdet.registry as reg
-    import focal_iou_mmdet  # noqa: F401  (registers our modules)
-    from mmdet.utils import register_all_modules
+    from ..registration import register_all_modules
     register_all_modules(init_default_scope=True)
     return [reg.MODELS, reg.TASK_UTILS, reg.DATASETS, reg.TRANSFORMS,
             reg.OPTIMIZERS, reg.OPTIM_WRAPPERS, reg.PARAM_SCHEDULERS,
@@ -178,7 +177,7 @@ def _tracking(spec, run, checker, base, overrides) -> Dict[str, Any]:
     """The run's tracker backends (none without ``tracking:``)."""
     if not spec.tracking:
         return {}
-    from .tracking import run_params, vis_backends
+    from .spec.tracking import run_params, vis_backends
     params = run_params(run.values, checker.box_loss(base, overrides))
     return {'visualizer.vis_backends': vis_backends(
         spec.tracking, spec.name, spec.work_dir, run.id, params)}

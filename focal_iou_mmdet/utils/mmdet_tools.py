@@ -61,8 +61,9 @@ def run_mmdet_tool(name: str, argv: Optional[List[str]] = None) -> None:
     exits the process through :func:`_leave_distributed_run` when the tool
     returns, so call this only as a program's entry point.
     """
-    import focal_iou_mmdet  # noqa: F401  (registers our modules)
+    from .checkpoint_globals import allow_mmengine_checkpoint_globals
     from .cpu_dist import init_cpu_process_group
+    allow_mmengine_checkpoint_globals()  # --resume, whatever the config
     argv = list(sys.argv[1:] if argv is None else argv)
     argv = _with_cfg_options(argv, init_cpu_process_group(_launcher(argv)))
     path = mmdet_tool_path(name)

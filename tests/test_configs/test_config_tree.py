@@ -14,9 +14,11 @@ from mmengine.config import Config
 from mmengine.logging import MessageHub
 from mmengine.registry import init_default_scope
 
-import focal_iou_mmdet  # noqa: F401
+from focal_iou_mmdet import register_all_modules
 from mmdet.registry import MODELS
 from mmdet.testing import demo_mm_inputs
+
+register_all_modules()
 
 CONFIG_DIR = os.path.join(ROOT, 'configs')
 ALL_CONFIGS = sorted(

@@ -8,9 +8,11 @@ from helpers import ROOT, seeded_detector
 from mmcv.ops import batched_nms, nms
 from mmengine.config import Config
 
-import focal_iou_mmdet  # noqa: F401  (registers diou_nms with mmdet)
+from focal_iou_mmdet import register_all_modules
 import mmdet  # noqa: F401
 from focal_iou_mmdet.ops import diou_nms
+
+register_all_modules()
 
 A = [0.0, 0.0, 10.0, 10.0]            # the top-scoring box
 FAR = [3.5, 0.0, 13.5, 10.0]          # IoU 0.4815, centres 3.5 apart

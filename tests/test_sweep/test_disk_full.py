@@ -44,7 +44,7 @@ def test_disk_full_during_training(small_disk, tmp_path, tiny_shapes):
     (run, ) = plan(spec)
     d = spec.run_dir(run.id)
     _fill(small_disk, 600 * 1024)  # the log fits, a checkpoint does not
-    out = subprocess.run([sys.executable, '-m', 'focal_iou_mmdet.sweep.worker',
+    out = subprocess.run([sys.executable, '-m', 'focal_iou_mmdet.sweep.launchers.worker',
                           d.path], capture_output=True, text=True,
                          env=subprocess_env(OMP_NUM_THREADS='1'), timeout=600)
     said = out.stdout + out.stderr

@@ -4,7 +4,7 @@ import os
 
 import pytest
 from helpers import ROOT, write_status
-from sweep_specs import cpu_spec
+from helpers.sweep_specs import cpu_spec
 
 from focal_iou_mmdet.runs import config_path
 from focal_iou_mmdet.sweep import SweepSpecError, load_spec

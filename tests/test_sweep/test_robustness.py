@@ -19,11 +19,11 @@ from focal_iou_mmdet.sweep.__main__ import main as sweep_main
 from focal_iou_mmdet.sweep.plan import plan
 from focal_iou_mmdet.sweep.launchers import LAUNCHERS, Task
 from focal_iou_mmdet.sweep.report import report
-from focal_iou_mmdet.sweep.state import effective_states, runs_to_start
-from focal_iou_mmdet.sweep.status_view import status_table
-from focal_iou_mmdet.sweep.training import _Attempt
-from focal_iou_mmdet.sweep.training import train as train_run
-from focal_iou_mmdet.sweep.worker_exit import (EXIT_FAILED, EXIT_INTERRUPTED,
+from focal_iou_mmdet.sweep.observe.state import effective_states, runs_to_start
+from focal_iou_mmdet.sweep.observe.status_view import status_table
+from focal_iou_mmdet.sweep.launchers.training import _Attempt
+from focal_iou_mmdet.sweep.launchers.training import train as train_run
+from focal_iou_mmdet.sweep.launchers.worker_exit import (EXIT_FAILED, EXIT_INTERRUPTED,
                                                EXIT_LOCKED)
 
 CONFIG = SHAPES_RETINANET
@@ -280,7 +280,7 @@ def test_done_run_without_metrics_is_not_counted(planned):
     stats = {s['key'][1]: s for s in out['stats']}
     assert stats['iou']['n'] == 0 and stats['focal-iou']['n'] == 1
     md = open(out['md']).read()
-    assert f'`{a.id}`: done, but its scalars.json has no validation' in md
+    assert f'`{a.id}`: no validation metrics: nothing was evaluated' in md
 
 
 # -- SLURM attempts are bounded (#14) --------------------------------------

@@ -11,14 +11,15 @@ import time
 import pytest
 from helpers import (SHAPES_RETINANET, SWEEP, fake_coco_run, subprocess_env,
                      write_spec)
-from sweep_specs import cpu_spec
+from helpers.sweep_specs import cpu_spec
 
 from focal_iou_mmdet.runs import TINY_RUN_OPTIONS as TINY
 from focal_iou_mmdet.sweep import load_spec
 from focal_iou_mmdet.sweep.__main__ import main as sweep_main
 from focal_iou_mmdet.sweep.plan import plan
 from focal_iou_mmdet.sweep.report import report
-from focal_iou_mmdet.sweep.until_decided import added_seeds, sweep_runs
+from focal_iou_mmdet.sweep.spec.seed_rounds import (UntilDecided, added_seeds,
+                                                    record_rounds, sweep_runs)
 
 SHAPES = {'retinanet': SHAPES_RETINANET}
 
@@ -39,8 +40,9 @@ def test_seeds_plans_from_the_pilot_spread(tmp_path, capsys):
     spec, _ = _pilot(tmp_path, [1.0, 2.0, 0.0])
     assert sweep_main(['seeds', spec.path, '--delta', '1.0']) == 0
     out = capsys.readouterr().out
-    assert 'retinanet, focal-iou vs retinanet, iou: sd of the paired ' \
-        'differences 1.00 (3 pilot seed pairs); fixed n: 10 seeds' in out
+    assert 'retinanet, focal-iou vs retinanet, iou: ΔAP +1.0, 95% t [' in out
+    assert 'sd of the paired differences 1.00 (3 pilot seed pairs); fixed ' \
+        'n: 10 seeds' in out
     assert 'sequential: ' in out and 'seeds expected' in out
     assert sweep_main(['seeds', spec.path, '--delta', '1.0', '--sigma',
                        '2.0']) == 0
@@ -52,8 +54,10 @@ def test_seeds_says_how_many_pilot_seeds_to_run_first(tmp_path, capsys):
     assert sweep_main(['seeds', spec.path, '--delta', '1.0']) == 0
     assert '1 finished seed pair(s): run at least 1 more seed(s)' in \
         capsys.readouterr().out
-    assert sweep_main(['seeds', spec.path, '--delta', '-1']) == 2
-    assert '--delta must be > 0' in capsys.readouterr().err
+    with pytest.raises(SystemExit) as e:
+        sweep_main(['seeds', spec.path, '--delta', '-1'])
+    assert e.value.code == 2
+    assert '--delta must be a number > 0' in capsys.readouterr().err
 
 
 def test_report_corrects_the_whole_grid(tmp_path):
@@ -74,13 +78,14 @@ def test_report_corrects_the_whole_grid(tmp_path):
     md = open(report(spec, runs)['md']).read()
     assert 'fixed-n 95% t-intervals over the seed pairs; verdicts ' \
         'corrected for 3 comparisons (Holm' in md
-    assert ('- retinanet, focal-iou vs retinanet, iou: ΔAP +3.0 [+2.9, +3.2]'
-            ' (n=5 seeds): beats; corrected: beats (p_adj=1.42e-06)') in md
+    assert ('- retinanet, focal-iou vs retinanet, iou: ΔAP +3.0, 95% t '
+            '[+2.9, +3.2] (n=5 seeds, p=4.74e-07): beats; corrected for 3 '
+            'comparisons: beats (p_adj=1.42e-06)') in md
     for loss in ('ciou', 'focal-ciou'):
         line = next(x for x in md.splitlines()
                     if x.startswith(f'- retinanet, {loss} vs'))
-        assert line.endswith('(n=5 seeds): beats; corrected: no measurable '
-                             'difference (p_adj=0.0731)'), line
+        assert line.endswith('): beats; corrected for 3 comparisons: no '
+                             'measurable difference (p_adj=0.0731)'), line
     raw = open(report(spec, runs, correction=False)['md']).read()
     assert 'not corrected for the number of comparisons' in raw
     assert '; corrected:' not in raw
@@ -89,7 +94,9 @@ def test_report_corrects_the_whole_grid(tmp_path):
 def test_a_sequential_report_draws_each_confidence_sequence(tmp_path):
     import matplotlib.image as mpimg
     spec, runs = _pilot(tmp_path, [2.0, 2.5, 1.5, 2.2, 1.8, 2.1])
-    out = report(spec, runs, sequential=True)
+    fixed = report(spec, runs, str(tmp_path / 'fixed'))
+    record_rounds(spec, [], UntilDecided())  # as if run --until-decided
+    out = report(spec, runs)
     [fig] = [f for f in out['figures']
              if f.endswith('confidence_sequences.png')]
     assert mpimg.imread(fig).shape[1] > 300
@@ -102,11 +109,12 @@ def test_a_sequential_report_draws_each_confidence_sequence(tmp_path):
     row = next(x for x in md.splitlines() if '| focal-iou |' in x)
     assert '| ΔAP [anytime 95%] | ΔAP_s [anytime 95%] |' in md
     assert anytime in row, (anytime, row)
-    fixed = report(spec, runs, sequential=False)
     assert not any(f.endswith('confidence_sequences.png')
                    for f in fixed['figures'])
     md = open(fixed['md']).read()
     assert '| ΔAP [95% t] |' in md and anytime not in md
+    assert 'its 95% t-interval over the seeds' in md
+    assert 'anytime-valid 95% confidence sequence' in open(out['md']).read()
 
 
 @pytest.mark.parametrize('extra, message', [
@@ -179,13 +187,13 @@ def test_until_decided_killed_between_rounds_resumes(tmp_path, tiny_shapes):
     assert sorted(r.id for r in runs) == sorted(
         f'retinanet_{loss}_seed{s}' for loss in ('iou', 'focal-iou')
         for s in (0, 1))
-    assert 'has its --max-seeds 2 seeds' in out2
+    assert 'or has its --max-seeds 2 seeds' in out2
     assert 'decides nothing before 5 seeds; with --max-seeds 2 every ' \
         'comparison ends undecided' in out2
     rep = subprocess.run(SWEEP + ['report', spec_path], env=env,
                          capture_output=True, text=True, timeout=300)
     assert rep.returncode == 0, rep.stderr
-    assert 'anytime-valid confidence sequences' in rep.stdout
+    assert 'anytime-valid 95% confidence sequences' in rep.stdout
     assert 'anytime 95% [' in rep.stdout and '(n=2 seeds' in rep.stdout
     assert 'confidence_sequences.png' in rep.stdout
     with open(os.path.join(spec.work_dir, 'until_decided.json')) as f:

@@ -13,8 +13,10 @@ import pytest
 import torch
 from helpers import ROOT, subprocess_env
 
-import focal_iou_mmdet  # noqa: F401  (weights_only allow-list)
+from focal_iou_mmdet import register_all_modules
 from focal_iou_mmdet.runs import TINY_RUN_OPTIONS, as_cfg_options
+
+register_all_modules()
 
 CONFIG = os.path.join(ROOT, 'configs', 'cpu',
                       'retinanet_r18-c16_fpn_focal-ciou_12e_shapes.py')

@@ -44,7 +44,7 @@ print(type(hb).__name__, round(hb.mean(), 4), ck['meta']['hist'].sum())
 def test_mmengine_checkpoint_loads_only_with_package(tmp_path, with_package):
     path = tmp_path / 'ckpt.pth'
     _mmengine_like_checkpoint(path)
-    imp = 'import focal_iou_mmdet' if with_package else ''
+    imp = 'import focal_iou_mmdet.engine' if with_package else ''
     out = subprocess.run([sys.executable, '-c', LOAD.format(imp=imp), path],
                          cwd=ROOT, capture_output=True, text=True, timeout=120)
     if with_package:
@@ -83,7 +83,7 @@ class _GetattrOther:
 @pytest.mark.parametrize('payload', [_Evil, _EvalEvil, _GetattrEvil,
                                      _GetattrOther, lambda: np.array([object()])])
 def test_foreign_objects_are_still_refused(tmp_path, payload):
-    import focal_iou_mmdet  # noqa: F401
+    import focal_iou_mmdet.engine  # noqa: F401
     path = tmp_path / 'evil.pth'
     with open(path, 'wb') as f:
         torch.save(dict(state_dict=dict(w=torch.ones(1)), x=payload()), f,
@@ -93,7 +93,7 @@ def test_foreign_objects_are_still_refused(tmp_path, payload):
 
 
 def test_weights_only_stays_the_default(tmp_path):
-    import focal_iou_mmdet  # noqa: F401
+    import focal_iou_mmdet.engine  # noqa: F401
     path = tmp_path / 'evil.pth'
     torch.save(dict(x=_Evil()), path)
     with pytest.raises(pickle.UnpicklingError):

@@ -21,10 +21,13 @@ import torch
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
-import focal_iou_mmdet  # noqa: F401
+import focal_iou_mmdet
+from focal_iou_mmdet import register_all_modules
 from focal_iou_mmdet.utils.devices import describe_device, synchronize
 from mmdet.registry import MODELS
 from mmdet.testing import demo_mm_inputs
+
+register_all_modules()
 
 CONFIGS = os.path.join(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))), 'configs')

@@ -35,9 +35,15 @@ the angle between the centre offset and the nearer axis, distance cost
 ``Omega = sum_t (1 - exp(-omega_t))^4``, ``omega_w = |w - w_t| / max(w, w_t)``.
 (This is mmdet's ``SIoULoss(neg_gamma=True)``.)  CIoU and SIoU are clamped to
 [-1, 1] as in the authors' code and in mmdet.
+
+Every fact about a variant -- its penalty function, its clamp, the lower
+bound of its confidence mapping, the authors' focal scale and which
+arguments and modifiers it takes -- is one :class:`IoUVariant` record in
+:data:`VARIANTS`; adding a variant is adding one record.
 """
 import math
-from typing import NamedTuple, Optional, Tuple
+from dataclasses import dataclass
+from typing import Callable, Dict, NamedTuple, Optional, Tuple
 
 import torch
 from torch import Tensor
@@ -45,41 +51,163 @@ from torch import Tensor
 from .box_iou_field import (VariantOptions, focaler, inner_iou,
                             mpdiou_penalties, nwd_value, shapeiou_penalties)
 
-IOU_VARIANTS = ('iou', 'giou', 'diou', 'ciou', 'eiou', 'siou', 'mpdiou',
-                'shapeiou', 'nwd')
-#: variants whose V has an IoU term the modifiers can replace
-IOU_TERM_VARIANTS = IOU_VARIANTS[:-1]
 
-# Lower bound of V for each variant, as clamped here; c = (V - low) / (1 - low)
-# maps V onto [0, 1].  This reproduces the authors' mappings exactly
-# (IoU: c = IoU; DIoU: (V + 1) / 2; CIoU: (V + 2) / 3) and extends the same
-# rule -- "one unit per penalty term that can reach 1" -- to the others.
-# CIoU is clamped to [-1, 1] but, like the authors', mapped with its two penalty
-# terms (low = -2), so its confidence lies in [1/3, 1].
-CONFIDENCE_LOW = {
-    'iou': 0.0,
-    'giou': -1.0,
-    'diou': -1.0,
-    'ciou': -2.0,
-    'eiou': -3.0,
-    'siou': -2.0,
-    'mpdiou': -2.0,
-    'shapeiou': -2.0,
-    'nwd': 0.0,
-}
+class _Geometry(NamedTuple):
+    """Corners (clamped sizes) of aligned predicted and target boxes."""
+    px1: Tensor
+    py1: Tensor
+    px2: Tensor
+    py2: Tensor
+    tx1: Tensor
+    ty1: Tensor
+    tx2: Tensor
+    ty2: Tensor
+    pw: Tensor
+    ph: Tensor
+    tw: Tensor
+    th: Tensor
 
-# Clamp applied to V (None: no clamp needed, the range is already bounded).
-_V_CLAMP = {
-    'iou': (0.0, 1.0),
-    'giou': None,
-    'diou': (-1.0, 1.0),
-    'ciou': (-1.0, 1.0),
-    'eiou': None,
-    'siou': (-1.0, 1.0),
-    'mpdiou': (-2.0, 1.0),
-    'shapeiou': (-2.0, 1.0),
-    'nwd': None,
-}
+    @classmethod
+    def of(cls, pred: Tensor, target: Tensor) -> '_Geometry':
+        px1, py1, px2, py2 = pred.unbind(-1)
+        tx1, ty1, tx2, ty2 = target.unbind(-1)
+        return cls(px1, py1, px2, py2, tx1, ty1, tx2, ty2,
+                   (px2 - px1).clamp(min=0), (py2 - py1).clamp(min=0),
+                   (tx2 - tx1).clamp(min=0), (ty2 - ty1).clamp(min=0))
+
+    def enclosing(self) -> Tuple[Tensor, Tensor]:
+        """Width and height of the smallest enclosing box."""
+        cw = (torch.max(self.px2, self.tx2) -
+              torch.min(self.px1, self.tx1)).clamp(min=0)
+        ch = (torch.max(self.py2, self.ty2) -
+              torch.min(self.py1, self.ty1)).clamp(min=0)
+        return cw, ch
+
+    def centre_offset(self) -> Tuple[Tensor, Tensor]:
+        """Target centre minus predicted centre."""
+        return ((self.tx1 + self.tx2 - self.px1 - self.px2) * 0.5,
+                (self.ty1 + self.ty2 - self.py1 - self.py2) * 0.5)
+
+
+class _Pair(NamedTuple):
+    """What a penalty function gets: the boxes and the plain overlap."""
+    g: _Geometry
+    iou: Tensor
+    union: Tensor
+    eps: float
+    ciou_gate: Optional[float]
+    options: VariantOptions
+
+
+@dataclass(frozen=True)
+class IoUVariant:
+    """One IoU variant, all its facts (module doc).
+
+    ``penalties(pair)`` gives the terms subtracted from the IoU term;
+    ``similarity(pair)``, where given, replaces the IoU term (NWD, which
+    has none, so the Inner/Focaler modifiers do not apply).  ``clamp``
+    bounds V (None: already bounded); ``confidence_low`` is the low end of
+    the focal mapping ``c = (V - low) / (1 - low)``; ``reference_scale``
+    the focal_iou formula's default ``s``; ``options`` the
+    :class:`~.box_iou_field.VariantOptions` fields it reads."""
+    name: str
+    penalties: Callable[[_Pair], Tuple[Tensor, ...]]
+    confidence_low: float
+    clamp: Optional[Tuple[float, float]]
+    reference_scale: float
+    options: Tuple[str, ...] = ()
+    similarity: Optional[Callable[[_Pair], Tensor]] = None
+
+    @property
+    def modifiers(self) -> Tuple[str, ...]:
+        """The IoU-term modifiers it takes (none without an IoU term)."""
+        return () if self.similarity else ('inner_ratio', 'focaler_interval')
+
+
+def _no_penalty(pair: _Pair) -> Tuple[Tensor, ...]:
+    return ()
+
+
+def _giou(pair: _Pair) -> Tuple[Tensor, ...]:
+    cw, ch = pair.g.enclosing()
+    enclose = cw * ch
+    return ((enclose - pair.union) / (enclose + pair.eps), )
+
+
+def _centre_distance(pair: _Pair) -> Tensor:
+    cw, ch = pair.g.enclosing()
+    dx, dy = pair.g.centre_offset()
+    return (dx * dx + dy * dy) / (cw * cw + ch * ch + pair.eps)
+
+
+def _diou(pair: _Pair) -> Tuple[Tensor, ...]:
+    return (_centre_distance(pair), )
+
+
+def _ciou(pair: _Pair) -> Tuple[Tensor, ...]:
+    g, eps = pair.g, pair.eps
+    # atan(a) - atan(b) as one atan((a - b) / (1 + ab)): exact for a, b >= 0
+    # (aspect ratios), and half the atan work
+    a, b = g.tw / (g.th + eps), g.pw / (g.ph + eps)
+    v = (4 / math.pi**2) * torch.pow(torch.atan((a - b) / (1 + a * b)), 2)
+    with torch.no_grad():
+        alpha = v / (1 - pair.iou + v + eps)
+        if pair.ciou_gate is not None:
+            alpha = alpha * (pair.iou > pair.ciou_gate).to(alpha.dtype)
+    return (_centre_distance(pair), alpha * v)
+
+
+def _eiou(pair: _Pair) -> Tuple[Tensor, ...]:
+    g, eps = pair.g, pair.eps
+    cw, ch = g.enclosing()
+    return (_centre_distance(pair), (g.pw - g.tw)**2 / (cw * cw + eps),
+            (g.ph - g.th)**2 / (ch * ch + eps))
+
+
+def _siou(pair: _Pair) -> Tuple[Tensor, ...]:
+    g, eps = pair.g, pair.eps
+    cw, ch = g.enclosing()
+    dx, dy = g.centre_offset()
+    # angle cost: 1 - 2 sin^2(arcsin(x) - pi/4) = sin(2 arcsin x)
+    #           = 2 |dx| |dy| / (dx^2 + dy^2), whichever axis is nearer.
+    angle = 2 * dx.abs() * dy.abs() / (dx * dx + dy * dy + eps)
+    gamma = 2 - angle
+    rho_x, rho_y = (dx / (cw + eps))**2, (dy / (ch + eps))**2
+    distance = 2 - torch.exp(-gamma * rho_x) - torch.exp(-gamma * rho_y)
+    omega_w = (g.pw - g.tw).abs() / (torch.max(g.pw, g.tw) + eps)
+    omega_h = (g.ph - g.th).abs() / (torch.max(g.ph, g.th) + eps)
+    shape = (1 - torch.exp(-omega_w))**4 + (1 - torch.exp(-omega_h))**4
+    return (0.5 * (distance + shape), )
+
+
+# confidence_low: one unit per penalty term that can reach 1; this is the
+# authors' mapping for IoU (c = IoU), DIoU ((V + 1) / 2) and CIoU
+# ((V + 2) / 3, two terms although V is clamped to [-1, 1]).
+# reference_scale: the authors' 2.477 (IoU), 3.088 (DIoU), 3.3 (CIoU); the
+# others take the constant of the variant with the same mapping, EIoU the
+# same rule at V0 = 0.717 (focal_iou_loss's module doc).
+VARIANTS: Dict[str, IoUVariant] = {v.name: v for v in (
+    IoUVariant('iou', _no_penalty, 0.0, (0.0, 1.0), 2.477),
+    IoUVariant('giou', _giou, -1.0, None, 3.088),
+    IoUVariant('diou', _diou, -1.0, (-1.0, 1.0), 3.088),
+    IoUVariant('ciou', _ciou, -2.0, (-1.0, 1.0), 3.3),
+    IoUVariant('eiou', _eiou, -3.0, None, 3.49),
+    IoUVariant('siou', _siou, -2.0, (-1.0, 1.0), 3.3),
+    IoUVariant('mpdiou', lambda p: mpdiou_penalties(
+        p.g, p.options.mpdiou_size, p.eps), -2.0, (-2.0, 1.0), 3.3,
+        options=('mpdiou_size', )),
+    IoUVariant('shapeiou', lambda p: shapeiou_penalties(
+        p.g, p.options.shape_scale, p.eps), -2.0, (-2.0, 1.0), 3.3,
+        options=('shape_scale', )),
+    IoUVariant('nwd', _no_penalty, 0.0, None, 2.477,
+               options=('nwd_constant', ),
+               similarity=lambda p: nwd_value(p.g, p.options.nwd_constant,
+                                              p.eps)),
+)}
+IOU_VARIANTS = tuple(VARIANTS)
+#: views of the records, by variant
+CONFIDENCE_LOW = {n: v.confidence_low for n, v in VARIANTS.items()}
+REFERENCE_SCALE = {n: v.reference_scale for n, v in VARIANTS.items()}
 
 
 class IoUTerms(NamedTuple):
@@ -92,23 +220,28 @@ class IoUTerms(NamedTuple):
         v = self.iou
         for p in self.penalties:
             v = v - p
-        bounds = _V_CLAMP[variant]
+        bounds = variant_record(variant).clamp
         if bounds is not None:
             v = v.clamp(min=bounds[0], max=bounds[1])
         return v
 
 
-def check_iou_variant(variant: str) -> str:
-    if variant not in IOU_VARIANTS:
+def variant_record(variant: str) -> IoUVariant:
+    """The record of a built-in variant (ValueError naming the others)."""
+    if variant not in VARIANTS:
         raise ValueError(
             f'iou_variant must be one of {IOU_VARIANTS} (or a registered '
             f'IoU-style loss config), got {variant!r}')
-    return variant
+    return VARIANTS[variant]
+
+
+def check_iou_variant(variant: str) -> str:
+    return variant_record(variant).name
 
 
 def confidence(v: Tensor, variant: str) -> Tensor:
     """Map the variant ``V`` onto [0, 1] as the authors do (module doc)."""
-    low = CONFIDENCE_LOW[check_iou_variant(variant)]
+    low = variant_record(variant).confidence_low
     if low == 0.0:
         return v
     return (v - low) / (1.0 - low)
@@ -136,23 +269,18 @@ def iou_terms(pred: Tensor,
     Returns:
         IoUTerms: ``iou`` of shape ``(...)`` and the variant's penalty terms.
     """
-    check_iou_variant(variant)
+    record = variant_record(variant)
     g = _Geometry.of(pred, target)
-    if variant == 'nwd':
-        return IoUTerms(nwd_value(g, options.nwd_constant, eps), ())
+    if record.similarity is not None:
+        return IoUTerms(record.similarity(_Pair(g, None, None, eps, ciou_gate,
+                                                options)), ())
     iw = (torch.min(g.px2, g.tx2) - torch.max(g.px1, g.tx1)).clamp(min=0)
     ih = (torch.min(g.py2, g.ty2) - torch.max(g.py1, g.ty1)).clamp(min=0)
     overlap = iw * ih
     union = g.pw * g.ph + g.tw * g.th - overlap
     iou = overlap / (union + eps)
-    if variant == 'iou':
-        penalties = ()
-    elif variant == 'mpdiou':
-        penalties = mpdiou_penalties(g, options.mpdiou_size, eps)
-    elif variant == 'shapeiou':
-        penalties = shapeiou_penalties(g, options.shape_scale, eps)
-    else:
-        penalties = _penalties(variant, g, iou, union, eps, ciou_gate)
+    penalties = record.penalties(_Pair(g, iou, union, eps, ciou_gate,
+                                       options))
     return IoUTerms(_modified_iou(iou, g, options, eps), penalties)
 
 
@@ -164,79 +292,6 @@ def _modified_iou(iou: Tensor, g, options: VariantOptions,
     if options.focaler_interval is not None:
         iou = focaler(iou, options.focaler_interval)
     return iou
-
-
-class _Geometry(NamedTuple):
-    """Corners (clamped sizes) of aligned predicted and target boxes."""
-    px1: Tensor
-    py1: Tensor
-    px2: Tensor
-    py2: Tensor
-    tx1: Tensor
-    ty1: Tensor
-    tx2: Tensor
-    ty2: Tensor
-    pw: Tensor
-    ph: Tensor
-    tw: Tensor
-    th: Tensor
-
-    @classmethod
-    def of(cls, pred: Tensor, target: Tensor) -> '_Geometry':
-        px1, py1, px2, py2 = pred.unbind(-1)
-        tx1, ty1, tx2, ty2 = target.unbind(-1)
-        return cls(px1, py1, px2, py2, tx1, ty1, tx2, ty2,
-                   (px2 - px1).clamp(min=0), (py2 - py1).clamp(min=0),
-                   (tx2 - tx1).clamp(min=0), (ty2 - ty1).clamp(min=0))
-
-
-def _penalties(variant: str, g: _Geometry, iou: Tensor, union: Tensor,
-               eps: float, ciou_gate: Optional[float]) -> Tuple[Tensor, ...]:
-    """The penalty terms of every variant but plain IoU."""
-    # smallest enclosing box
-    cw = (torch.max(g.px2, g.tx2) - torch.min(g.px1, g.tx1)).clamp(min=0)
-    ch = (torch.max(g.py2, g.ty2) - torch.min(g.py1, g.ty1)).clamp(min=0)
-    if variant == 'giou':
-        enclose = cw * ch
-        return ((enclose - union) / (enclose + eps), )
-    # centre offset (target minus pred)
-    dx = (g.tx1 + g.tx2 - g.px1 - g.px2) * 0.5
-    dy = (g.ty1 + g.ty2 - g.py1 - g.py2) * 0.5
-    if variant == 'siou':
-        return _siou_penalty(dx, dy, cw, ch, g.pw, g.ph, g.tw, g.th, eps)
-    c2 = cw * cw + ch * ch + eps
-    dist = (dx * dx + dy * dy) / c2
-    if variant == 'diou':
-        return (dist, )
-    if variant == 'ciou':
-        # atan(a) - atan(b) as one atan((a - b) / (1 + ab)): exact for
-        # a, b >= 0 (aspect ratios), and half the atan work
-        a, b = g.tw / (g.th + eps), g.pw / (g.ph + eps)
-        v = (4 / math.pi**2) * torch.pow(torch.atan((a - b) / (1 + a * b)), 2)
-        with torch.no_grad():
-            alpha = v / (1 - iou + v + eps)
-            if ciou_gate is not None:
-                alpha = alpha * (iou > ciou_gate).to(alpha.dtype)
-        return (dist, alpha * v)
-    # eiou
-    dw = (g.pw - g.tw)**2 / (cw * cw + eps)
-    dh = (g.ph - g.th)**2 / (ch * ch + eps)
-    return (dist, dw, dh)
-
-
-def _siou_penalty(dx, dy, cw, ch, pw, ph, tw, th, eps):
-    # angle cost: 1 - 2 sin^2(arcsin(x) - pi/4) = sin(2 arcsin x)
-    #           = 2 |dx| |dy| / (dx^2 + dy^2), whichever axis is nearer.
-    sigma2 = dx * dx + dy * dy + eps
-    angle = 2 * dx.abs() * dy.abs() / sigma2
-    gamma = 2 - angle
-    rho_x = (dx / (cw + eps))**2
-    rho_y = (dy / (ch + eps))**2
-    distance = 2 - torch.exp(-gamma * rho_x) - torch.exp(-gamma * rho_y)
-    omega_w = (pw - tw).abs() / (torch.max(pw, tw) + eps)
-    omega_h = (ph - th).abs() / (torch.max(ph, th) + eps)
-    shape = (1 - torch.exp(-omega_w))**4 + (1 - torch.exp(-omega_h))**4
-    return (0.5 * (distance + shape), )
 
 
 def box_iou_variant(pred: Tensor,

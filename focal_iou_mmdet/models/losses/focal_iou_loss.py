@@ -69,7 +69,7 @@ from mmdet.registry import MODELS
 from torch import Tensor, nn
 
 from ...utils.compile import compile_options
-from .box_iou import IoUTerms, confidence, iou_terms
+from .box_iou import REFERENCE_SCALE, IoUTerms, confidence, iou_terms
 from .loss_args import (base_variant, check_avg_factor, check_focal_args,
                         check_wiou_args, checked_weight, real_arg,
                         variant_options)
@@ -77,20 +77,6 @@ from .wise_iou import distance_factor, focusing, update_running_mean
 
 FORMULAS = ('focal_iou', 'focal_eiou', 'alpha_iou', 'wise_iou')
 REDUCTIONS = ('none', 'mean', 'sum')
-
-#: Default ``scale`` of the focal_iou formula per IoU variant: the authors'
-#: constants and the rule that extends them (module doc).
-REFERENCE_SCALE = {
-    'iou': 2.477,
-    'giou': 3.088,
-    'diou': 3.088,
-    'ciou': 3.3,
-    'eiou': 3.49,
-    'siou': 3.3,
-    'mpdiou': 3.3,      # CIoU's mapping (two penalty terms)
-    'shapeiou': 3.3,    # likewise
-    'nwd': 2.477,       # IoU's mapping (V in (0, 1])
-}
 
 #: ``V0`` behind the authors' constants (see module docstring); used only to
 #: document and test how the constants of the other variants were chosen.
@@ -108,14 +94,15 @@ class FocalIoULoss(nn.Module):
     """Focal IoU loss around any IoU variant (see the module docstring).
 
     Args:
-        iou_variant (str | dict): the base variant ``V``: one of ``'iou',
-            'giou', 'diou', 'ciou', 'eiou', 'siou'``, or the config (or
-            registered name) of another IoU-style loss in ``MODELS`` (e.g.
+        iou_variant (str | dict): the base variant ``V``: one of
+            :data:`.box_iou.IOU_VARIANTS` (the table in ``docs/losses.md``),
+            or the config (or registered name) of another IoU-style loss in
+            ``MODELS`` (e.g.
             ``dict(type='BoundedIoULoss')``); such a loss is evaluated per box
             with ``reduction_override='none'``, ``V = 1 - loss`` and the focal
             confidence ``c`` is the plain IoU.
-        formula (str): ``'focal_iou'`` (default), ``'focal_eiou'`` or
-            ``'alpha_iou'``.
+        formula (str): one of :data:`FORMULAS` (module doc); default
+            ``'focal_iou'``.
         confidence_weight (float): ``a`` in ``(1 - a * c) ** gamma``, in
             [0, 1), focal_iou formula.  Default 0.5.
         gamma (float, optional): focal exponent >= 0.  Default: 2.0 for
@@ -224,12 +211,8 @@ class FocalIoULoss(nn.Module):
         if self.formula == 'alpha_iou':
             return self.scale * self._power_loss(terms)
         v = terms.value(self.iou_variant)
-        base = 1 - v
-        if self.formula == 'focal_eiou':
-            q = terms.iou.detach().clamp(min=0, max=1)
-            return self.scale * q.pow(self.gamma) * base
-        return self.scale * self._focal_factor(
-            confidence(v, self.iou_variant)) * base
+        return self._modulated(1 - v, confidence(v, self.iou_variant),
+                               terms.iou)
 
     def _wise_iou(self, pred, target, terms: IoUTerms, mean) -> Tensor:
         version, alpha, delta, _ = self.wiou
@@ -277,12 +260,19 @@ class FocalIoULoss(nn.Module):
         update_running_mean(self.wiou_mean, self._plain_l_iou(p, t), keep,
                             self.wiou[3])
 
-    def _focal_factor(self, c: Tensor) -> Tensor:
+    def _modulated(self, base: Tensor, c: Tensor, iou: Tensor) -> Tensor:
+        """The focal formulas, written once: ``s (1 - a c)^gamma base``
+        (focal_iou, ``c`` the variant's confidence) or ``s IoU^gamma base``
+        (focal_eiou, the IoU term detached)."""
+        if self.formula == 'focal_eiou':
+            q = iou.detach().clamp(min=0, max=1)
+            return self.scale * q.pow(self.gamma) * base
         if self.gamma == 0 or self.confidence_weight == 0:
-            return torch.ones_like(c)
+            return self.scale * base
         if self.detach_focal:
             c = c.detach()
-        return (1 - self.confidence_weight * c).pow(self.gamma)
+        return self.scale * (1 - self.confidence_weight * c).pow(
+            self.gamma) * base
 
     def _power_loss(self, terms: IoUTerms) -> Tensor:
         a, eps = self.power, self.eps
@@ -296,9 +286,7 @@ class FocalIoULoss(nn.Module):
         if base.dim() == pred.dim():  # per-coordinate loss, e.g. (n, 4)
             base = base.sum(-1)
         iou = iou_terms(pred, target, 'iou', self.eps).iou
-        if self.formula == 'focal_eiou':
-            return self.scale * iou.detach().pow(self.gamma) * base
-        return self.scale * self._focal_factor(iou) * base
+        return self._modulated(base, iou, iou)
 
     @staticmethod
     def _zero_loss(pred: Tensor, reduction: str) -> Tensor:

@@ -8,7 +8,7 @@ import torch
 from mmdet.registry import MODELS
 from torch import Tensor, nn
 
-from .box_iou import IOU_TERM_VARIANTS, IOU_VARIANTS
+from .box_iou import IOU_VARIANTS, VARIANTS
 from .box_iou_field import VariantOptions
 from .wise_iou import WIOU_VERSIONS
 
@@ -112,7 +112,7 @@ def variant_options(variant: str, formula: str, mpdiou_size, shape_scale,
         raise ValueError(f'{modifiers[0]} modifies the IoU term of a built-in'
                          f' iou_variant {IOU_VARIANTS}; a custom base loss '
                          'has none')
-    if modifiers and variant not in IOU_TERM_VARIANTS:
+    if modifiers and modifiers[0] not in VARIANTS[variant].modifiers:
         raise ValueError(f'{modifiers[0]}: iou_variant {variant!r} has no '
                          'IoU term to modify')
     if variant == 'mpdiou':

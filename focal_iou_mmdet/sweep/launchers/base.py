@@ -17,16 +17,50 @@ Adding a launcher is one module: subclass both, and name it in
 """
 import abc
 import argparse
-from typing import (TYPE_CHECKING, ClassVar, Dict, List, Optional, Sequence)
+import subprocess
+import sys
+from typing import ClassVar, Dict, List, Optional, Sequence
 
 from ...runs import RunDir, RunStatus
 
-if TYPE_CHECKING:  # the sweep's view, handed in by the caller
-    from ..state import SweepState
-
+#: how a launcher starts the worker of one run (its folder follows)
+WORKER_CMD = [sys.executable, '-u', '-m',
+              'focal_iou_mmdet.sweep.launchers.worker']
 #: how a worker starts mmdet's tools/train.py with this package registered
-TRAIN_TOOL = ['-c', 'from focal_iou_mmdet.utils import run_mmdet_tool; '
+TRAIN_TOOL = ['-c', 'from focal_iou_mmdet import register_all_modules; '
+              'register_all_modules(); '
+              'from focal_iou_mmdet.utils import run_mmdet_tool; '
               'run_mmdet_tool("train.py")']
+#: seconds a scheduler command (squeue, sbatch, ...) may take
+SCHEDULER_TIMEOUT_S = 30.0
+
+
+class SchedulerError(RuntimeError):
+    """A scheduler command failed, hung or is missing: what it knows is
+    not known now (the runs' states may be stale)."""
+
+
+def scheduler_call(cmd: Sequence[str], timeout: Optional[float] = None,
+                   ok_stderr: Sequence[str] = ()) -> str:
+    """Run a scheduler command; its stdout, or :class:`SchedulerError`
+    naming the command and why (not found, timed out, exit code).  An exit
+    whose stderr holds one of ``ok_stderr`` is not an error.  ``timeout``
+    defaults to :data:`SCHEDULER_TIMEOUT_S`."""
+    timeout = SCHEDULER_TIMEOUT_S if timeout is None else timeout
+    try:
+        out = subprocess.run(list(cmd), capture_output=True, text=True,
+                             timeout=timeout)
+    except FileNotFoundError:
+        raise SchedulerError(f'{cmd[0]}: not found on PATH') from None
+    except subprocess.TimeoutExpired:
+        raise SchedulerError(f'{cmd[0]}: no answer in {timeout:g} s') \
+            from None
+    except OSError as e:
+        raise SchedulerError(f'{cmd[0]}: {e.strerror or e}') from None
+    if out.returncode != 0 and not any(w in out.stderr for w in ok_stderr):
+        raise SchedulerError(f'{cmd[0]} failed (exit {out.returncode}): '
+                             f'{out.stderr.strip()[:200]}')
+    return out.stdout
 
 
 class Task(abc.ABC):
@@ -71,6 +105,13 @@ class Launcher(abc.ABC):
     blocks: ClassVar[bool] = False
 
     @classmethod
+    def wrote(cls, status: RunStatus) -> bool:
+        """Whether this launcher wrote the active record ``status`` (it
+        names its launcher; a launcher may also claim the records of older
+        versions that did not)."""
+        return status.launcher == cls.name
+
+    @classmethod
     def add_arguments(cls, parser: argparse.ArgumentParser) -> None:
         """Add this launcher's options to ``run``'s parser."""
 
@@ -82,10 +123,11 @@ class Launcher(abc.ABC):
         the option's name when they do not fit)."""
 
     @abc.abstractmethod
-    def launch(self, sweep: 'SweepState', retry_failed: bool = False,
+    def launch(self, sweep, retry_failed: bool = False,
                force: bool = False) -> int:
-        """Start (or submit) the sweep's runs that need training; returns
-        the command's exit code."""
+        """Start (or submit) the runs of ``sweep`` (the observing stage's
+        ``SweepState``, handed in by the caller) that need training;
+        returns the command's exit code."""
 
     @classmethod
     @abc.abstractmethod
@@ -94,7 +136,9 @@ class Launcher(abc.ABC):
         """The queued/running records this launcher wrote, as they really
         are: one whose process is gone reads as pending
         (:meth:`~...runs.RunStatus.as_stale`), one whose liveness cannot
-        be probed as unreadable.  Nothing is written."""
+        be probed keeps its state with a note that it may be stale
+        (:meth:`~...runs.RunStatus.as_unverified`).  Nothing is
+        written."""
 
     @classmethod
     @abc.abstractmethod

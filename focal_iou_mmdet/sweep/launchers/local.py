@@ -12,20 +12,13 @@ import os
 import signal
 import socket
 import subprocess
-import sys
-import time
-from typing import TYPE_CHECKING, Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence
 
 from ...runs import RunDir, RunLockError, RunStatus
-from ..processes import die_with_parent
-from .base import TRAIN_TOOL, Launcher, Task
+from .base import TRAIN_TOOL, WORKER_CMD, Launcher, Task
 from .gpu_pool import GpuPool, visible_gpus
-
-if TYPE_CHECKING:
-    from ..state import SweepState
-
-#: how a launcher starts the worker of one run (its folder follows)
-WORKER_CMD = [sys.executable, '-u', '-m', 'focal_iou_mmdet.sweep.worker']
+from .local_scheduler import LocalScheduler
+from .processes import die_with_parent
 
 
 def free_port() -> int:
@@ -60,14 +53,6 @@ def worker_command(run_dir: str, gpus: Sequence[str]) -> List[str]:
     return cmd + (['--nproc', str(len(gpus))] if len(gpus) > 1 else [])
 
 
-def worker_env(jobs: int) -> Dict[str, str]:
-    """The workers' environment: the cores shared between the runs."""
-    env = dict(os.environ)
-    if 'OMP_NUM_THREADS' not in env:
-        env['OMP_NUM_THREADS'] = str(max(1, (os.cpu_count() or 1) // jobs))
-    return env
-
-
 def _pid_alive(pid) -> bool:
     try:
         os.kill(int(pid), 0)
@@ -98,18 +83,29 @@ class LocalLauncher(Launcher):
             self.jobs = self.pool.capacity
 
     @classmethod
+    def wrote(cls, status: RunStatus) -> bool:
+        """Its records, and those of older versions without a launcher
+        and without a job id."""
+        return status.launcher == cls.name or (status.launcher is None and
+                                               not status.job)
+
+    @classmethod
     def add_arguments(cls, parser) -> None:
         parser.add_argument('--jobs', type=int, default=1,
                             help='local: runs at a time (default 1)')
+        parser.add_argument(
+            '--gpus-per-run', type=int, default=1,
+            help='GPUs per run (default 1); local: each run gets its own '
+            'through CUDA_VISIBLE_DEVICES, a run over several starts its '
+            'ranks with torchrun')
 
     @classmethod
     def from_args(cls, args, extra) -> 'LocalLauncher':
         return cls(args.jobs, args.gpus_per_run)
 
     # -- parent side ----------------------------------------------------
-    def launch(self, sweep: 'SweepState', retry_failed: bool = False,
+    def launch(self, sweep, retry_failed: bool = False,
                force: bool = False) -> int:
-        from .local_scheduler import LocalScheduler
         final = LocalScheduler(self, sweep).run(retry_failed, force)
         return 0 if not (final['failed'] or final['pending'] or
                          final['unreadable']) else 1
@@ -179,15 +175,4 @@ class LocalLauncher(Launcher):
         return LocalTask(nproc)
 
 
-def wait_or_kill(procs, timeout: float = 60) -> None:
-    """Wait for signalled workers to stop; kill those that do not."""
-    deadline = time.time() + timeout
-    for proc in procs:
-        try:
-            proc.wait(max(0.1, deadline - time.time()))
-        except subprocess.TimeoutExpired:
-            proc.kill()
-
-
-__all__ = ['LocalLauncher', 'LocalTask', 'WORKER_CMD', 'worker_command',
-           'worker_env', 'wait_or_kill']
+__all__ = ['LocalLauncher', 'LocalTask', 'worker_command']

@@ -4,20 +4,15 @@ SIGTERM/SIGINT (the runs resume next time)."""
 import contextlib
 import signal
 import time
-from typing import TYPE_CHECKING, Dict, List
+from typing import Dict, List
 
 from ...runs import RunDir, RunStateError
-from ..display import fmt_duration
-from ..processes import error_tail
-from ..live_view import LiveView, wants_live_view
-from ..progress import SweepProgress
-from ..worker_exit import (EXIT_DONE, EXIT_FAILED, EXIT_INTERRUPTED,
+from ...utils.display import fmt_duration
+from .processes import error_tail, wait_or_kill, worker_env
+from .live_view import LiveView, wants_live_view
+from .local_progress import SweepProgress
+from .worker_exit import (EXIT_DONE, EXIT_FAILED, EXIT_INTERRUPTED,
                            EXIT_LOCKED)
-from .local import wait_or_kill, worker_env
-
-if TYPE_CHECKING:
-    from ..state import SweepState
-    from .local import LocalLauncher
 
 
 def _holder(run_dir: RunDir) -> str:
@@ -28,7 +23,7 @@ def _holder(run_dir: RunDir) -> str:
 class LocalScheduler:
     """One ``run --launcher local`` invocation over a sweep."""
 
-    def __init__(self, launcher: 'LocalLauncher', sweep: 'SweepState'):
+    def __init__(self, launcher, sweep):
         self.launcher, self.sweep = launcher, sweep
         self.spec, self.runs = sweep.spec, sweep.runs
         self.active: Dict[str, tuple] = {}  # run id -> (proc, start, GPUs)

@@ -19,19 +19,15 @@ import os.path as osp
 import shlex
 import shutil
 import signal
-import subprocess
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Dict, Iterable, List, Optional, Sequence
+from typing import Dict, Iterable, List, Optional, Sequence
 
 from ...runs import RunDir, RunStatus
+from ...utils.display import relpath
 from ...utils.json_io import write_json
-from ..display import relpath
-from .base import TRAIN_TOOL, Launcher, Task
-from .local import WORKER_CMD
-
-if TYPE_CHECKING:
-    from ..state import SweepState
+from .base import (TRAIN_TOOL, WORKER_CMD, Launcher, SchedulerError, Task,
+                   scheduler_call)
 
 
 @dataclass
@@ -116,12 +112,11 @@ def cluster_limits() -> Dict[str, int]:
     """``MaxArraySize`` and ``MaxJobCount`` from ``scontrol show config``
     (what is visible; {} when scontrol cannot say)."""
     try:
-        out = subprocess.run(['scontrol', 'show', 'config'],
-                             capture_output=True, text=True, timeout=30)
-    except (OSError, subprocess.TimeoutExpired):
+        out = scheduler_call(['scontrol', 'show', 'config'])
+    except SchedulerError:
         return {}
     limits = {}
-    for line in out.stdout.splitlines():
+    for line in out.splitlines():
         key, _, value = line.partition('=')
         if key.strip() in ('MaxArraySize', 'MaxJobCount') and \
                 value.strip().isdigit():
@@ -135,21 +130,18 @@ def array_chunks(n: int, max_array_size: int) -> List[range]:
     return [range(i, min(n, i + size)) for i in range(0, n, size)]
 
 
-def jobs_alive(job_ids: Iterable[str]) -> Optional[Dict[str, str]]:
+def jobs_alive(job_ids: Iterable[str]) -> Dict[str, str]:
     """``{job id: SLURM state}`` of those still queued or running (array
-    tasks as ``<array job>_<task>``); None when squeue is not available."""
+    tasks as ``<array job>_<task>``); :class:`SchedulerError` when squeue
+    is missing, hangs or fails."""
     job_ids = sorted({str(j) for j in job_ids if j})
     if not job_ids:
         return {}
-    if shutil.which('squeue') is None:
-        return None
     arrays = sorted({j.split('_')[0] for j in job_ids})
-    out = subprocess.run(['squeue', '-h', '-r', '-j', ','.join(arrays), '-o',
-                          '%i %T'], capture_output=True, text=True)
-    if out.returncode != 0 and 'Invalid job id' not in out.stderr:
-        return None
+    out = scheduler_call(['squeue', '-h', '-r', '-j', ','.join(arrays),
+                          '-o', '%i %T'], ok_stderr=('Invalid job id', ))
     alive = {}
-    for line in out.stdout.splitlines():
+    for line in out.splitlines():
         parts = line.split()
         if len(parts) == 2:
             alive[parts[0]] = parts[1]
@@ -192,17 +184,15 @@ class SlurmTask(Task):
         if not job:
             return 'no SLURM job id in the environment'
         try:
-            out = subprocess.run(['scontrol', 'requeue', job],
-                                 capture_output=True, text=True, timeout=60)
-        except (OSError, subprocess.TimeoutExpired) as e:
+            scheduler_call(['scontrol', 'requeue', job], timeout=60)
+        except SchedulerError as e:
             return f'scontrol requeue {job}: {e}'
-        if out.returncode != 0:
-            return f'scontrol requeue {job}: {out.stderr.strip()}'
         return None
 
 
 class SlurmLauncher(Launcher):
-    """Submits a sweep's runs as one SLURM array (see the module doc)."""
+    """Submits a sweep's runs as SLURM arrays of at most MaxArraySize tasks
+    (see the module doc)."""
 
     name = 'slurm'
     takes_extra_args = True  # sbatch's own, e.g. --time=48:00:00
@@ -211,9 +201,19 @@ class SlurmLauncher(Launcher):
         self.opts = opts
 
     @classmethod
+    def wrote(cls, status: RunStatus) -> bool:
+        """Its records, and those of older versions without a launcher
+        but with a job id."""
+        return status.launcher == cls.name or (status.launcher is None and
+                                               bool(status.job))
+
+    @classmethod
     def add_arguments(cls, parser) -> None:
         a = parser.add_argument
         a('--partition', help='slurm: the partition')
+        a('--gpus-per-run', type=int, default=1,
+          help='GPUs per run (default 1); slurm: the srun tasks (ranks) of '
+          'each array task')
         a('--gpus-per-node', type=int,
           help='slurm: ranks per node (default: min(G, 8))')
         a('--max-parallel', type=int, help='slurm: array throttle %%K')
@@ -249,7 +249,7 @@ class SlurmLauncher(Launcher):
             max_array_size=args.max_array_size, dry_run=args.dry_run))
 
     # -- parent side ----------------------------------------------------
-    def launch(self, sweep: 'SweepState', retry_failed: bool = False,
+    def launch(self, sweep, retry_failed: bool = False,
                force: bool = False) -> int:
         try:
             self.submit(sweep, retry_failed, force)
@@ -258,7 +258,7 @@ class SlurmLauncher(Launcher):
             return 2
         return 0
 
-    def submit(self, sweep: 'SweepState', retry_failed: bool = False,
+    def submit(self, sweep, retry_failed: bool = False,
                force: bool = False) -> Optional[str]:
         """Submit the runs to start; returns the array job id (None when
         nothing is to start).  RuntimeError when sbatch fails.  Runs whose
@@ -330,11 +330,10 @@ class SlurmLauncher(Launcher):
     def _sbatch(self, cmd: List[str], chunk, sdir: str) -> str:
         """Submit one array and record it in ``slurm/jobs.json``."""
         print('$ ' + ' '.join(shlex.quote(c) for c in cmd), flush=True)
-        out = subprocess.run(cmd, capture_output=True, text=True)
-        if out.returncode != 0:
-            raise RuntimeError(f'sbatch failed (exit {out.returncode}): '
-                               f'{out.stderr.strip()}')
-        job = out.stdout.strip().split(';')[0]
+        try:
+            job = scheduler_call(cmd, timeout=120).strip().split(';')[0]
+        except SchedulerError as e:
+            raise RuntimeError(str(e)) from None
         jobs_file = osp.join(sdir, 'jobs.json')
         jobs = []
         if osp.exists(jobs_file):
@@ -348,25 +347,25 @@ class SlurmLauncher(Launcher):
     @classmethod
     def live_view(cls, records: Dict[RunDir, RunStatus]
                   ) -> Dict[RunDir, RunStatus]:
-        alive = jobs_alive(s.job for s in records.values() if s.job)
-        out = {}
-        for d, s in records.items():
-            if alive is not None and s.job not in alive:
-                out[d] = s.as_stale(f'SLURM job {s.job} is no longer queued')
-            else:
-                out[d] = s
-        return out
+        try:
+            alive = jobs_alive(s.job for s in records.values() if s.job)
+        except SchedulerError as e:
+            return {d: s.as_unverified(f'status may be stale: {e}')
+                    for d, s in records.items()}
+        return {d: s.as_stale(f'SLURM job {s.job} is no longer queued')
+                if s.job not in alive else s for d, s in records.items()}
 
     @classmethod
     def cancel(cls, records: Dict[RunDir, RunStatus]) -> List[str]:
-        alive = jobs_alive(s.job for s in records.values() if s.job) or {}
-        jobs = sorted({s.job for s in records.values() if s.job in alive})
-        if not jobs:
-            return []
-        out = subprocess.run(['scancel'] + jobs, capture_output=True,
-                             text=True)
-        if out.returncode != 0:
-            return [f'scancel failed: {out.stderr.strip()}']
+        try:
+            alive = jobs_alive(s.job for s in records.values() if s.job)
+            jobs = sorted({s.job for s in records.values()
+                           if s.job in alive})
+            if not jobs:
+                return []
+            scheduler_call(['scancel'] + jobs)
+        except SchedulerError as e:
+            return [f'cancel: {e}; nothing was cancelled']
         return [f'scancel {" ".join(jobs)}: {len(jobs)} task(s); their runs '
                 'resume next time']
 

@@ -1,81 +1,86 @@
-"""A sweep's report, split by job: collecting the runs' results
-(:mod:`.rows`), the statistics (:mod:`.comparisons`, with the image
-bootstrap adapter :mod:`.bootstrap`), and rendering (:mod:`.render`,
-:mod:`.figures`).  The metrics are whatever the runs' evaluator wrote (COCO
-or VOC, :mod:`...runs.metric_families`); tables, verdicts and plots name the
-primary one.  A partial sweep reports what has finished and lists what is
-missing."""
+"""Stage 6 of a sweep, the report: the comparisons with their verdicts
+(:mod:`..compare`), rendered (:mod:`.render`, :mod:`.verdict_lines`,
+:mod:`.figures`).  The metrics are whatever the runs' evaluator wrote
+(COCO or VOC, :mod:`...runs.metric_families`); tables, verdicts and plots
+name the primary one.  A partial sweep reports what has finished; the
+notes name every run whose numbers are missing or need a caveat."""
 import os
 import os.path as osp
 from typing import Dict, List, Optional, Sequence
 
-from ...runs import RunStatus
-from ..display import relpath
+from ...utils.display import relpath
+from ..compare.comparison import VerdictRule
+from ..compare.group_stats import summarize
+from ..compare.rows import collect, primary_name, small_name
+from ..observe.state import counts
 from ..spec import Run, SweepSpec
-from ..state import counts
-from .comparisons import summarize
 from .figures import plot
 from .render import text_table, write_csv, write_markdown
-from .rows import collect
-from .verdicts import family_header, verdicts
+from .verdict_lines import family_header, verdicts
 
 
-def _missing(rows: List[dict], states: Dict[str, RunStatus]) -> List[str]:
+def run_notes(rows: List[dict]) -> List[str]:
+    """``- `run`: why`` for each run not in the table or whose numbers
+    need a caveat (skipped lines, diverged, nothing evaluated)."""
     out = []
     for r in rows:
-        if r['state'] == 'done' and r['primary'] is None:
-            out.append(f'- `{r["run_id"]}`: done, but its scalars.json has '
-                       'no validation metrics (nothing evaluated?)')
-        elif r['state'] != 'done':
-            msg = states[r['run_id']].first_message_line()
-            out.append(f'- `{r["run_id"]}`: {r["state"]}' + (
-                f' ({msg})' if r['state'] == 'unreadable' else ''))
+        st, done = r['_status'], r['state'] == 'done'
+        why = r['_result'].problems(done)
+        if not done:
+            why.insert(0, r['state'] + (
+                f' ({st.first_message_line()})'
+                if r['state'] == 'unreadable' else ''))
+        if why:
+            out.append(f'- `{r["run_id"]}`: ' + '; '.join(why))
     return out
 
 
-def report(spec: SweepSpec, runs: Sequence[Run],
-           out_dir: Optional[str] = None, correction: bool = True,
-           sequential: Optional[bool] = None) -> Dict[str, object]:
-    """Print the table and verdicts; write results.csv, results.md and the
-    plots (into ``out_dir``, default the sweep's folder); return their
-    paths and the group statistics.  A folder that cannot be written to
-    (a read-only work root) is reported; the table is still printed.
-    ``sequential`` (default: whether the sweep ran ``--until-decided``)
-    gives the anytime-valid verdicts; ``correction`` Holm's over all."""
-    out_dir = out_dir or spec.work_dir
-    if sequential is None:
-        from ..until_decided import ran_until_decided
-        sequential = ran_until_decided(spec)
-    rows = collect(spec, runs)
-    stats = summarize(spec, rows, sequential)
-    states = {row['run_id']: row['_status'] for row in rows}
-    c = counts(row['_status'] for row in rows)
-    missing = _missing(rows, states)
-    said = verdicts(spec, stats, rows, correction)
-    if said:
-        said = [family_header(stats, correction, sequential)] + said
+def _print(spec, stats, rows, said, notes) -> None:
     print(text_table(spec, stats, rows))
     if said:
         print('\n'.join(said))
-    if missing:
-        print(f'not in the table: {len(missing)} of {len(rows)} runs:\n'
-              + '\n'.join('  ' + m[2:] for m in missing[:10])
-              + ('\n  ...' if len(missing) > 10 else ''))
+    if notes:
+        print(f'notes on {len(notes)} of {len(rows)} runs:\n'
+              + '\n'.join('  ' + m[2:] for m in notes[:10])
+              + ('\n  ...' if len(notes) > 10 else ''))
+
+
+def report(spec: SweepSpec, runs: Sequence[Run],
+           out_dir: Optional[str] = None, correction: bool = True
+           ) -> Dict[str, object]:
+    """Print the table and verdicts; write results.csv, results.md and the
+    plots (into ``out_dir``, default the sweep's folder); return their
+    paths, the group statistics and the comparisons.  A folder that cannot
+    be written to (a read-only work root) is reported; the table is still
+    printed.  The verdicts follow the sweep's rule
+    (:meth:`..compare.comparison.VerdictRule.of`), Holm-corrected unless
+    ``correction`` is False."""
+    out_dir = out_dir or spec.work_dir
+    rule = VerdictRule.of(spec, correction)
+    rows = collect(spec, list(runs))
+    stats, comps = summarize(spec, rows, rule)
+    notes = run_notes(rows)
+    said = verdicts(stats, primary_name(rows), small_name(rows) or 'AP_s')
+    if said:
+        said = [family_header(comps, rule)] + said
+    _print(spec, stats, rows, said, notes)
     try:
         os.makedirs(out_dir, exist_ok=True)
         csv_path = write_csv(rows, osp.join(out_dir, 'results.csv'))
         figures = plot(spec, stats, rows, out_dir)
-        md_path = write_markdown(spec, rows, stats, c, missing, said,
-                                  figures, osp.join(out_dir, 'results.md'))
+        md_path = write_markdown(
+            spec, rows, stats, counts(r['_status'] for r in rows), notes,
+            said, figures, osp.join(out_dir, 'results.md'), rule)
     except OSError as e:
         print(f'error: cannot write the report files to {out_dir}: '
               f'{e.strerror or e} (printed only; --out-dir writes them '
               'elsewhere)')
         return dict(csv=None, md=None, figures=[], stats=stats,
-                    error=str(e))
+                    comparisons=comps, error=str(e))
     for p in [csv_path, md_path] + figures:
         print(f'wrote {relpath(p)}')
-    return dict(csv=csv_path, md=md_path, figures=figures, stats=stats)
+    return dict(csv=csv_path, md=md_path, figures=figures, stats=stats,
+                comparisons=comps)
 
 
-__all__ = ['collect', 'report', 'summarize', 'verdicts']
+__all__ = ['collect', 'report', 'run_notes', 'summarize']

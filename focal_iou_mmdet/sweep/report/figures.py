@@ -5,10 +5,11 @@ from typing import List, Tuple
 
 from ...analysis.plots import (plot_ap_by_size, plot_confidence_sequences,
                                plot_training_curves)
+from ...analysis.grid_verdicts import ANYTIME
 from ...analysis.sequential import sequence_path
 from ..spec import SweepSpec
-from .comparisons import comparison_label, value_text
-from .rows import families, primary_name
+from ..compare.comparison import value_text
+from ..compare.rows import families, primary_name
 
 
 def _label(key: Tuple) -> str:
@@ -50,11 +51,11 @@ def _sequence_paths(stats: List[dict]) -> list:
     confidence sequence seed by seed."""
     out = []
     for s in stats:
-        if s.get('sequential') is None:
+        comp = s.get('comparison')
+        if comp is None or comp.verdict is None or \
+                comp.verdict.kind != ANYTIME:
             continue
-        label = comparison_label(s['key'], s['baseline'])
-        out.append((label, s['sequential'].verdict) + tuple(
-            list(a) for a in sequence_path(s['differences'])))
+        out.append((comp.label, comp.verdict.corrected) + tuple(
+            list(a) for a in sequence_path(comp.differences(),
+                                           comp.verdict.alpha)))
     return out
-
-

@@ -7,13 +7,13 @@ import sys
 import time
 from typing import List, Tuple
 
-from ...analysis.stats import format_mean_std
+from ...analysis.grid_verdicts import ANYTIME
+from ...analysis.descriptive import format_mean_std
 from ...utils.json_io import atomic_write
-from ..display import fmt_duration
-from ..spec import SweepSpec
-from .comparisons import value_text
-from ..expansion import group_axes
-from .rows import families, metric_columns, primary_name, small_name
+from ...utils.display import fmt_duration
+from ..compare.comparison import VerdictRule, value_text
+from ..spec import SweepSpec, group_axes
+from ..compare.rows import families, metric_columns, primary_name, small_name
 
 
 def write_csv(rows: List[dict], path: str) -> str:
@@ -33,8 +33,8 @@ def table(spec: SweepSpec, stats: List[dict], rows: List[dict]
           ) -> Tuple[List[str], list]:
     """Header and rows of cells (the same for the console and Markdown)."""
     columns = metric_columns(rows)
-    kind = (' [anytime 95%]' if any(s.get('sequential') for s in stats)
-            else ' [95% t]')
+    kind = next((f' [{s["d_primary"].interval_name}]' for s in stats
+                 if s['d_primary'] is not None), '')
     deltas = [('d_primary', 'Δ' + primary_name(rows) + kind)]
     if small_name(rows):
         deltas.append(('d_small', 'Δ' + small_name(rows) + kind))
@@ -97,36 +97,47 @@ def _provenance(spec: SweepSpec) -> List[str]:
              if spec.options else []) + ['']
 
 
-def write_markdown(spec, rows, stats, c, missing, said, figures, md_path):
-    lines = [f'# Sweep `{spec.name}`', '',
-             f'{len(rows)} runs planned: ' +
-             ', '.join(f'{v} {k}' for k, v in c.items() if v) + '.', '']
-    if missing:
-        lines += [f'**Partial sweep: {len(missing)} of {len(rows)} runs are '
-                  'not in the table (listed below).**', '']
+def caption(spec: SweepSpec, rows: List[dict], rule: VerdictRule) -> str:
+    """What the table's numbers are, naming the interval it uses."""
     fams = families(rows)
     what = ' and '.join(f.description for f in fams) or 'No metrics yet'
     deltas = ', '.join('Δ' + m for m in (primary_name(rows), small_name(rows))
                        if m)
+    level = f'{100 * (1 - rule.alpha):.0f}%'
+    interval = (f'its anytime-valid {level} confidence sequence over the '
+                'seeds in the order they ran (the sweep added seeds until '
+                'decided, so a fixed-n interval would not hold)'
+                if rule.kind == ANYTIME else
+                f'its {level} t-interval over the seeds (none for one seed)')
+    return (f'{what}, in percent, final epoch, on the validation split: '
+            'mean ± sample std over the seeds that finished (n = finished '
+            '/ planned; n/a where the set has no objects of that size). '
+            f'{deltas}: mean difference to the baseline {spec.baseline} of '
+            f'the same detector, paired by seed, with {interval}; a verdict '
+            'says "beats" or "worse" only when the interval excludes 0. '
+            'Train time: mean wall-clock per run, all attempts of a resumed '
+            'run summed.')
+
+
+def write_markdown(spec, rows, stats, c, notes, said, figures, md_path,
+                   rule: VerdictRule):
+    lines = [f'# Sweep `{spec.name}`', '',
+             f'{len(rows)} runs planned: ' +
+             ', '.join(f'{v} {k}' for k, v in c.items() if v) + '.', '']
+    missing = sum(1 for r in rows if r['state'] != 'done'
+                  or r['primary'] is None)
+    if missing:
+        lines += [f'**Partial sweep: {missing} of {len(rows)} runs are '
+                  'not in the table (see the notes).**', '']
     lines += [markdown_table(spec, stats, rows), '',
-              f'{what}, in percent, final epoch, on the validation split: '
-              'mean ± sample std over the seeds that finished (n = finished '
-              '/ planned; n/a where the set has no objects of that size). '
-              f'{deltas}: mean difference to the baseline '
-              f'{spec.baseline} of the same detector, paired by seed, with '
-              'its 95% t-interval over the seeds (none for one seed); a '
-              'verdict says "beats" or "worse" only when the interval '
-              'excludes 0. Train time: mean wall-clock per run, all '
-              'attempts of a resumed run summed.', '']
+              caption(spec, rows, rule), '']
     if said:
         lines += ['## Against the baseline', ''] + said + ['']
     lines += [f'![{osp.splitext(osp.basename(f))[0]}]({osp.basename(f)})'
               for f in figures] + ['']
-    if missing:
-        lines += ['## Missing runs', ''] + missing + ['']
+    if notes:
+        lines += ['## Notes on runs', ''] + notes + ['']
     lines += _provenance(spec)
     with atomic_write(md_path) as f:
         f.write('\n'.join(lines))
     return md_path
-
-

@@ -7,10 +7,12 @@ import torch
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
-import focal_iou_mmdet  # noqa: F401
+from focal_iou_mmdet import register_all_modules
 from focal_iou_mmdet.utils import mmdet_config_path
 from mmdet.registry import MODELS
 from mmdet.testing import demo_mm_inputs
+
+register_all_modules()
 
 CHANNELS = (8, 16, 8, 8, 8, 8)
 SIZES = (38, 19, 10, 5, 3, 1)

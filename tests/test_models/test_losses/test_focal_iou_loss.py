@@ -494,7 +494,7 @@ import torch
 from mmengine.config import Config
 from mmengine.utils import import_modules_from_strings
 from mmdet.registry import MODELS
-cfg = Config(dict(custom_imports=dict(imports=['focal_iou_mmdet'],
+cfg = Config(dict(custom_imports=dict(imports=['focal_iou_mmdet.models'],
                                       allow_failed_imports=False)))
 import_modules_from_strings(**cfg['custom_imports'])
 for name in {REGISTERED!r}:

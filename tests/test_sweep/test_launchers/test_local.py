@@ -13,7 +13,7 @@ from helpers import SWEEP, attempts_of, subprocess_env, write_spec
 from focal_iou_mmdet.runs import TINY_RUN_OPTIONS as TINY
 from focal_iou_mmdet.runs import RunDir
 from focal_iou_mmdet.sweep import expand, load_spec
-from focal_iou_mmdet.sweep.status_view import status_table
+from focal_iou_mmdet.sweep.observe.status_view import status_table
 
 
 def _wait_for_checkpoint(run_dir, epoch, proc=None, timeout=300):

@@ -17,13 +17,13 @@ from focal_iou_mmdet.sweep.launchers.slurm import (SlurmOptions,
                                                    cluster_limits,
                                                    sbatch_command,
                                                    sbatch_script)
-from focal_iou_mmdet.sweep.until_decided import sweep_runs
+from focal_iou_mmdet.sweep.spec.seed_rounds import sweep_runs
 
 
 def test_sbatch_script_matches_golden_file():
     golden('sbatch_array.sh', sbatch_script(
         'coco_focal_ablation', '/sweeps/coco/slurm/array_20260101_000000.txt',
-        ['/opt/venv/bin/python', '-u', '-m', 'focal_iou_mmdet.sweep.worker']))
+        ['/opt/venv/bin/python', '-u', '-m', 'focal_iou_mmdet.sweep.launchers.worker']))
 
 
 HOSTILE_WORK_DIR = '/tmp/x/nl\ntouch {pwned}\n#'
@@ -41,7 +41,7 @@ def test_a_hostile_work_dir_stays_data_in_the_script(tmp_path):
     script = sbatch_script('s', str(index), ['echo', 'worker'])
     golden('sbatch_array_hostile.sh', sbatch_script(
         's', HOSTILE_WORK_DIR.format(pwned='/tmp/x/pwned') + '/array.txt',
-        ['/opt/venv/bin/python', '-m', 'focal_iou_mmdet.sweep.worker']))
+        ['/opt/venv/bin/python', '-m', 'focal_iou_mmdet.sweep.launchers.worker']))
     out = subprocess.run(['bash', '-c', script], capture_output=True,
                          text=True, env=dict(os.environ,
                                              SLURM_ARRAY_TASK_ID='0'))

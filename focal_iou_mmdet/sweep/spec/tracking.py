@@ -22,7 +22,7 @@ import os
 import os.path as osp
 from typing import Any, Dict, List
 
-from .spec_values import SweepSpecError
+from .values import SweepSpecError
 
 TRACKERS = ('tensorboard', 'mlflow', 'wandb')
 

@@ -9,7 +9,7 @@ import os
 
 import pytest
 from helpers import fake_coco_run
-from sweep_specs import cpu_spec
+from helpers.sweep_specs import cpu_spec
 from test_report import fake_voc_run
 
 from focal_iou_mmdet.sweep.plan import plan

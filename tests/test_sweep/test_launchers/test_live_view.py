@@ -5,7 +5,7 @@ import pty
 
 from rich.console import Console
 
-from focal_iou_mmdet.sweep.live_view import LiveView, wants_live_view
+from focal_iou_mmdet.sweep.launchers.live_view import LiveView, wants_live_view
 
 
 def test_only_a_terminal_gets_the_live_view():

@@ -1,13 +1,12 @@
 """A sweep's results collected from its run folders (mmengine's JSON
-outputs, never logs): one row per run, grouped over seeds, each variant's
-group paired with its baseline's seed by seed."""
+outputs, never logs): one row per run, with the names of its metrics
+(what a comparison is: :mod:`.comparison`)."""
 from collections import OrderedDict
-from typing import List, Optional, Tuple
+from typing import List, Optional
 
 from ...runs import FAMILIES, MetricFamily
-from ..expansion import group_axes, group_key, hashable
-from ..spec import Run, SweepSpec, config_key
-from ..state import effective_states
+from ..spec import Run, SweepSpec
+from ..observe.state import effective_states
 
 
 def _pct(v: Optional[float]) -> Optional[float]:
@@ -85,46 +84,3 @@ def primary_name(rows: List[dict]) -> str:
 def small_name(rows: List[dict]) -> Optional[str]:
     fams = families(rows)
     return fams[0].small if len(fams) == 1 else None
-
-
-def group(spec: SweepSpec, rows: List[dict]) -> 'OrderedDict[Tuple, list]':
-    """Runs that differ only in their seed, in plan order."""
-    axes = group_axes(spec)
-    groups: 'OrderedDict[Tuple, list]' = OrderedDict()
-    for r in rows:
-        groups.setdefault(group_key(r, axes), []).append(r)
-    return groups
-
-
-def baseline_key(spec: SweepSpec, key: Tuple, keys: List[Tuple]):
-    """The baseline group of the same detector that agrees with ``key`` on
-    the most other axes (a focal-only axis such as gamma may not exist for
-    the baseline loss)."""
-    axes = group_axes(spec)
-    base_idx = {axes.index(a): hashable(v) for a, v in spec.baseline.items()
-                if a in axes}
-    if not base_idx:
-        return None
-    cands = [k for k in keys
-             if all(k[i] == v for i, v in base_idx.items()) and
-             k[0] == key[0]]
-    if not cands or key in cands:
-        return None
-    return max(cands, key=lambda k: sum(a == b for a, b in zip(k, key)))
-
-
-def seed_axis(spec: SweepSpec) -> Optional[str]:
-    return next((a for a in spec.axes
-                 if config_key(a) == 'randomness.seed'), None)
-
-
-def seed_pairs(runs: List[dict], base_runs: List[dict],
-                seed_axis: Optional[str]) -> List[Tuple[object, dict, dict]]:
-    """``[(seed, run, baseline run)]``: the variant's runs paired with the
-    baseline's of the same seed (same detector: the caller's groups)."""
-    seed_of = lambda r: r.get(seed_axis) if seed_axis else None  # noqa: E731
-    base = {seed_of(r): r for r in base_runs}
-    return [(seed_of(r), r, base[seed_of(r)]) for r in runs
-            if seed_of(r) in base]
-
-

@@ -1,11 +1,11 @@
 """The ``status`` table: each run's effective state, epoch, attempts,
 time and note, and the sweep's counts and ETA."""
 import time
-from typing import List, Sequence
+from typing import List, Sequence, Tuple
 
-from ..runs import RunStatus
-from .display import fmt_duration
-from .spec import Run, SweepSpec
+from ...runs import RunStatus
+from ...utils.display import fmt_duration
+from ..spec import Run, SweepSpec
 from .state import counts, effective_states, eta_seconds
 
 #: above this many runs, done and pending ones are hidden unless --all
@@ -16,6 +16,8 @@ def _note(st: RunStatus) -> str:
     note = st.job or ''
     if st.stale:
         note = f'interrupted ({st.stale})'
+    elif st.unverified:
+        note = (note + ': ' if note else '') + st.unverified
     elif st.state == 'unreadable':
         note = st.message
     elif st.state == 'failed':
@@ -25,7 +27,8 @@ def _note(st: RunStatus) -> str:
     return note
 
 
-def _row(spec: SweepSpec, run: Run, st: RunStatus) -> List[str]:
+def _row(spec: SweepSpec, run: Run, st: RunStatus) -> Tuple[List[str], bool]:
+    """The run's cells, and whether it has a problem to show."""
     res = spec.run_dir(run.id).results()
     epoch = str(max(res.val)) if res.val else '-'
     secs = st.train_seconds
@@ -33,8 +36,10 @@ def _row(spec: SweepSpec, run: Run, st: RunStatus) -> List[str]:
         secs = (secs or 0) + max(0.0, time.time() - st.started_at)
     attempts = str(st.attempts) + (f'/{st.max_attempts}'
                                    if st.max_attempts else '')
-    return [run.id, st.state, epoch, attempts, fmt_duration(secs),
-            _note(st)]
+    problems = res.problems(st.state == 'done')
+    note = '; '.join([n for n in [_note(st)] if n] + problems)
+    return ([run.id, st.state, epoch, attempts, fmt_duration(secs), note],
+            bool(problems or st.checkpoint_note))
 
 
 def status_table(spec: SweepSpec, runs: Sequence[Run],
@@ -43,9 +48,9 @@ def status_table(spec: SweepSpec, runs: Sequence[Run],
     sts = [states[spec.run_dir(r.id)] for r in runs]
     hide = not show_all and len(runs) > SHOW_ALL_UP_TO
     head = ['run', 'state', 'epoch', 'attempts', 'time', 'job / note']
-    body = [_row(spec, r, st) for r, st in zip(runs, sts)
-            if not (hide and st.state in ('done', 'pending')
-                    and not st.checkpoint_note)]
+    rows = [(st, _row(spec, r, st)) for r, st in zip(runs, sts)]
+    body = [cells for st, (cells, flagged) in rows
+            if not (hide and st.state in ('done', 'pending') and not flagged)]
     widths = [max(len(x[i]) for x in [head] + body) for i in range(len(head))]
     lines = ['  '.join(c_.ljust(w) for c_, w in zip(row, widths)).rstrip()
              for row in [head] + body]

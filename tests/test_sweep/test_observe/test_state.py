@@ -1,11 +1,11 @@
 """A sweep's effective states: a running record whose process is gone
 reads as pending, the file untouched."""
 from helpers import lock_held_elsewhere, write_status
-from sweep_specs import cpu_spec
+from helpers.sweep_specs import cpu_spec
 
 from focal_iou_mmdet.runs import RunDir
 from focal_iou_mmdet.sweep.plan import plan
-from focal_iou_mmdet.sweep.state import effective_states
+from focal_iou_mmdet.sweep.observe.state import effective_states
 
 
 def test_stale_running_status_reads_as_pending(tmp_path):

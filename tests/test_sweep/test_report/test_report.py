@@ -8,9 +8,10 @@ import re
 
 import pytest
 from helpers import fake_coco_run, write_status
-from sweep_specs import cpu_spec
+from helpers.sweep_specs import cpu_spec
 
 from focal_iou_mmdet.sweep.plan import plan
+from focal_iou_mmdet.sweep.compare.comparison import VerdictRule
 from focal_iou_mmdet.sweep.report import collect, report, summarize
 
 
@@ -37,14 +38,15 @@ def test_report_aggregates_seeds_and_deltas(tmp_path):
     assert by['retinanet_focal-iou_seed1']['state'] == 'pending'
     assert by['retinanet_focal-iou_seed1']['AP'] == ''
     assert by['retinanet_iou_seed0']['train_time_s'] == '60.0'
-    stats = {s['key']: s for s in summarize(spec, collect(spec, runs))}
+    stats = {s['key']: s for s in summarize(spec, collect(spec, runs),
+                                            VerdictRule())[0]}
     iou = stats[('retinanet', 'iou')]
     assert iou['n'] == 2 and iou['AP'][0] == pytest.approx(25.0)
     assert iou['AP'][1] == pytest.approx(7.0710678)  # sample std
     focal = stats[('retinanet', 'focal-iou')]
     # paired by seed: only seed 0 has both runs (28 - 20)
     assert focal['n'] == 1 and focal['d_primary'].mean == pytest.approx(8.0)
-    assert focal['d_primary'].n == 1 and not focal['d_primary'].has_interval
+    assert focal['d_primary'].n == 1 and focal['d_primary'].low is None
     assert focal['d_small'].mean == pytest.approx(4.0)
     md = open(out['md']).read()
     assert '| retinanet | iou | 2/2 | 25.0 ± 7.1 |' in md
@@ -81,9 +83,10 @@ def test_report_verdict_follows_the_seed_interval(tmp_path, focal, verdict):
                 if ln.startswith('- retinanet, focal-iou vs'))
     # one comparison: the corrected verdict is the raw one
     assert re.fullmatch(r'- retinanet, focal-iou vs retinanet, iou: ΔAP '
-                        r'[+-]\d+\.\d \[[+-]\d+\.\d, [+-]\d+\.\d\] '
-                        r'\(n=3 seeds\): ' + verdict + '; corrected: ' +
-                        verdict + r' \(p_adj=[\d.e-]+\)', line), line
+                        r'[+-]\d+\.\d, 95% t \[[+-]\d+\.\d, [+-]\d+\.\d\] '
+                        r'\(n=3 seeds, p=[\d.e-]+\): ' + verdict +
+                        '; corrected for 1 comparison: ' + verdict +
+                        r' \(p_adj=[\d.e-]+\)', line), line
 
 
 def fake_voc_run(run_dir, maps):

@@ -14,8 +14,7 @@ from typing import Dict, List, Optional, Tuple
 
 from ...analysis.intervals import Interval
 from ...runs.config_dump import ConfigDumpError, read_literal
-from ..spec import SweepSpec
-from .rows import seed_pairs
+from ..spec.sweep_spec import SweepSpec
 
 #: the logged AP is rounded to 3 decimals (mmdet's CocoMetric)
 AP_TOLERANCE = 6e-4
@@ -70,12 +69,13 @@ class ImageBootstrap:
             self._matched[key] = self._match(row)
         return self._matched[key]
 
-    def pairs(self, runs: List[dict], base_runs: List[dict],
-              seed_axis: Optional[str]) -> List[tuple]:
+    def pairs(self, seed_pairs: List[Tuple[object, dict, dict]]
+              ) -> List[tuple]:
         """``[(seed, ΔAP interval, ΔAP_s interval, note)]`` per seed pair
-        (intervals None and a note where a run was refused)."""
+        ``(seed, run, baseline run)`` (intervals None and a note where a
+        run was refused)."""
         out = []
-        for seed, r, base in seed_pairs(runs, base_runs, seed_axis):
+        for seed, r, base in seed_pairs:
             if any(x['_family'] is None or x['_family'].name != 'coco'
                    for x in (r, base)):
                 continue

@@ -1,10 +1,10 @@
 """A spec expanded into runs: product, zip, exclusions, stable ids, and
 errors that name the key (no mmdet needed)."""
 import pytest
-from sweep_specs import cpu_spec
+from helpers.sweep_specs import cpu_spec
 
 from focal_iou_mmdet.sweep import SweepSpecError, expand
-from focal_iou_mmdet.sweep.expansion import fill_template, run_id
+from focal_iou_mmdet.sweep.spec.expansion import fill_template, run_id
 
 
 def test_expand_product_exclude_and_ids(tmp_path):

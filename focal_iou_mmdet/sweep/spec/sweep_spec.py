@@ -1,6 +1,6 @@
 """A sweep spec: one small YAML (or Python) file that names the runs.
 
-Example (``configs/sweeps/`` has two more)::
+Example (``configs/sweeps/`` has more)::
 
     name: gamma-ablation                 # default: the file's stem
     configs:                             # axis 'detector': name -> config
@@ -41,8 +41,8 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional
 
-from ..runs import RunDir
-from .spec_values import (SweepSpecError, check_alias_value, check_env,
+from ...runs import RunDir
+from .values import (SweepSpecError, check_alias_value, check_env,
                           check_name, check_number, check_path)
 
 ALIASES = {'seed': 'randomness.seed', 'epochs': 'train_cfg.max_epochs'}
@@ -85,6 +85,13 @@ class SweepSpec:
 
     def run_dir(self, run_id: str) -> RunDir:
         return RunDir(osp.join(self.work_dir, run_id))
+
+    @property
+    def seed_axis(self) -> Optional[str]:
+        """The axis that sets ``randomness.seed`` (None: no seed axis):
+        the runs of a group differ only in it."""
+        return next((a for a in self.axes
+                     if config_key(a) == 'randomness.seed'), None)
 
 
 def is_template_axis(axis: str) -> bool:

@@ -6,8 +6,8 @@ import re
 from collections import OrderedDict
 from typing import Any, Dict, List
 
-from .display import relpath
-from .spec import (BASELINE_VALUE, Run, SweepSpec, SweepSpecError,
+from ...utils.display import relpath
+from .sweep_spec import (BASELINE_VALUE, Run, SweepSpec, SweepSpecError,
                    config_key, is_template_axis)
 
 

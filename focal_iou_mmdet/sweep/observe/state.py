@@ -9,9 +9,9 @@ resumes from its checkpoint.
 """
 from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
-from ..runs import VIEW_STATES, RunDir, RunStateError, RunStatus
-from .launchers import LAUNCHERS
-from .spec import Run, SweepSpec
+from ...runs import VIEW_STATES, RunDir, RunStateError, RunStatus
+from ..launchers import LAUNCHERS
+from ..spec import Run, SweepSpec
 
 
 def read_view(d: RunDir) -> RunStatus:
@@ -22,9 +22,11 @@ def read_view(d: RunDir) -> RunStatus:
         return RunStatus.unreadable(str(e))
 
 
-def launcher_of(status: RunStatus) -> str:
-    """The launcher that wrote an active record."""
-    return status.launcher or ('slurm' if status.job else 'local')
+def launcher_of(status: RunStatus) -> Optional[str]:
+    """The launcher that wrote an active record (each launcher knows its
+    own records); None: no launcher of this installation."""
+    return next((name for name, cls in LAUNCHERS.items()
+                 if cls.wrote(status)), None)
 
 
 def effective_states(run_dirs: Sequence[RunDir]) -> Dict[RunDir, RunStatus]:
@@ -38,9 +40,13 @@ def effective_states(run_dirs: Sequence[RunDir]) -> Dict[RunDir, RunStatus]:
         if s.is_active:
             by_launcher.setdefault(launcher_of(s), {})[d] = s
     for name, records in by_launcher.items():
-        launcher = LAUNCHERS.get(name)
-        if launcher is not None:
-            statuses.update(launcher.live_view(records))
+        if name is None:
+            statuses.update({d: RunStatus.unreadable(
+                f'{d.file(d.STATUS)}: {s.state} by launcher {s.launcher!r}, '
+                f'which is not one of {sorted(LAUNCHERS)}')
+                for d, s in records.items()})
+        else:
+            statuses.update(LAUNCHERS[name].live_view(records))
     return statuses
 
 
@@ -101,7 +107,8 @@ class SweepState:
             if s.state == 'pending' or (retry_failed and
                                         s.state == 'failed'):
                 todo.append(r)
-            elif s.state == 'running' and launcher_of(s) == 'local':
+            elif s.state == 'running' and launcher_of(s) and \
+                    LAUNCHERS[launcher_of(s)].blocks:
                 held.append(r)
         return todo, held, states
 

@@ -7,9 +7,9 @@ from typing import Any, Dict, Optional, Sequence
 from .launchers import LocalLauncher
 from .plan import plan
 from .report import report
-from .state import SweepState
-from .expansion import spec_summary
-from .spec import SweepSpec, make_spec
+from .observe.state import SweepState
+from .spec.expansion import spec_summary
+from .spec.sweep_spec import SweepSpec, make_spec
 
 
 def comparison_spec(name: str, work_dir: str, detector: str, template: str,

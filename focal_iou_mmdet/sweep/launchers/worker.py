@@ -1,6 +1,6 @@
 """The worker: the process a launcher starts to train one planned run.
 
-    python -m focal_iou_mmdet.sweep.worker RUN_DIR [--launcher local|slurm]
+    python -m focal_iou_mmdet.sweep.launchers.worker RUN_DIR [--launcher local|slurm]
         [--nproc N] [--max-attempts K]
 
 Exit codes (:mod:`.worker_exit`): 0 done, 1 failed (also: its lock or
@@ -12,14 +12,14 @@ to start it (:mod:`.launchers`).
 import argparse
 import sys
 
-from ..runs import RunDir
-from .launchers import LAUNCHERS
+from ...runs import RunDir
+from . import LAUNCHERS
 from .training import train
 
 
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(
-        prog='python -m focal_iou_mmdet.sweep.worker',
+        prog='python -m focal_iou_mmdet.sweep.launchers.worker',
         description=__doc__.splitlines()[0])
     p.add_argument('run_dir')
     p.add_argument('--launcher', choices=sorted(LAUNCHERS), default='local')

@@ -9,9 +9,9 @@ far, divided by the runs trained at once.
 import time
 from typing import Dict, Optional, Sequence
 
-from ..runs import RunDir
-from .spec import Run, SweepSpec
-from .display import fmt_duration
+from ...runs import RunDir
+from ..spec.sweep_spec import Run, SweepSpec
+from ...utils.display import fmt_duration
 
 
 def max_epochs(run_dir: RunDir) -> Optional[int]:

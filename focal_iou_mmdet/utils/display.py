@@ -15,8 +15,11 @@ def fmt_duration(seconds: Optional[float]) -> str:
 
 
 def relpath(path: str) -> str:
+    """``path`` relative to the working directory when it lies below it,
+    else as given (never ``../``: where the checkout lives must not change
+    what is printed)."""
     try:
         rel = osp.relpath(path)
     except ValueError:
         return path
-    return path if rel.startswith('..' + os.sep + '..') else rel
+    return path if rel == '..' or rel.startswith('..' + os.sep) else rel

@@ -1,7 +1,12 @@
 """Child-process helpers shared by the launchers and the worker: tie a
-child's life to its parent, and show the end of a failed process's log."""
+child's life to its parent, show the end of a failed process's log, the
+workers' environment, and stopping signalled workers."""
 import ctypes
+import os
 import signal
+import subprocess
+import time
+from typing import Dict
 
 
 def die_with_parent():
@@ -22,3 +27,21 @@ def error_tail(log_path: str, lines: int = 15) -> str:
         return ''
     errors = [ln for ln in tail if 'Error' in ln or 'error:' in ln]
     return '\n'.join((errors[-3:] if errors else []) + tail[-lines:])
+
+
+def worker_env(jobs: int) -> Dict[str, str]:
+    """The workers' environment: the cores shared between the runs."""
+    env = dict(os.environ)
+    if 'OMP_NUM_THREADS' not in env:
+        env['OMP_NUM_THREADS'] = str(max(1, (os.cpu_count() or 1) // jobs))
+    return env
+
+
+def wait_or_kill(procs, timeout: float = 60) -> None:
+    """Wait for signalled workers to stop; kill those that do not."""
+    deadline = time.time() + timeout
+    for proc in procs:
+        try:
+            proc.wait(max(0.1, deadline - time.time()))
+        except subprocess.TimeoutExpired:
+            proc.kill()

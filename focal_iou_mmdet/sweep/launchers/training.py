@@ -21,9 +21,9 @@ import sys
 import time
 from typing import List, Optional
 
-from ..runs import RunDir, RunLockError, RunStateError, RunStatus
-from ..runs.checkpoint_check import unloadable_reason
-from .launchers import Task
+from ...runs import RunDir, RunLockError, RunStateError, RunStatus
+from ...runs.checkpoint_check import unloadable_reason
+from . import Task
 from .processes import die_with_parent, error_tail
 from .worker_exit import (EXIT_DONE, EXIT_FAILED, EXIT_INTERRUPTED,
                           EXIT_LOCKED)

@@ -1,0 +1,83 @@
+"""``seeds SPEC --delta D``: how many seeds each comparison needs, from
+the spread of its finished pilot seed pairs (or ``--sigma``), beside its
+verdict so far (the same verdict ``report`` prints,
+:mod:`.comparison`).
+
+With m comparisons in the grid the verdicts are corrected (Holm), so the
+plan is made at alpha / m (Bonferroni, which Holm never needs more seeds
+than)."""
+import statistics
+from typing import List, Optional, Sequence
+
+from ...analysis.seed_planning import (MOST_SEEDS, fixed_seeds_needed,
+                                       sequential_plan)
+from ..spec import Run, SweepSpec
+from .comparison import sweep_comparisons, verdict_line
+from .rows import collect, primary_name
+
+
+def check_seed_options(delta: float, power: float, sigma: Optional[float],
+                       max_seeds: int, alpha: float = 0.05) -> None:
+    """ValueError naming the option that is out of range."""
+    checks = (('--delta', delta, 0 < delta < float('inf'), 'a number > 0'),
+              ('--alpha', alpha, 0 < alpha < 1, 'in (0, 1)'),
+              ('--power', power, 0 < power < 1, 'in (0, 1)'),
+              ('--sigma', sigma, sigma is None or 0 < sigma < float('inf'),
+               'a number > 0'),
+              ('--max-seeds', max_seeds, max_seeds >= 1, 'at least 1'))
+    for flag, value, ok, need in checks:
+        if not ok:
+            raise ValueError(f'{flag} must be {need}, got {value!r}')
+
+
+def plan_seeds(spec: SweepSpec, runs: Sequence[Run], delta: float,
+               power: float = 0.8, sigma: Optional[float] = None,
+               alpha: float = 0.05, max_seeds: int = 50) -> List[str]:
+    """Per comparison: its verdict line, the spread of its paired
+    differences, the seeds a fixed-n paired t-test needs to detect
+    ``delta`` with ``power``, and the seeds the sequential mode expects to
+    spend."""
+    check_seed_options(delta, power, sigma, max_seeds, alpha)
+    rows = collect(spec, list(runs))
+    comps = sweep_comparisons(spec, runs, rows=rows)
+    if not comps:
+        return ['no comparison: the spec has no baseline group']
+    m = len(comps)
+    level = alpha / m
+    lines = [f'detecting Δ = {delta:g} (primary metric, points) with power '
+             f'{power:g} at alpha {alpha:g}' + (
+                 f' / {m} comparisons = {level:.3g}' if m > 1 else '') +
+             f'; sequential mode up to {max_seeds} seeds:']
+    for comp in comps:
+        lines.append('  ' + verdict_line(comp, primary_name(rows)))
+        spread, source = _spread(comp.differences(), sigma)
+        if spread is None:
+            lines.append(f'    {source}')
+            continue
+        fixed = fixed_seeds_needed(delta, spread, power, level)
+        seq = sequential_plan(delta, spread, max_seeds, level)
+        lines.append(
+            f'    sd of the paired differences {spread:.2f} ({source}); '
+            f'fixed n: {_count(fixed)}; sequential: '
+            f'{seq.expected_seeds:.1f} seeds expected, decided within '
+            f'{max_seeds} in {seq.decided_share:.0%} of simulations')
+    return lines
+
+
+def _count(n: Optional[int]) -> str:
+    return (f'more than {MOST_SEEDS:,} seeds' if n is None
+            else f'{n:,} seeds')
+
+
+def _spread(diffs: List[float], sigma: Optional[float]):
+    if sigma is not None:
+        return sigma, 'given by --sigma'
+    if len(diffs) < 2:
+        return None, (f'{len(diffs)} finished seed pair(s): run at least '
+                      f'{2 - len(diffs)} more seed(s) of both first, or give '
+                      '--sigma')
+    sd = statistics.stdev(diffs)
+    if sd == 0:
+        return None, (f'{len(diffs)} seed pairs with identical differences:'
+                      ' no spread to plan from (give --sigma)')
+    return sd, f'{len(diffs)} pilot seed pairs'

@@ -1,0 +1,53 @@
+"""The report's verdict lines: one per comparison with its baseline, as
+:mod:`..compare.comparison` decided it (raw and corrected for the whole
+grid), the header naming the interval and the family, and under each line
+the per-seed paired image bootstrap (COCO runs), which carries the
+evidence when there is one seed."""
+from typing import List
+
+from ...analysis.grid_verdicts import ANYTIME
+from ..compare.comparison import Comparison, VerdictRule, verdict_line
+from ..compare.per_seed_bootstrap import ImageBootstrap
+
+
+def family_header(comps: List[Comparison], rule: VerdictRule) -> str:
+    """``Intervals: ...; verdicts corrected for 3 comparisons (Holm, ...)``."""
+    m = sum(1 for c in comps if c.verdict and c.verdict.p_value is not None)
+    level = f'{100 * (1 - rule.alpha):.0f}%'
+    kind = (f'anytime-valid {level} confidence sequences (Lai\'s '
+            't-mixture), the seeds in the order they ran'
+            if rule.kind == ANYTIME else
+            f'fixed-n {level} t-intervals over the seed pairs')
+    if rule.precision is not None:
+        kind += f'; equivalent: within ±{rule.precision:g} points'
+    family = f'{m} comparison' + ('s' if m != 1 else '')
+    fwer = (f'verdicts corrected for {family} (Holm, family-wise '
+            f'error {rule.alpha:.0%})' if rule.correction else
+            'verdicts not corrected for the number of comparisons '
+            '(--no-correction)')
+    return f'Intervals: {kind}; {fwer}.'
+
+
+def verdicts(stats: List[dict], metric: str, small: str) -> List[str]:
+    """The verdict lines, each followed by its bootstrap lines."""
+    out = []
+    for s in stats:
+        comp = s.get('comparison')
+        if comp is None or comp.verdict is None:
+            continue
+        out.append('- ' + verdict_line(comp, metric))
+        out += [_bootstrap_line(seed, b_all, b_small, note, metric, small)
+                for seed, b_all, b_small, note in s['bootstrap']
+                if b_all or note]
+    return out
+
+
+def _bootstrap_line(seed, b_all, b_small, note, metric, small) -> str:
+    who = f'seed {seed}' if seed is not None else 'run pair'
+    if note:
+        return f'  - {who}: {note}'
+    text = (f'  - {who}, paired bootstrap ({ImageBootstrap.RESAMPLES} '
+            f'resamples of {b_all.n} val images): Δ{metric} {b_all.cell()}')
+    if b_small is not None:
+        text += f', Δ{small} {b_small.cell()}'
+    return text + f': {b_all.verdict()}'

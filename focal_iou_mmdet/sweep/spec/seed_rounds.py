@@ -1,0 +1,118 @@
+"""The seeds ``run --until-decided`` added to a sweep, and the options it
+decided with: ``<work_dir>/until_decided.json``, written before a round
+trains, so a killed command, run again, plans the same runs and retrains
+nothing that finished.  A sweep with this record ran in rounds: its
+verdicts are the anytime-valid ones (:mod:`..compare.comparison`).
+"""
+import dataclasses
+import json
+import os
+import os.path as osp
+from dataclasses import dataclass
+from typing import List, Optional, Set, Tuple
+
+from ...utils.json_io import write_json
+from .expansion import expand, group_axes, group_key, hashable
+from .sweep_spec import Run, SweepSpec, SweepSpecError
+
+#: the record's file name in the sweep's folder
+SEQUENTIAL_STATE = 'until_decided.json'
+
+
+@dataclass
+class UntilDecided:
+    """The options of ``run --until-decided`` (``poll``: seconds between
+    checks of a round submitted to a launcher that returns at once, such
+    as SLURM; not part of the record)."""
+    max_seeds: int = 12
+    seeds_per_round: int = 1
+    precision: Optional[float] = None
+    alpha: float = 0.05
+    poll: float = 30.0
+
+    def __post_init__(self):
+        checks = (('--max-seeds', self.max_seeds, self.max_seeds >= 2,
+                   'at least 2'),
+                  ('--seeds-per-round', self.seeds_per_round,
+                   self.seeds_per_round >= 1, 'at least 1'),
+                  ('--precision', self.precision, self.precision is None or
+                   0 < self.precision < float('inf'), 'a number > 0'),
+                  ('alpha', self.alpha, 0 < self.alpha < 1, 'in (0, 1)'),
+                  ('--poll', self.poll, 0 < self.poll < float('inf'),
+                   'seconds > 0'))
+        for flag, value, ok, need in checks:
+            if not ok:
+                raise ValueError(f'{flag} must be {need}, got {value!r}')
+
+
+def seed_axis_for_rounds(spec: SweepSpec) -> str:
+    """The seed axis rounds add seeds to (an error without one)."""
+    if spec.seed_axis is None:
+        raise SweepSpecError('--until-decided needs a seed axis (seed: '
+                             '[0, 1]) to add seeds to')
+    return spec.seed_axis
+
+
+def _state_path(spec: SweepSpec) -> str:
+    return osp.join(spec.work_dir, SEQUENTIAL_STATE)
+
+
+def _read(spec: SweepSpec) -> Optional[dict]:
+    path = _state_path(spec)
+    if not osp.exists(path):
+        return None
+    with open(path) as f:
+        return json.load(f)
+
+
+def ran_until_decided(spec: SweepSpec) -> bool:
+    return osp.exists(_state_path(spec))
+
+
+def recorded_options(spec: SweepSpec) -> Optional[UntilDecided]:
+    """The options the rounds decided with (None: not run in rounds)."""
+    data = _read(spec)
+    if data is None:
+        return None
+    known = {f.name for f in dataclasses.fields(UntilDecided)}
+    return UntilDecided(**{k: v for k, v in data.get('options', {}).items()
+                           if k in known})
+
+
+def added_seeds(spec: SweepSpec) -> List[Tuple[tuple, int]]:
+    """``[(group key, seed)]`` the rounds have added so far."""
+    data = _read(spec)
+    if data is None:
+        return []
+    return [(hashable(e['group']), int(e['seed'])) for e in data['added']]
+
+
+def record_rounds(spec: SweepSpec, added: List[Tuple[tuple, int]],
+                  opts: UntilDecided) -> None:
+    options = dataclasses.asdict(opts)
+    del options['poll']
+    os.makedirs(spec.work_dir, exist_ok=True)
+    write_json(_state_path(spec), dict(
+        options=options,
+        added=[dict(group=list(g), seed=s) for g, s in added]))
+
+
+def sweep_runs(spec: SweepSpec) -> List[Run]:
+    """The spec's runs and those the ``--until-decided`` rounds added."""
+    added = added_seeds(spec)
+    if not added:
+        return expand(spec)
+    axis = seed_axis_for_rounds(spec)
+    extra = sorted({s for _, s in added} - set(spec.axes[axis]))
+    wider = dataclasses.replace(spec, axes=dict(
+        spec.axes, **{axis: list(spec.axes[axis]) + extra}))
+    keep: Set[Tuple[tuple, int]] = set(added)
+    names = group_axes(spec)
+    return [r for r in expand(wider)
+            if r.values[axis] in spec.axes[axis] or
+            (group_key(r.values, names), r.values[axis]) in keep]
+
+
+__all__ = ['SEQUENTIAL_STATE', 'UntilDecided', 'added_seeds',
+           'ran_until_decided', 'record_rounds', 'recorded_options',
+           'seed_axis_for_rounds', 'sweep_runs']
