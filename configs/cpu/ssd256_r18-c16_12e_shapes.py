@@ -33,4 +33,5 @@ custom_hooks = [
     dict(type='NumClassCheckHook'),
     dict(type='CheckInvalidLossHook', interval=50, priority='VERY_LOW'),
     dict(type='RNGStateHook'),
+    dict(type='UIoUEpochHook'),
 ]

@@ -34,6 +34,17 @@ def diou_to(box: Tensor, boxes: Tensor, beta: float = 1.0) -> Tensor:
                           None if beta == 1.0 else beta)[0]
 
 
+def _check_shapes(boxes: Tensor, scores: Tensor) -> None:
+    """boxes ``(n, 4)`` and scores ``(n,)`` of the same n, or ValueError
+    naming both shapes."""
+    if boxes.dim() != 2 or boxes.shape[-1] != 4 or scores.dim() != 1 or \
+            scores.shape[0] != boxes.shape[0]:
+        raise ValueError(
+            'diou_nms needs boxes of shape (n, 4) and scores of shape (n,), '
+            f'got boxes {tuple(boxes.shape)} and scores '
+            f'{tuple(scores.shape)}')
+
+
 def diou_nms(boxes: Tensor,
              scores: Tensor,
              iou_threshold: float,
@@ -59,6 +70,7 @@ def diou_nms(boxes: Tensor,
     """
     if offset != 0:
         raise ValueError(f'diou_nms supports offset=0 only, got {offset!r}')
+    _check_shapes(boxes, scores)
     if not beta > 0 or not math.isfinite(beta):
         raise ValueError(f'beta must be a finite number > 0, got {beta!r}')
     if not math.isfinite(iou_threshold):

@@ -197,6 +197,9 @@ def parse_args(argv=None):
                                                                    extra)
         except ValueError as e:  # e.g. more GPUs per run than visible
             p.error(str(e))
+        if args.until_decided and args.launcher_obj.dry_run:
+            p.error('--until-decided trains round after round; it has no '
+                    'dry run (drop --dry-run)')
     return args
 
 
@@ -215,10 +218,13 @@ def _load(args):
     from .plan import plan
     if getattr(args, 'tracking', None):
         from .spec.tracking import check_tracking
-        spec.tracking = check_tracking(spec.tracking + [
-            t for t in args.tracking if t not in spec.tracking])
-    runs = plan(spec, force=args.force, runs=sweep_runs(spec))
-    print(spec_summary(spec, runs), flush=True)
+        spec.tracking = check_tracking(spec.tracking + args.tracking)
+    dry = args.command == 'run' and args.launcher_obj.dry_run
+    runs = plan(spec, force=args.force, write=not dry,
+                runs=sweep_runs(spec))
+    print(spec_summary(spec, runs) + (
+        '\n(--dry-run: checked, nothing written)' if dry else ''),
+        flush=True)
     return spec, runs
 
 

@@ -211,3 +211,18 @@ def test_nan_threshold_or_beta_is_refused(kwargs, name):
     boxes, scores = torch.rand(3, 4), torch.rand(3)
     with pytest.raises(ValueError, match=name):
         diou_nms(boxes, scores, **kwargs)
+
+
+@pytest.mark.parametrize('boxes, scores', [
+    ((5, 4), (4,)),      # one score short: never 4 detections of 5 boxes
+    ((5, 4), (6,)),
+    ((5, 5), (5,)),      # rotated or scored boxes are not xyxy
+    ((5,), (5,)),
+    ((5, 4), (5, 1)),
+])
+def test_boxes_and_scores_must_agree(boxes, scores):
+    with pytest.raises(ValueError) as e:
+        diou_nms(torch.rand(boxes) * 10, torch.rand(scores), 0.5)
+    assert str(e.value) == ('diou_nms needs boxes of shape (n, 4) and scores '
+                            f'of shape (n,), got boxes {boxes} and scores '
+                            f'{scores}')

@@ -49,8 +49,8 @@ def test_plan_writes_base_plus_override_configs(tmp_path):
     text = open(path).read()
     repo_cfg = config_path('retinanet_r18-c16_fpn_focal-iou_12e_shapes.py')
     assert f"_base_ = [{repo_cfg!r}]" in text
-    assert 'model = dict(bbox_head=dict(loss_bbox=dict(gamma=1.0)))' in text
-    assert 'randomness = dict(seed=1)' in text
+    assert "model = {'bbox_head': {'loss_bbox': {'gamma': 1.0}}}" in text
+    assert "randomness = {'seed': 1}" in text
     got, ref = _merged(path), _merged(repo_cfg)
     assert got['model']['bbox_head']['loss_bbox'] == dict(
         ref['model']['bbox_head']['loss_bbox'], gamma=1.0)

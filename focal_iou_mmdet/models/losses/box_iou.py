@@ -49,7 +49,8 @@ import torch
 from torch import Tensor
 
 from .box_iou_field import (VariantOptions, focaler, inner_iou,
-                            mpdiou_penalties, nwd_value, shapeiou_penalties)
+                            interp_penalties, mpdiou_penalties, nwd_value,
+                            piou_penalties, shapeiou_penalties)
 
 
 class _Geometry(NamedTuple):
@@ -87,6 +88,12 @@ class _Geometry(NamedTuple):
         """Target centre minus predicted centre."""
         return ((self.tx1 + self.tx2 - self.px1 - self.px2) * 0.5,
                 (self.ty1 + self.ty2 - self.py1 - self.py2) * 0.5)
+
+
+def geometry(pred: Tensor, target: Tensor) -> _Geometry:
+    """Corners and clamped sizes of aligned boxes (for the focusing
+    factors that read the boxes, e.g. PIoU v2's)."""
+    return _Geometry.of(pred, target)
 
 
 class _Pair(NamedTuple):
@@ -199,6 +206,11 @@ VARIANTS: Dict[str, IoUVariant] = {v.name: v for v in (
     IoUVariant('shapeiou', lambda p: shapeiou_penalties(
         p.g, p.options.shape_scale, p.eps), -2.0, (-2.0, 1.0), 3.3,
         options=('shape_scale', )),
+    IoUVariant('piou', lambda p: piou_penalties(p.g, p.eps), -1.0,
+               (-1.0, 1.0), 3.088),
+    IoUVariant('interpiou', lambda p: interp_penalties(
+        p.g, p.options.interp_alpha, p.iou, p.eps), -1.0, (-1.0, 1.0),
+        3.088, options=('interp_alpha', )),
     IoUVariant('nwd', _no_penalty, 0.0, None, 2.477,
                options=('nwd_constant', ),
                similarity=lambda p: nwd_value(p.g, p.options.nwd_constant,

@@ -25,6 +25,25 @@ Variants (``V``; the loss is ``1 - V``):
   paper's AI-TOD) depends on the dataset's object sizes.  NWD has no IoU
   term, so the modifiers below do not apply to it.
 
+* **PIoU** (Liu, Wang, Jiang, Yu & Zhang, "Powerful-IoU: More
+  straightforward and faster bounding box regression loss with a
+  nonmonotonic focusing mechanism", Neural Networks 170, 2024; code
+  fppccc/Powerful-IoU): the mean of the four edge gaps, each divided by
+  the *target's* width or height,
+  ``P = ((|x1 - x1g| + |x2 - x2g|) / wg + (|y1 - y1g| + |y2 - y2g|) / hg) / 4``,
+  and ``V = IoU - (1 - exp(-P^2))``, so the loss is PIoU v1's
+  ``1 - IoU + 1 - exp(-P^2)``, in [0, 2].  (PIoU v2's focusing is the
+  formula ``piou_v2``, :func:`piou_v2_focusing`.)
+* **InterpIoU** (Liu & Watanabe, "InterpIoU: Rethinking Bounding Box
+  Regression with Interpolation-Based IoU Optimization", arXiv 2507.12420,
+  2025): the handcrafted penalty becomes the IoU loss of a box
+  interpolated towards the target, ``B_a = (1 - a) B + a B_g``:
+  ``V = IoU - (1 - IoU(B_a, B_g))``, in [-1, 1].  ``interp_alpha = a``
+  (0.99), or ``'dynamic'`` (Dynamic InterpIoU:
+  ``a = clamp(1 - IoU*, 0.6, 0.99)``, ``*`` detached): a box far from its
+  target gets an interpolated box close to the target, so the gradient
+  never vanishes when the boxes do not overlap.
+
 IoU-term modifiers (the penalty terms stay as they are):
 
 * **Inner-IoU** (Zhang, Xu & Zhang, "Inner-IoU: More Effective
@@ -37,10 +56,14 @@ IoU-term modifiers (the penalty terms stay as they are):
   ``clamp((IoU - d) / (u - d), 0, 1)`` for ``focaler_interval = (d, u)``
   (the authors' d = 0, u = 0.95).
 """
-from typing import NamedTuple, Optional, Tuple
+from typing import NamedTuple, Optional, Tuple, Union
 
 import torch
 from torch import Tensor
+
+
+#: Dynamic InterpIoU's bounds on the interpolation weight
+INTERP_DYNAMIC_BOUNDS = (0.6, 0.99)
 
 
 class VariantOptions(NamedTuple):
@@ -50,6 +73,7 @@ class VariantOptions(NamedTuple):
     nwd_constant: float = 12.8
     inner_ratio: Optional[float] = None
     focaler_interval: Optional[Tuple[float, float]] = None
+    interp_alpha: Union[float, str] = 0.99
 
 
 def mpdiou_penalties(g, size, eps: float) -> Tuple[Tensor, ...]:
@@ -98,3 +122,42 @@ def inner_iou(g, ratio: float, eps: float) -> Tensor:
 def focaler(iou: Tensor, interval: Tuple[float, float]) -> Tensor:
     d, u = interval
     return ((iou - d) / (u - d)).clamp(min=0, max=1)
+
+
+def piou_gap(g, eps: float) -> Tensor:
+    """PIoU's ``P``: the mean edge gap, relative to the target's size."""
+    dw = ((g.px1 - g.tx1).abs() + (g.px2 - g.tx2).abs()) / (g.tw + eps)
+    dh = ((g.py1 - g.ty1).abs() + (g.py2 - g.ty2).abs()) / (g.th + eps)
+    return (dw + dh) / 4
+
+
+def piou_penalties(g, eps: float) -> Tuple[Tensor, ...]:
+    return (1 - torch.exp(-piou_gap(g, eps) ** 2), )
+
+
+def piou_v2_focusing(g, lam: float, eps: float) -> Tensor:
+    """PIoU v2's non-monotonic focusing ``u(x) = 3 x exp(-x^2)``,
+    ``x = lam * exp(-P)``: at most ``3 / sqrt(2e) = 1.287`` (at
+    ``x = 1/sqrt(2)``), 0 for ``P`` -> inf.  Not detached, as in the
+    authors' code."""
+    x = lam * torch.exp(-piou_gap(g, eps))
+    return 3 * x * torch.exp(-x * x)
+
+
+def _iou_to_target(x1, y1, x2, y2, g, eps: float) -> Tensor:
+    iw = (torch.min(x2, g.tx2) - torch.max(x1, g.tx1)).clamp(min=0)
+    ih = (torch.min(y2, g.ty2) - torch.max(y1, g.ty1)).clamp(min=0)
+    inter = iw * ih
+    area = (x2 - x1).clamp(min=0) * (y2 - y1).clamp(min=0)
+    return inter / (area + g.tw * g.th - inter + eps)
+
+
+def interp_penalties(g, alpha, iou: Tensor, eps: float) -> Tuple[Tensor, ...]:
+    """``1 - IoU(B_a, B_g)``, ``B_a = (1 - a) B + a B_g`` (module doc)."""
+    if alpha == 'dynamic':
+        low, high = INTERP_DYNAMIC_BOUNDS
+        alpha = (1 - iou.detach()).clamp(min=low, max=high)
+    mix = lambda p, t: (1 - alpha) * p + alpha * t  # noqa: E731
+    return (1 - _iou_to_target(mix(g.px1, g.tx1), mix(g.py1, g.ty1),
+                               mix(g.px2, g.tx2), mix(g.py2, g.ty2), g,
+                               eps), )

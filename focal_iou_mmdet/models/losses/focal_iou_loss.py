@@ -32,6 +32,18 @@ Two related formulas share the implementation:
 - ``formula='wise_iou'``: Wise-IoU v1-v3's dynamic focusing on ``1 - V``
   (Tong et al. 2023, https://arxiv.org/abs/2301.10051; :mod:`.wise_iou`),
   with a running mean kept as the buffer ``wiou_mean``.
+- ``formula='piou_v2'``: PIoU v2's non-monotonic focusing
+  ``u(lambda exp(-P)) (1 - V)``, ``u(x) = 3 x exp(-x^2)``, ``lambda =
+  piou_lambda = 1.3`` (Liu et al., Neural Networks 2024; with
+  ``iou_variant='piou'`` it is the paper's PIoU v2; :mod:`.box_iou_field`).
+- ``formula='uiou'``: Unified-IoU (Luo et al., arXiv 2408.06636): ``1 - V``
+  of both boxes scaled about their centres by a ratio annealed over the
+  epochs (``uiou_ratio``, ``uiou_epochs``, ``uiou_schedule``;
+  :mod:`.unified_iou`); needs ``UIoUEpochHook``.
+
+``focal_factor=True`` puts the Focal-IoU factor ``s (1 - a c)^gamma`` on
+top of ``wise_iou``, ``piou_v2`` or ``uiou`` as well (a second focusing
+mechanism: the "double focusing" ablation).
 
 The variants of the 2023-24 field (MPDIoU, Shape-IoU, NWD) and the
 Inner-IoU and Focaler-IoU modifiers of the IoU term are in
@@ -59,8 +71,6 @@ float32 (float64 stays float64).  Rows whose weight is 0 are replaced by a
 dummy box before any arithmetic, so a NaN/inf there reaches neither the loss
 nor the gradient of other rows.
 """
-import warnings
-import weakref
 from typing import Optional, Tuple, Union
 
 import torch
@@ -68,14 +78,20 @@ from mmdet.models.losses.utils import weight_reduce_loss
 from mmdet.registry import MODELS
 from torch import Tensor, nn
 
-from ...utils.compile import compile_options
-from .box_iou import REFERENCE_SCALE, IoUTerms, confidence, iou_terms
+from .box_iou import (REFERENCE_SCALE, IoUTerms, confidence, geometry,
+                      iou_terms)
+from .box_iou_field import piou_v2_focusing
+from .fused import compiled_per_box
+from .ignored_rows import without_ignored, zero_loss
 from .loss_args import (base_variant, check_avg_factor, check_focal_args,
+                        check_focal_factor, check_uiou_args,
                         check_wiou_args, checked_weight, real_arg,
                         variant_options)
+from .unified_iou import scaled_about_centres, uiou_ratio
 from .wise_iou import distance_factor, focusing, update_running_mean
 
-FORMULAS = ('focal_iou', 'focal_eiou', 'alpha_iou', 'wise_iou')
+FORMULAS = ('focal_iou', 'focal_eiou', 'alpha_iou', 'wise_iou', 'piou_v2',
+            'uiou')
 REDUCTIONS = ('none', 'mean', 'sum')
 
 #: ``V0`` behind the authors' constants (see module docstring); used only to
@@ -129,6 +145,16 @@ class FocalIoULoss(nn.Module):
         wiou_version (int): Wise-IoU 1, 2 or 3 (``formula='wise_iou'``).
         wiou_alpha, wiou_delta (float): v3's ``alpha`` (1.9), ``delta`` (3).
         wiou_momentum (float): the running mean's momentum.  Default 0.01.
+        piou_lambda (float): PIoU v2's ``lambda`` > 0.  Default 1.3.
+        interp_alpha (float | str): InterpIoU's interpolation weight in
+            [0, 1), or ``'dynamic'``.  Default 0.99.
+        uiou_ratio ((start, end)): UIoU's box scale at the first epoch and
+            from ``uiou_epochs`` on.  Default (2.0, 0.5).
+        uiou_epochs (int): epochs over which the ratio anneals.  Default
+            300 (set it to your schedule's).
+        uiou_schedule (str): ``'linear'``, ``'cosine'`` or ``'fraction'``.
+        focal_factor (bool): the focal factor on top of ``wise_iou``,
+            ``piou_v2`` or ``uiou``.  Default False.
         (The field's variants and modifiers: :mod:`.box_iou_field`;
         Wise-IoU and its running mean: :mod:`.wise_iou`.)
     """
@@ -154,7 +180,13 @@ class FocalIoULoss(nn.Module):
                  wiou_version: int = 3,
                  wiou_alpha: float = 1.9,
                  wiou_delta: float = 3.0,
-                 wiou_momentum: float = 1e-2) -> None:
+                 wiou_momentum: float = 1e-2,
+                 piou_lambda: float = 1.3,
+                 interp_alpha: Union[float, str] = 0.99,
+                 uiou_ratio: Tuple[float, float] = (2.0, 0.5),
+                 uiou_epochs: int = 300,
+                 uiou_schedule: str = 'linear',
+                 focal_factor: bool = False) -> None:
         super().__init__()
         if formula not in FORMULAS:
             raise ValueError(
@@ -167,29 +199,44 @@ class FocalIoULoss(nn.Module):
         self.iou_variant, self.base_loss = base_variant(iou_variant, formula)
         self.options = variant_options(
             self.iou_variant, formula, mpdiou_size, shape_scale,
-            nwd_constant, inner_ratio, focaler_interval)
-        if formula == 'wise_iou':
-            check_wiou_args(self.iou_variant, wiou_version, wiou_alpha,
-                            wiou_delta, wiou_momentum)
-            # in state_dict: saved in checkpoints, restored on resume
-            self.register_buffer('wiou_mean', torch.tensor(1.0))
-        self.wiou = (int(wiou_version), float(wiou_alpha), float(wiou_delta),
-                     float(wiou_momentum))
+            nwd_constant, inner_ratio, focaler_interval, interp_alpha)
+        self._set_dynamic_formulas(formula, (wiou_version, wiou_alpha,
+                                             wiou_delta, wiou_momentum),
+                                   piou_lambda, (uiou_ratio, uiou_epochs,
+                                                 uiou_schedule))
+        self.focal_factor = check_focal_factor(focal_factor, formula)
         if scale is None:
             scale = REFERENCE_SCALE.get(self.iou_variant, 1.0) \
-                if formula == 'focal_iou' else 1.0
-        real_arg('scale', scale, 0.0, False)
-        self.formula = formula
-        self.confidence_weight = float(confidence_weight)
-        self.gamma = float(gamma)
-        self.scale = float(scale)
-        self.detach_focal = detach_focal
-        self.power = float(power)
-        self.ciou_gate = ciou_gate
-        self.eps = eps
-        self.reduction = reduction
-        self.loss_weight = loss_weight
-        self.fused = bool(fused)
+                if self.focal_factor else 1.0
+        self.formula, self.scale = formula, real_arg('scale', scale, 0.0,
+                                                     False)
+        self.confidence_weight, self.gamma = float(confidence_weight), \
+            float(gamma)
+        self.detach_focal, self.power = detach_focal, float(power)
+        self.ciou_gate, self.eps, self.reduction = ciou_gate, eps, reduction
+        self.loss_weight, self.fused = loss_weight, bool(fused)
+
+    def _set_dynamic_formulas(self, formula, wiou, piou_lambda, uiou):
+        """The arguments of Wise-IoU (a running mean, in state_dict: saved
+        in checkpoints, restored on resume), PIoU v2 and UIoU (the epoch,
+        set by :class:`~focal_iou_mmdet.engine.hooks.UIoUEpochHook`)."""
+        if formula == 'wise_iou':
+            check_wiou_args(self.iou_variant, *wiou)
+            self.register_buffer('wiou_mean', torch.tensor(1.0))
+        self.wiou = (int(wiou[0]), float(wiou[1]), float(wiou[2]),
+                     float(wiou[3]))
+        self.piou_lambda = real_arg('piou_lambda', piou_lambda, 0.0, False)
+        self.uiou = check_uiou_args(formula, self.iou_variant, *uiou)
+        self.epoch: Optional[int] = None
+
+    @property
+    def needs_epoch(self) -> bool:
+        """Whether the loss follows the training epoch (formula uiou)."""
+        return self.formula == 'uiou'
+
+    def set_epoch(self, epoch: int) -> None:
+        """The current training epoch (0-based; UIoU's schedule)."""
+        self.epoch = int(epoch)
 
     def extra_repr(self) -> str:
         return (f'iou_variant={self.iou_variant!r}, '
@@ -204,19 +251,39 @@ class FocalIoULoss(nn.Module):
         """Unreduced, unweighted loss of shape ``pred.shape[:-1]``."""
         if self.base_loss is not None:
             return self._custom_loss(pred, target)
+        if self.formula == 'uiou':
+            pred, target = scaled_about_centres(pred, target,
+                                                self.uiou_ratio())
         terms = iou_terms(pred, target, self.iou_variant, self.eps,
                           self.ciou_gate, self.options)
-        if self.formula == 'wise_iou':
-            return self.scale * self._wise_iou(pred, target, terms, wiou_mean)
         if self.formula == 'alpha_iou':
             return self.scale * self._power_loss(terms)
         v = terms.value(self.iou_variant)
-        return self._modulated(1 - v, confidence(v, self.iou_variant),
-                               terms.iou)
+        base = 1 - v
+        if self.formula == 'piou_v2':
+            base = piou_v2_focusing(geometry(pred, target), self.piou_lambda,
+                                    self.eps) * base
+        elif self.formula == 'wise_iou':
+            base = self._wise_iou(pred, target, base, wiou_mean)
+        if self.formula in ('focal_iou', 'focal_eiou') or self.focal_factor:
+            return self._modulated(base, confidence(v, self.iou_variant),
+                                   terms.iou)
+        return self.scale * base
 
-    def _wise_iou(self, pred, target, terms: IoUTerms, mean) -> Tensor:
+    def uiou_ratio(self) -> float:
+        """UIoU's box scale at the current epoch (:mod:`.unified_iou`)."""
+        if self.epoch is None:
+            if self.training:
+                raise RuntimeError(
+                    "formula='uiou' follows the training epoch: add "
+                    "custom_hooks=[dict(type='UIoUEpochHook')] to the "
+                    'config (or call set_epoch)')
+            return self.uiou[0][1]  # not training: the schedule's end
+        (start, end), epochs, schedule = self.uiou
+        return uiou_ratio(self.epoch, start, end, epochs, schedule)
+
+    def _wise_iou(self, pred, target, base: Tensor, mean) -> Tensor:
         version, alpha, delta, _ = self.wiou
-        base = 1 - terms.value(self.iou_variant)
         loss = distance_factor(pred, target, self.eps) * base
         if version == 1:
             return loss
@@ -234,20 +301,7 @@ class FocalIoULoss(nn.Module):
             mean = mean.to(pred.dtype)
         if not self.fused or self.base_loss is not None:
             return self.per_box_loss(pred, target, mean)
-        fn = _COMPILED.get(self)
-        if fn is None:
-            fn = _COMPILED[self] = torch.compile(self.per_box_loss,
-                                                 dynamic=True)
-        try:
-            with compile_options():
-                return fn(pred, target, mean)
-        except Exception as e:  # noqa: BLE001  (no compiler: stay correct)
-            warnings.warn(f'{type(self).__name__}(fused=True): torch.compile '
-                          f'failed ({type(e).__name__}: '
-                          f'{str(e).splitlines()[0][:200]}); using the eager '
-                          'implementation')
-            self.fused = False
-            return self.per_box_loss(pred, target, mean)
+        return compiled_per_box(self, pred, target, mean)
 
     @torch.no_grad()
     def _update_wiou_mean(self, pred, target, weight) -> None:
@@ -255,7 +309,7 @@ class FocalIoULoss(nn.Module):
         the loss (:mod:`.wise_iou`)."""
         keep = torch.ones(pred.shape[:-1], dtype=torch.bool,
                           device=pred.device) if weight is None else weight > 0
-        p, t = _without_ignored(pred.detach().float(), target.detach().float(),
+        p, t = without_ignored(pred.detach().float(), target.detach().float(),
                                 keep)
         update_running_mean(self.wiou_mean, self._plain_l_iou(p, t), keep,
                             self.wiou[3])
@@ -288,18 +342,6 @@ class FocalIoULoss(nn.Module):
         iou = iou_terms(pred, target, 'iou', self.eps).iou
         return self._modulated(base, iou, iou)
 
-    @staticmethod
-    def _zero_loss(pred: Tensor, reduction: str) -> Tensor:
-        """An exact 0 (per box for ``'none'``), still connected to ``pred``
-        (DDP needs every parameter in the graph) with a zero gradient, and
-        blind to non-finite values in ``pred``."""
-        finite = torch.where(torch.isfinite(pred), pred,
-                             torch.zeros_like(pred))
-        zeros = (finite * 0).sum(-1)
-        if pred.dtype in (torch.float16, torch.bfloat16):
-            zeros = zeros.float()
-        return zeros if reduction == 'none' else zeros.sum()
-
     # ------------------------------------------------------------------ #
     def forward(self,
                 pred: Tensor,
@@ -323,13 +365,16 @@ class FocalIoULoss(nn.Module):
         _check_reduction('reduction_override', reduction_override,
                          allow_none=True)
         reduction = reduction_override or self.reduction
+        # every argument is checked before any state changes
         weight = checked_weight(pred, target, weight)
+        empty = pred.numel() == 0 or (weight is not None
+                                      and not torch.any(weight > 0))
+        if not empty:
+            check_avg_factor(avg_factor, pred.shape[0])
         if self.formula == 'wise_iou' and self.training:
             self._update_wiou_mean(pred, target, weight)
-        if pred.numel() == 0 or (weight is not None
-                                 and not torch.any(weight > 0)):
-            return self._zero_loss(pred, reduction)
-        check_avg_factor(avg_factor, pred.shape[0])
+        if empty:
+            return zero_loss(pred, reduction)
 
         out_dtype = torch.float32 if pred.dtype in (
             torch.float16, torch.bfloat16) else pred.dtype
@@ -337,24 +382,11 @@ class FocalIoULoss(nn.Module):
         target_c = target.to(out_dtype)
         if weight is not None:
             weight = weight.to(out_dtype)
-            pred_c, target_c = _without_ignored(pred_c, target_c, weight > 0)
+            pred_c, target_c = without_ignored(pred_c, target_c, weight > 0)
 
         loss = self._per_box(pred_c, target_c)
         loss = weight_reduce_loss(loss, weight, reduction, avg_factor)
         return self.loss_weight * loss
-
-
-def _without_ignored(pred: Tensor, target: Tensor, keep: Tensor):
-    """Rows outside ``keep`` replaced by a harmless unit box: a NaN/inf
-    there then reaches neither the loss nor other rows' gradients."""
-    k = keep.unsqueeze(-1)
-    dummy = pred.new_tensor([0.0, 0.0, 1.0, 1.0])
-    return torch.where(k, pred, dummy), torch.where(k, target, dummy)
-
-
-#: loss module -> its compiled per_box_loss (kept off the module, so the
-#: module still pickles and deep-copies as before)
-_COMPILED: 'weakref.WeakKeyDictionary' = weakref.WeakKeyDictionary()
 
 
 __all__ = ['FocalIoULoss', 'REFERENCE_SCALE', 'REFERENCE_SCALE_V0',

@@ -10,6 +10,7 @@ from torch import Tensor, nn
 
 from .box_iou import IOU_VARIANTS, VARIANTS
 from .box_iou_field import VariantOptions
+from .unified_iou import UIOU_SCHEDULES
 from .wise_iou import WIOU_VERSIONS
 
 
@@ -101,8 +102,8 @@ def check_iou_style(loss: nn.Module, cfg) -> None:
 
 
 def variant_options(variant: str, formula: str, mpdiou_size, shape_scale,
-                    nwd_constant, inner_ratio,
-                    focaler_interval) -> VariantOptions:
+                    nwd_constant, inner_ratio, focaler_interval,
+                    interp_alpha=0.99) -> VariantOptions:
     """The field's variant arguments and the IoU-term modifiers, checked
     against the variant (ValueError naming the argument)."""
     modifiers = [n for n, v in (('inner_ratio', inner_ratio),
@@ -125,10 +126,12 @@ def variant_options(variant: str, formula: str, mpdiou_size, shape_scale,
         inner_ratio = real_arg('inner_ratio', inner_ratio, 0.0, False)
     if focaler_interval is not None:
         focaler_interval = _interval(focaler_interval)
+    if interp_alpha != 'dynamic':
+        interp_alpha = real_arg('interp_alpha', interp_alpha, 0.0, True, 1.0)
     return VariantOptions(
         mpdiou_size, real_arg('shape_scale', shape_scale, 0.0, True),
         real_arg('nwd_constant', nwd_constant, 0.0, False), inner_ratio,
-        focaler_interval)
+        focaler_interval, interp_alpha)
 
 
 def _interval(value):
@@ -140,6 +143,36 @@ def _interval(value):
         raise ValueError(f'focaler_interval (d, u) needs 0 <= d < u <= 1, '
                          f'got {tuple(value)!r}')
     return d, u
+
+
+def check_focal_factor(focal_factor, formula: str) -> bool:
+    """Whether the focal factor applies (always for focal_iou)."""
+    if focal_factor and formula in ('focal_eiou', 'alpha_iou'):
+        raise ValueError(f'focal_factor=True: formula={formula!r} has its '
+                         'own weighting; the focal factor goes on wise_iou, '
+                         'piou_v2 or uiou')
+    return bool(focal_factor) or formula == 'focal_iou'
+
+
+def check_uiou_args(formula: str, variant: str, ratio, epochs, schedule):
+    """UIoU's ``(ratio (start, end), epochs, schedule)``, checked."""
+    if formula in ('uiou', 'piou_v2') and variant == 'custom':
+        raise ValueError(f'formula={formula!r} needs a built-in iou_variant '
+                         f'{IOU_VARIANTS}, not a custom base loss')
+    if not isinstance(ratio, (list, tuple)) or len(ratio) != 2:
+        raise ValueError(f'uiou_ratio must be (start, end), got {ratio!r}')
+    start = real_arg('uiou_ratio[0]', ratio[0], 0.0, False)
+    end = real_arg('uiou_ratio[1]', ratio[1], 0.0, False)
+    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
+        raise ValueError(f'uiou_epochs must be an integer >= 1, got '
+                         f'{epochs!r}')
+    if schedule not in UIOU_SCHEDULES:
+        raise ValueError(f'uiou_schedule must be one of {UIOU_SCHEDULES}, '
+                         f'got {schedule!r}')
+    if schedule == 'fraction' and start < end:
+        raise ValueError("uiou_schedule='fraction' only decreases: "
+                         f'uiou_ratio {tuple(ratio)!r} increases')
+    return (start, end), epochs, schedule
 
 
 def check_wiou_args(variant: str, version, alpha, delta, momentum) -> None:
@@ -160,18 +193,20 @@ def check_wiou_args(variant: str, version, alpha, delta, momentum) -> None:
 def checked_weight(pred: Tensor, target: Tensor,
                     weight: Optional[Tensor]) -> Optional[Tensor]:
     """The per-box weight (an (n, 4) weight averaged over its last dim);
-    ValueError for shapes that do not fit."""
+    ValueError naming the shapes when they do not fit (a weight never
+    broadcasts)."""
     if pred.shape != target.shape or pred.shape[-1:] != (4, ):
         raise ValueError('pred and target must both have shape (n, 4), '
                          f'got {tuple(pred.shape)} and '
                          f'{tuple(target.shape)}')
-    if weight is not None and weight.dim() == pred.dim():
-        if weight.shape != pred.shape:
-            raise ValueError(
-                f'weight must have shape {tuple(pred.shape[:-1])} or '
-                f'{tuple(pred.shape)}, got {tuple(weight.shape)}')
-        weight = weight.mean(-1)
-    return weight
+    if weight is None:
+        return None
+    if weight.shape not in (pred.shape[:-1], pred.shape):
+        raise ValueError(
+            f'weight must have shape {tuple(pred.shape[:-1])} or '
+            f'{tuple(pred.shape)} for pred of shape {tuple(pred.shape)}, '
+            f'got {tuple(weight.shape)}')
+    return weight.mean(-1) if weight.shape == pred.shape else weight
 
 
 def check_avg_factor(avg_factor, n: int) -> None:

@@ -104,6 +104,12 @@ class Launcher(abc.ABC):
     #: it submits them and returns)
     blocks: ClassVar[bool] = False
 
+    @property
+    def dry_run(self) -> bool:
+        """Whether :meth:`launch` only shows what it would do (then
+        nothing is written: not the run folders either)."""
+        return False
+
     @classmethod
     def wrote(cls, status: RunStatus) -> bool:
         """Whether this launcher wrote the active record ``status`` (it

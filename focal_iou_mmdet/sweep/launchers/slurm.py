@@ -200,6 +200,10 @@ class SlurmLauncher(Launcher):
     def __init__(self, opts: SlurmOptions):
         self.opts = opts
 
+    @property
+    def dry_run(self) -> bool:
+        return self.opts.dry_run
+
     @classmethod
     def wrote(cls, status: RunStatus) -> bool:
         """Its records, and those of older versions without a launcher

@@ -127,11 +127,15 @@ def expand(spec: SweepSpec) -> List[Run]:
         if _excluded(values, spec.exclude):
             continue
         rid = run_id(values, names)
-        if rid in ids:
-            raise SweepSpecError(f'two runs get the id {rid!r}: {ids[rid]} and '
-                                 f'{dict(values)}; make the axis values '
-                                 'differ in their text')
-        ids[rid] = dict(values)
+        if rid.lower() in ids:
+            other, first = ids[rid.lower()]
+            raise SweepSpecError(
+                f'two runs get the id {rid!r}' + (
+                    f' and {other!r} (they differ only in case: one folder '
+                    'on macOS and some network shares)' if other != rid
+                    else '') + f': {first} and {dict(values)}; make the axis '
+                'values differ in their text')
+        ids[rid.lower()] = (rid, dict(values))
         template = spec.configs[values['detector']]
         overrides = {config_key(a): v for a, v in values.items()
                      if not is_template_axis(a) and v is not None}

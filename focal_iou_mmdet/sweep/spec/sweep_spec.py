@@ -1,4 +1,5 @@
-"""A sweep spec: one small YAML (or Python) file that names the runs.
+"""A sweep spec: one small YAML (or JSON) file that names the runs; data,
+never code (its keys and values: :mod:`.schema`).
 
 Example (``configs/sweeps/`` has more)::
 
@@ -34,7 +35,6 @@ the run id): ``gamma: [null, 1.0]`` runs the default and gamma 1.
 This module only expands the spec (no mmdet import); :mod:`.plan` checks the
 keys against the real configs and writes the run configs.
 """
-import json
 import os.path as osp
 import re
 from collections import OrderedDict
@@ -42,15 +42,14 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional
 
 from ...runs import RunDir
+from .schema import validate
+from .spec_file import read_spec_file
 from .values import (SweepSpecError, check_alias_value, check_env,
                           check_name, check_number, check_path)
 
 ALIASES = {'seed': 'randomness.seed', 'epochs': 'train_cfg.max_epochs'}
 BASELINE_VALUE = 'baseline'
 BOX_HEAD = 'box_head.'
-SPEC_KEYS = ('name', 'work_dir', 'configs', 'axes', 'zip', 'exclude',
-             'tracking',
-             'options', 'baseline', 'env')
 
 
 @dataclass
@@ -103,48 +102,6 @@ def config_key(axis: str) -> str:
     return ALIASES.get(axis, axis)
 
 
-def _read_file(path: str) -> dict:
-    try:
-        return _parse_file(path)
-    except UnicodeDecodeError as e:
-        raise SweepSpecError(
-            f'sweep spec {path!r}: not UTF-8 text (byte {e.object[e.start]:#x}'
-            f' at offset {e.start})') from None
-
-
-def _parse_file(path: str) -> dict:
-    if path.endswith(('.yaml', '.yml')):
-        import yaml
-        try:
-            with open(path, encoding='utf-8') as f:
-                data = yaml.safe_load(f) or {}
-        except yaml.YAMLError as e:
-            mark = getattr(e, 'problem_mark', None)
-            where = (f' at line {mark.line + 1}, column {mark.column + 1}'
-                     if mark is not None else '')
-            what = getattr(e, 'problem', None) or str(e).splitlines()[0]
-            raise SweepSpecError(f'sweep spec {path!r}: YAML error{where}: '
-                                 f'{what}') from None
-    elif path.endswith('.json'):
-        try:
-            with open(path, encoding='utf-8') as f:
-                data = json.load(f)
-        except json.JSONDecodeError as e:
-            raise SweepSpecError(
-                f'sweep spec {path!r}: JSON error at line {e.lineno}, '
-                f'column {e.colno}: {e.msg}') from None
-    elif path.endswith('.py'):
-        from mmengine.config import Config
-        data = Config.fromfile(path).to_dict()
-    else:
-        raise SweepSpecError(f'sweep spec {path!r}: use a .yaml, .json or '
-                             '.py file')
-    if not isinstance(data, dict):
-        raise SweepSpecError(f'sweep spec {path!r}: expected a mapping at '
-                             f'the top, got {type(data).__name__}')
-    return data
-
-
 def _as_list(value) -> list:
     return list(value) if isinstance(value, (list, tuple)) else [value]
 
@@ -173,19 +130,15 @@ def _repeated(values: list):
 def load_spec(path: str, work_root: str = 'work_dirs') -> SweepSpec:
     """Read and check the structure of a sweep spec file (keys, axes, zip,
     exclude); config keys are checked later, by :func:`.plan.plan`."""
-    if not osp.isfile(path):
-        raise SweepSpecError(f'sweep spec {path!r} not found')
-    return make_spec(_read_file(path), path, work_root)
+    return make_spec(read_spec_file(path), path, work_root)
 
 
 def make_spec(data: dict, path: str, work_root: str = 'work_dirs'
               ) -> SweepSpec:
     """A spec from its mapping (a file's content, or one built in code;
-    ``path`` names where it came from)."""
-    unknown = sorted(set(data) - set(SPEC_KEYS))
-    if unknown:
-        raise SweepSpecError(f'sweep spec {path!r}: unknown key(s) {unknown}; '
-                             f'known: {list(SPEC_KEYS)}')
+    ``path`` names where it came from), checked against the declared
+    schema (:mod:`.schema`) and then for its meaning."""
+    validate(data, path)
     name = check_name('name', data.get('name') or
                       osp.splitext(osp.basename(path))[0])
     configs = _configs(data.get('configs'))
@@ -221,9 +174,13 @@ def _configs(configs) -> 'OrderedDict[str, str]':
         raise SweepSpecError(
             "'configs' must map detector names to config files, e.g. "
             "{retinanet: retinanet_r50_fpn_{loss}_1x_coco.py}")
-    return OrderedDict((check_name('detector', k),
-                        check_path(f'config of {k!r}', v,
-                                   template=True))
+    for k, v in configs.items():
+        check_path(f'config of {k!r}', v, template=True)
+        if not re.sub(r'{\w+}', '', v).endswith('.py'):
+            raise SweepSpecError(f'config of {k!r}: {v!r} is not a config '
+                                 'file (a .py name, e.g. '
+                                 'retinanet_r50_fpn_{loss}_1x_coco.py)')
+    return OrderedDict((check_name('detector', k), v)
                        for k, v in configs.items())
 
 

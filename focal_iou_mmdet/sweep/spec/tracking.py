@@ -16,32 +16,74 @@ what ``status`` and ``report`` read) and gets, per tracker:
   the axis values and loss config as the run's config and tags
   (``WANDB_MODE=offline`` keeps it local).
 
-A dict (``{type: ..., ...}``) is passed to mmengine as it is.
+A spec names trackers from this closed list only, by name or as a
+mapping with the tracker's declared options (:data:`TRACKER_OPTIONS`),
+e.g. ``{type: wandb, project: ablations, mode: offline}``; no other
+backend type, no path.  Every file a tracker writes lies in the sweep's
+folder: event files and W&B's offline runs in each run's own folder, the
+MLflow file store in ``<work_dir>/mlruns``.  A remote MLflow server comes
+from ``$MLFLOW_TRACKING_URI`` of the person who runs the sweep, never from
+the spec.
 """
 import os
 import os.path as osp
 from typing import Any, Dict, List
 
-from .values import SweepSpecError
+from .values import NAME, SweepSpecError
 
-TRACKERS = ('tensorboard', 'mlflow', 'wandb')
+#: each tracker and the options a spec may give it (name -> check)
+_LABEL = (lambda v: isinstance(v, str) and NAME.fullmatch(v) is not None,
+          'a plain name (letters, digits, ., _, -)')
+_TAGS = (lambda v: isinstance(v, dict) and all(
+    isinstance(k, str) and NAME.fullmatch(k) and isinstance(
+        x, (str, int, float, bool)) for k, x in v.items()),
+         'a mapping of plain names to scalars')
+_TAG_LIST = (lambda v: isinstance(v, list) and all(
+    isinstance(x, str) and NAME.fullmatch(x) for x in v),
+             'a list of plain names')
+TRACKER_OPTIONS = {
+    'tensorboard': {},
+    'mlflow': {'experiment': _LABEL, 'tags': _TAGS},
+    'wandb': {'project': _LABEL, 'entity': _LABEL, 'tags': _TAG_LIST,
+              'mode': (lambda v: v in ('online', 'offline', 'disabled'),
+                       "'online', 'offline' or 'disabled'")},
+}
+TRACKERS = tuple(TRACKER_OPTIONS)
 
 
-def check_tracking(value) -> List[Any]:
-    """The spec's ``tracking:``: a list of tracker names and backend
-    dicts."""
+def _tracker(item) -> Dict[str, Any]:
+    """One tracker as ``{type: name, option: value, ...}``, checked."""
+    if isinstance(item, str):
+        item = {'type': item}
+    if not isinstance(item, dict) or item.get('type') not in TRACKERS:
+        what = item.get('type') if isinstance(item, dict) else item
+        raise SweepSpecError(f'tracking: {what!r} is not one of '
+                             f'{list(TRACKERS)}')
+    allowed = TRACKER_OPTIONS[item['type']]
+    for key, value in item.items():
+        if key == 'type':
+            continue
+        if key not in allowed:
+            raise SweepSpecError(
+                f'tracking: {item["type"]} takes no option {key!r} (it '
+                f'takes: {sorted(allowed) or "none"})')
+        ok, need = allowed[key]
+        if not ok(value):
+            raise SweepSpecError(f'tracking: {item["type"]}.{key} must be '
+                                 f'{need}, got {value!r}')
+    return dict(item)
+
+
+def check_tracking(value) -> List[Dict[str, Any]]:
+    """The spec's ``tracking:`` (a name, a mapping, or a list of them), as
+    one checked mapping per tracker (the first of a type counts)."""
     if value is None:
         return []
-    items = value if isinstance(value, list) else [value]
-    for item in items:
-        if isinstance(item, dict):
-            if not isinstance(item.get('type'), str):
-                raise SweepSpecError(f'tracking: {item!r} needs a type (an '
-                                     'mmengine vis backend)')
-        elif item not in TRACKERS:
-            raise SweepSpecError(f'tracking: {item!r} is not one of '
-                                 f'{list(TRACKERS)} nor a backend dict')
-    return list(items)
+    out: Dict[str, Dict[str, Any]] = {}
+    for item in (value if isinstance(value, list) else [value]):
+        t = _tracker(item)
+        out.setdefault(t['type'], t)
+    return list(out.values())
 
 
 def _flat(prefix: str, value, out: Dict[str, str]) -> Dict[str, str]:
@@ -63,31 +105,34 @@ def run_params(values: Dict[str, Any], loss: Any) -> Dict[str, str]:
 
 def tracking_env(trackers: List[Any]) -> Dict[str, str]:
     """Environment the training processes need for the trackers."""
-    if 'mlflow' in trackers and not os.environ.get('MLFLOW_TRACKING_URI'):
+    if any(t['type'] == 'mlflow' for t in check_tracking(trackers)) and \
+            not os.environ.get('MLFLOW_TRACKING_URI'):
         return {'MLFLOW_ALLOW_FILE_STORE': 'true'}
     return {}
 
 
 def vis_backends(trackers: List[Any], sweep: str, work_dir: str,
                  run_id: str, params: Dict[str, str]) -> List[dict]:
-    """``visualizer.vis_backends`` for one run."""
+    """``visualizer.vis_backends`` for one run: mmengine's local backend,
+    then one per tracker, every path derived here (module doc)."""
     out = [dict(type='LocalVisBackend')]
-    for t in trackers:
-        if isinstance(t, dict):
-            out.append(dict(t))
-        elif t == 'tensorboard':
+    for t in check_tracking(trackers):
+        if t['type'] == 'tensorboard':
             out.append(dict(type='TensorboardVisBackend'))
-        elif t == 'mlflow':
+        elif t['type'] == 'mlflow':
             out.append(dict(
-                type='MLflowVisBackend', exp_name=sweep, run_name=run_id,
-                params=params, tags=dict(sweep=sweep, run_id=run_id),
+                type='MLflowVisBackend', exp_name=t.get('experiment', sweep),
+                run_name=run_id, params=params,
+                tags=dict(t.get('tags', {}), sweep=sweep, run_id=run_id),
                 tracking_uri=os.environ.get('MLFLOW_TRACKING_URI') or
                 'file://' + osp.join(osp.abspath(work_dir), 'mlruns'),
                 tracked_config_keys=['randomness', 'train_cfg']))
-        elif t == 'wandb':
-            out.append(dict(type='WandbVisBackend', init_kwargs=dict(
-                project=sweep, group=sweep, name=run_id, config=params,
-                tags=[sweep])))
+        elif t['type'] == 'wandb':
+            kwargs = dict(project=t.get('project', sweep), group=sweep,
+                          name=run_id, config=params,
+                          tags=[sweep] + t.get('tags', []))
+            kwargs.update({k: t[k] for k in ('entity', 'mode') if k in t})
+            out.append(dict(type='WandbVisBackend', init_kwargs=kwargs))
     return out
 
 

@@ -29,8 +29,8 @@ def _spec(tmp_path, body, name='s.yaml', raw=None):
 @pytest.mark.parametrize('body,message', [
     ("axes: {loss: [iou]}\nbaseline: iou\n", "'baseline' must map an axis"),
     ("axes: {loss: [iou]}\nenv: [SHAPES_ROOT]\n", "'env' must map"),
-    ("axes: {loss: [iou]}\nenv: {'A B': x}\n", "env: 'A B' is not a "
-     'variable name'),
+    ("axes: {loss: [iou]}\nenv: {'A B': x}\n", "env: 'A B' is not an "
+     'upper-case variable name'),
     ("axes: {loss: [iou]}\nenv: {SHAPES_ROOT: {a: 1}}\n", 'a value must be '
      'a string or a number'),
     ("axes: {loss: [iou], box_head.loss_bbox.gamma: [.nan]}\n",

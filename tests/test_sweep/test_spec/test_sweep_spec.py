@@ -69,7 +69,7 @@ def test_run_id_tokens():
 
 @pytest.mark.parametrize('bad,message', [
     (dict(axes={'lsos': ['iou']}), "axis 'lsos' is neither a config key"),
-    (dict(colour='red'), "unknown key(s) ['colour']"),
+    (dict(colour='red'), "unknown key 'colour' (known: name, "),
     (dict(axes={'loss': []}), "axis 'loss' has no values"),
     (dict(zip=[['loss', 'seed']]), 'lengths differ'),
     (dict(exclude=[{'gamma': 1}]), "'gamma' is not an axis"),
