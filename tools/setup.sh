@@ -12,8 +12,15 @@
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-VENV="${FOCAL_IOU_VENV:-$ROOT/.venv}"
 CACHE="${FOCAL_IOU_CACHE:-$HOME/.cache/focal_iou_mmdet}"
+# a checkout whose path holds a space gets its venv in the cache (the
+# Makefile agrees): torch.compile's C++ compiler does not quote include
+# paths that hold one
+case "$ROOT" in
+    *" "*) DEFAULT_VENV="$HOME/.cache/focal_iou_mmdet/venvs/$(printf '%s' "$ROOT" | sha1sum | cut -c1-16)" ;;
+    *) DEFAULT_VENV="$ROOT/.venv" ;;
+esac
+VENV="${FOCAL_IOU_VENV:-$DEFAULT_VENV}"
 PY="${PYTHON:-python3}"
 
 TORCH_VERSION="${TORCH_VERSION:-2.13.0}"

@@ -16,12 +16,14 @@ GRES=${GRES-gpu:${GPUS_PER_NODE}}
 SRUN_ARGS=${SRUN_ARGS:-""}
 PYTHON=${PYTHON:-python}
 
-srun -p ${PARTITION} \
-    --job-name=${JOB_NAME} \
-    ${GRES:+--gres=${GRES}} \
-    --ntasks=${GPUS} \
-    --ntasks-per-node=${GPUS_PER_NODE} \
-    --cpus-per-task=${CPUS_PER_TASK} \
+# SRUN_ARGS is a list of srun options: split on spaces on purpose
+# shellcheck disable=SC2086
+srun -p "${PARTITION}" \
+    --job-name="${JOB_NAME}" \
+    ${GRES:+--gres="${GRES}"} \
+    --ntasks="${GPUS}" \
+    --ntasks-per-node="${GPUS_PER_NODE}" \
+    --cpus-per-task="${CPUS_PER_TASK}" \
     --kill-on-bad-exit=1 \
     ${SRUN_ARGS} \
-    $PYTHON -u $(dirname "$0")/${TOOL} "${@:4}" --launcher=slurm
+    "$PYTHON" -u "$(dirname "$0")/${TOOL}" "${@:4}" --launcher=slurm
