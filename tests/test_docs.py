@@ -79,7 +79,7 @@ def test_every_variant_and_formula_is_documented():
     readme = open(os.path.join(ROOT, 'README.md')).read()
     para = next(p for p in readme.split('\n\n')
                 if '`iou_variant` is one of' in p)
-    words = set(re.findall(r'[a-z_]+', para))
+    words = set(re.findall(r'[a-z_0-9]+', para))
     for name in IOU_VARIANTS + FORMULAS:
         assert f"`'{name}'`" in losses, (name, 'docs/losses.md')
         assert name in words, (name, 'README')

@@ -1,14 +1,20 @@
 """Ablation sweeps across detectors (``tools/sweep.py``), on the run layer
-(:mod:`..runs`).
+(:mod:`..runs`), in six stages, each a folder that imports only the
+stages before it:
 
-- a spec names the runs (:mod:`.spec`); ``plan`` checks and writes one
-  config per run (:mod:`.plan`);
-- ``run`` hands them to a launcher (:mod:`.launchers`: ``local`` or
-  ``slurm``), which starts one worker per run (:mod:`.worker`, the attempt
-  itself in :mod:`.training`);
-- ``status`` reads the runs' effective states (:mod:`.state`,
-  :mod:`.status_view`), ``report`` their results (:mod:`.report`);
-- a loss comparison is a one-axis sweep built in code (:mod:`.comparison`).
+1. :mod:`.spec` -- what a sweep is: a YAML/JSON file read as data and
+   checked against a declared schema, expanded into runs;
+2. :mod:`.plan` -- each run's keys checked against the real configs, one
+   literal config per run;
+3. :mod:`.launchers` -- where runs train (``local``, ``slurm``) and the
+   worker that trains one;
+4. :mod:`.observe` -- each run's state as its launcher sees it, ``status``;
+5. :mod:`.compare` -- what a comparison is and its one verdict, ``seeds``;
+6. :mod:`.report` -- tables, verdict lines, figures;
+
+then the commands: ``run --until-decided`` (:mod:`.until_decided`), the
+quickstart's loss comparison (:mod:`.one_axis_sweep`) and the CLI
+(:mod:`.__main__`).
 """
 from .spec.expansion import expand
 from .spec.sweep_spec import Run, SweepSpec, SweepSpecError, load_spec, make_spec

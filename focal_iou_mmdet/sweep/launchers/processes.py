@@ -29,6 +29,17 @@ def error_tail(log_path: str, lines: int = 15) -> str:
     return '\n'.join((errors[-3:] if errors else []) + tail[-lines:])
 
 
+def disk_full(path: str, margin: int = 64 * 1024) -> bool:
+    """Whether the file system holding ``path`` has less than ``margin``
+    bytes left (a training that failed there likely failed for that, and
+    its log may have lost the line that says so)."""
+    try:
+        st = os.statvfs(path)
+    except OSError:
+        return False
+    return st.f_bavail * st.f_frsize < margin
+
+
 def worker_env(jobs: int) -> Dict[str, str]:
     """The workers' environment: the cores shared between the runs."""
     env = dict(os.environ)

@@ -24,7 +24,7 @@ from typing import List, Optional
 from ...runs import RunDir, RunLockError, RunStateError, RunStatus
 from ...runs.checkpoint_check import unloadable_reason
 from . import Task
-from .processes import die_with_parent, error_tail
+from .processes import die_with_parent, disk_full, error_tail
 from .worker_exit import (EXIT_DONE, EXIT_FAILED, EXIT_INTERRUPTED,
                           EXIT_LOCKED)
 
@@ -177,9 +177,14 @@ class _Attempt:
                 session, f'interrupted by signal {self.signals[0]}; resumes '
                 'from its last checkpoint'))
             return EXIT_INTERRUPTED
+        # the log on a full disk may have lost its last line: say it here
+        full = disk_full(self.run_dir.path)
         # a save cut short (a full disk) frees its space, so the record fits
         removed = self.run_dir.remove_partial_checkpoints(unloadable_reason)
         tail = error_tail(self.run_dir.train_log)
+        if full:
+            tail = (f'OSError: No space left on device (the file system of '
+                    f'{self.run_dir.path} is full)\n' + tail)
         self._write(status.finished(
             session, f'exit {code}; see {self.run_dir.train_log}'
             + (f' (removed the partial {", ".join(removed)})'
