@@ -25,6 +25,7 @@ import warnings
 import yaml
 
 from focal_iou_mmdet.sweep import SweepSpecError
+from focal_iou_mmdet.sweep.launchers import LocalLauncher
 from focal_iou_mmdet.sweep.one_axis_sweep import comparison_spec, run_comparison
 
 LOSS_TOKEN = re.compile(r'_((?:focal-)?[a-z]*iou)_')
@@ -84,7 +85,7 @@ def main(argv=None):
             osp.abspath(args.work_dir), detector, template, losses,
             args.seeds, args.epochs, parse_options(args.cfg_options), env,
             source=__file__)
-        run_comparison(spec, args.jobs)
+        run_comparison(spec, LocalLauncher(args.jobs))
     except (RuntimeError, SweepSpecError) as e:
         print(f'error: {e}', file=sys.stderr)
         return 1

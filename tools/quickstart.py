@@ -19,6 +19,7 @@ import warnings
 from focal_iou_mmdet.datasets import generate_shapes_dataset
 from focal_iou_mmdet.runs import TINY_RUN_OPTIONS
 from focal_iou_mmdet.sweep import SweepSpecError
+from focal_iou_mmdet.sweep.launchers import LocalLauncher
 from focal_iou_mmdet.sweep.one_axis_sweep import comparison_spec, run_comparison
 
 DETECTORS = {
@@ -66,7 +67,7 @@ def main(argv=None):
             f'{DETECTORS[args.detector]}_{{loss}}_12e_shapes.py',
             [args.baseline, args.focal], args.seeds, args.epochs, options,
             env=dict(SHAPES_ROOT=data_dir + os.sep), source=__file__)
-        run_comparison(spec, args.jobs)
+        run_comparison(spec, LocalLauncher(args.jobs))
     except (RuntimeError, SweepSpecError) as e:
         print(f'error: {e}', file=sys.stderr)
         return 1

@@ -4,7 +4,7 @@ over seeds, through the same plan -> run -> report as any sweep."""
 import os.path as osp
 from typing import Any, Dict, Optional, Sequence
 
-from .launchers import LocalLauncher
+from .launchers import Launcher
 from .plan import plan
 from .report import report
 from .observe.state import SweepState
@@ -27,12 +27,14 @@ def comparison_spec(name: str, work_dir: str, detector: str, template: str,
         source, osp.dirname(work_dir))
 
 
-def run_comparison(spec: SweepSpec, jobs: int = 1) -> Dict[str, object]:
-    """Plan, train what is not done yet (resuming interrupted runs) and
-    report.  Raises RuntimeError when a run failed."""
+def run_comparison(spec: SweepSpec, launcher: Launcher
+                   ) -> Dict[str, object]:
+    """Plan, train what is not done yet with ``launcher`` (resuming
+    interrupted runs) and report.  Raises RuntimeError when a run
+    failed."""
     runs = plan(spec)
     print(spec_summary(spec, runs), flush=True)
-    LocalLauncher(jobs).launch(SweepState(spec, runs))
+    launcher.launch(SweepState(spec, runs))
     out = report(spec, runs)
     final = SweepState(spec, runs).counts()
     if final['failed'] or final['pending']:
