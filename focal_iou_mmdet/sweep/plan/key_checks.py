@@ -78,10 +78,7 @@ class KeyChecker:
 
     def box_loss(self, path: str, overrides: Dict[str, Any]):
         """The box loss config of the merged config (None: not found)."""
-        from mmengine.config import Config
-        merged = Config(self.base(path))
-        merged.merge_from_dict(overrides)
-        node = merged.to_dict()
+        node = _merged(self.base(path), overrides)
         for part in default_box_head_path(node.get('model')).split('.'):
             node = node.get(part, {}) if isinstance(node, dict) else {}
         return node.get('loss_bbox') or node.get('loss_iou')
@@ -137,10 +134,13 @@ class KeyChecker:
         """Build each loss dict an override touches, so bad values (a
         negative gamma, an unknown iou_variant) fail at plan time too."""
         from mmdet.registry import MODELS
-        from mmengine.config import Config
-        merged = Config(cfg)
-        merged.merge_from_dict(overrides)
-        merged = merged.to_dict()
+        try:
+            merged = _merged(cfg, overrides)
+        except (TypeError, ValueError, KeyError) as e:
+            raise SweepSpecError(
+                f'run {run.id!r}: its overrides do not merge into '
+                f'{relpath(run.base_config)}: '
+                f'{str(e).splitlines()[0][:300]}') from None
         for key in overrides:
             parts = key.split('.')
             for k in range(len(parts), 0, -1):
@@ -161,3 +161,11 @@ class KeyChecker:
                                    f'building {node} fails: '
                                    f'{self.built[text]}')
                     break
+
+
+def _merged(cfg: dict, overrides: Dict[str, Any]) -> dict:
+    """``cfg`` with the dotted ``overrides`` merged as mmengine does."""
+    from mmengine.config import Config
+    merged = Config(cfg)
+    merged.merge_from_dict(overrides)
+    return merged.to_dict()

@@ -9,8 +9,6 @@ from typing import Any, Dict
 
 #: a detector or sweep name: a plain path component
 NAME = re.compile(r'[A-Za-z0-9][A-Za-z0-9._-]*')
-#: an environment variable's name
-ENV_NAME = re.compile(r'[A-Za-z_][A-Za-z0-9_]*')
 #: characters a path or an environment value may not hold: control
 #: characters, quotes, backslash, and what a shell or a config template
 #: would read as code ($, backtick, braces)
@@ -49,22 +47,11 @@ def check_path(what: str, path, template: bool = False) -> str:
 
 
 def check_env(env) -> Dict[str, str]:
-    """``env:`` -- a mapping of variable names to paths or plain values."""
-    if env is None:
-        return {}
-    if not isinstance(env, dict):
-        raise SweepSpecError(f"'env' must map variable names to values, got "
-                             f'the {type(env).__name__} {env!r}')
-    out = {}
-    for key, value in env.items():
-        if not isinstance(key, str) or not ENV_NAME.fullmatch(key):
-            raise SweepSpecError(f'env: {key!r} is not a variable name')
-        if isinstance(value, bool) or not isinstance(
-                value, (str, int, float)):
-            raise SweepSpecError(f'env: {key}={value!r}: a value must be a '
-                                 'string or a number')
-        out[key] = check_path(f'env: {key}', str(value))
-    return out
+    """``env:`` values as strings, each a safe path or plain value (its
+    names and value types are the schema's rule, :mod:`.schema`, checked
+    before this)."""
+    return {key: check_path(f'env: {key}', str(value))
+            for key, value in (env or {}).items()}
 
 
 def check_number(what: str, value) -> None:

@@ -187,3 +187,12 @@ def test_plan_names_config_files_that_run_as_code(tmp_path, capsys):
                    exclude=[])
     plan(cpu)
     assert 'run as Python code' not in capsys.readouterr().out
+
+
+def test_a_mapping_where_the_config_has_a_number_is_one_error(tmp_path,
+                                                              capsys):
+    """Found by the fuzzer: mmengine refuses to merge a mapping into an
+    int; the plan says so in one line."""
+    path = _spec(tmp_path, 'axes: {loss: [iou], train_cfg.val_interval: '
+                 '[{}]}\n')
+    _refused(capsys, ['plan', path], 'its overrides do not merge into')
