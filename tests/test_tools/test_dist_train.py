@@ -43,9 +43,11 @@ def _state(path):
 @pytest.mark.slow
 def test_dist_train_two_cpu_processes(tiny_shapes, tmp_path):
     work = str(tmp_path / 'dist')
-    cmd = ['bash', 'tools/dist_train.sh', CONFIG, '2', '--work-dir', work,
+    cmd = ['bash', os.path.join(ROOT, 'tools', 'dist_train.sh'), CONFIG, '2', '--work-dir', work,
            '--cfg-options', 'train_cfg.max_epochs=1'] + OPTIONS
-    out = subprocess.run(cmd, cwd=ROOT, stdout=subprocess.PIPE,
+    # mmengine's collect_results_cpu leaves '.dist_test' in the working
+    # folder: run from tmp_path, as a user runs from their own project
+    out = subprocess.run(cmd, cwd=tmp_path, stdout=subprocess.PIPE,
                          stderr=subprocess.STDOUT, text=True, timeout=600,
                          env=_env(tiny_shapes, PORT=str(free_port())))
     log = out.stdout  # one stream, so a failure shows in its place
@@ -126,10 +128,11 @@ def _slurm_train_env(cluster, data_root):
 @pytest.mark.slurm
 def test_slurm_train_two_ranks(slurm_cluster, tiny_shapes, tmp_path):
     work = str(tmp_path / 'slurm')
-    cmd = ['bash', 'tools/slurm_train.sh', slurm_cluster.partition,
+    cmd = ['bash', os.path.join(ROOT, 'tools', 'slurm_train.sh'),
+           slurm_cluster.partition,
            'focal-iou-test', CONFIG, work, '--cfg-options',
            'train_cfg.max_epochs=1'] + OPTIONS
-    out = slurm_cluster.run(cmd, cwd=ROOT, timeout=600,
+    out = slurm_cluster.run(cmd, cwd=str(tmp_path), timeout=600,
                             env=_slurm_train_env(slurm_cluster, tiny_shapes))
     log = out.stdout + out.stderr
     assert out.returncode == 0, log[-4000:] + slurm_cluster.logs()

@@ -114,14 +114,20 @@ def test_a_hostile_spec_stays_data(case):
     try:
         root = os.path.join(outer, 'spec folder')
         os.mkdir(root)
-        _check(outer, root, dict(spec, work_dir=os.path.join(root, 'wd')),
-               raw)
+        # a working folder of its own (inside ``outer``, so the check
+        # below sees anything written relative to it); the repository
+        # root is shared with other pytest workers
+        cwd = os.path.join(outer, 'cwd')
+        os.mkdir(cwd)
+        with contextlib.chdir(cwd):
+            _check(outer, root,
+                   dict(spec, work_dir=os.path.join(root, 'wd')), raw)
     finally:
         shutil.rmtree(outer, ignore_errors=True)
 
 
 def _check(outer, root, spec, raw):
-    before, cwd_before = _files(outer) - _files(root), set(os.listdir('.'))
+    before = _files(outer) - _files(root)
     path = os.path.join(root, 's.yaml')
     with open(path, 'w') as f:
         f.write(yaml.safe_dump(spec, allow_unicode=True) + raw)
@@ -153,7 +159,6 @@ def _check(outer, root, spec, raw):
         subprocess.Popen.__init__ = real
     assert not started, started
     assert _files(outer) - _files(root) == before
-    assert set(os.listdir('.')) == cwd_before
 
 
 def _only_literals(work_dir):
