@@ -117,23 +117,31 @@ class MatchedRun:
         return float(np.mean(per_cat)) if per_cat else None
 
 
-def paired_bootstrap(a: MatchedRun, b: MatchedRun, resamples: int = 1000,
-                     seed: int = 0, level: float = 0.95,
-                     area: str = 'all') -> Tuple[float, float, float]:
-    """``(difference, low, high)`` of AP(a) - AP(b) in percent points: the
-    difference on the full set and the percentile interval over
-    ``resamples`` draws of the images with replacement (the same draw for
-    both runs)."""
+def bootstrap_draws(a: MatchedRun, b: MatchedRun, resamples: int = 1000,
+                    seed: int = 0, area: str = 'all') -> np.ndarray:
+    """AP(a) - AP(b) in percent points over ``resamples`` draws of the
+    images with replacement (the same draw for both runs); draws where
+    either AP is undefined are left out."""
     if a.img_ids != b.img_ids:
         raise ValueError('the two runs were evaluated on different images')
     rng = np.random.default_rng(seed)
     n = len(a.img_ids)
-    full = (a.ap(area=area) - b.ap(area=area)) * 100
     diffs = []
     for _ in range(resamples):
         w = np.bincount(rng.integers(0, n, n), minlength=n).astype(float)
         ap_a, ap_b = a.ap(w, area), b.ap(w, area)
         if ap_a is not None and ap_b is not None:
             diffs.append((ap_a - ap_b) * 100)
+    return np.asarray(diffs)
+
+
+def paired_bootstrap(a: MatchedRun, b: MatchedRun, resamples: int = 1000,
+                     seed: int = 0, level: float = 0.95,
+                     area: str = 'all') -> Tuple[float, float, float]:
+    """``(difference, low, high)`` of AP(a) - AP(b) in percent points: the
+    difference on the full set and the percentile interval of
+    :func:`bootstrap_draws`."""
+    diffs = bootstrap_draws(a, b, resamples, seed, area)
+    full = (a.ap(area=area) - b.ap(area=area)) * 100
     lo, hi = np.percentile(diffs, [50 * (1 - level), 50 * (1 + level)])
     return full, float(lo), float(hi)

@@ -194,3 +194,69 @@ def _sequence_panel(ax, one: SequencePath, metric: str) -> None:
                 transform=ax.transAxes)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7, loc='upper right')
+
+
+#: (label, mean, low, high, verdict): one row of a forest plot (low/high
+#: None: no interval)
+ForestRow = Tuple[str, float, object, object, str]
+
+
+def plot_forest(rows: List[ForestRow], aggregate, path: str,
+                metric: str = 'AP', interval: str = '95%') -> str:
+    """One row per cell: its paired difference and interval, coloured by
+    verdict; the grid's aggregate ``(mean, low, high)`` (or None) as a
+    diamond at the bottom; the zero line."""
+    rows = rows[:40]
+    fig, ax = plt.subplots(figsize=(7.5, 1.2 + 0.35 * (len(rows) + 2)))
+    colours = {'beats': 'tab:green', 'worse': 'tab:red'}
+    for i, (label, mean, low, high, verdict) in enumerate(rows):
+        y = len(rows) - i + 1
+        c = colours.get(verdict, 'tab:gray')
+        if low is not None and math.isfinite(low) and math.isfinite(high):
+            ax.plot([low, high], [y, y], color=c, lw=2)
+        ax.plot([mean], [y], 's', color=c, ms=5)
+    if aggregate is not None:
+        m, lo, hi = aggregate
+        ax.fill([lo, m, hi, m], [0.5, 0.8, 0.5, 0.2], color='black')
+    ax.axvline(0.0, color='0.4', lw=0.8)
+    ax.set_yticks([len(rows) - i + 1 for i in range(len(rows))]
+                  + ([0.5] if aggregate is not None else []),
+                  [textwrap.shorten(r[0], 60) for r in rows]
+                  + (['aggregate'] if aggregate is not None else []),
+                  fontsize=8)
+    ax.set(xlabel=f'Δ{metric} (points), {interval} interval',
+           ylim=(-0.2, len(rows) + 1.8))
+    ax.grid(axis='x', alpha=0.3)
+    return _save(fig, path, f'Δ{metric} per cell (green: beats, red: '
+                 'worse, after Holm) and the grid aggregate', [])
+
+
+#: (label, epochs, mean, low, high): a comparison's paired difference per
+#: epoch with its interval (low/high None where there is none)
+PairedCurve = Tuple[str, list, list, list, list]
+
+
+def plot_paired_curves(curves: List[PairedCurve], path: str,
+                       metric: str = 'AP', interval: str = '95%') -> str:
+    """Per comparison (a panel): the paired Δ of the metric at each epoch
+    with its interval over the seed pairs, and the zero line."""
+    notes = []
+    if len(curves) > MAX_PANELS:
+        notes.append(f'{MAX_PANELS} of {len(curves)} comparisons')
+        curves = curves[:MAX_PANELS]
+    fig, axes, cols = _grid(len(curves), 1, 4.5, 3.2)
+    for k, (label, epochs, mean, low, high) in enumerate(curves):
+        ax = axes[k // cols][k % cols]
+        ax.axhline(0.0, color='0.4', lw=0.8)
+        ax.plot(epochs, mean, marker='o', ms=3, label=f'mean Δ{metric}')
+        ok = [i for i, lo in enumerate(low) if lo is not None
+              and math.isfinite(lo) and math.isfinite(high[i])]
+        if ok:
+            ax.fill_between([epochs[i] for i in ok], [low[i] for i in ok],
+                            [high[i] for i in ok], alpha=0.25,
+                            label=interval)
+        ax.set(xlabel='epoch', ylabel=f'Δ{metric} (points)',
+               title=textwrap.fill(label, 45))
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7)
+    return _save(fig, path, f'paired Δ{metric} per epoch', notes)

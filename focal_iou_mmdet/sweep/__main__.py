@@ -16,6 +16,7 @@ cancel.
                           [--poll SECONDS]
     tools/sweep.py status SPEC [--all]
     tools/sweep.py report SPEC [--out-dir DIR] [--no-correction]
+                          [--min-support N] [--claims-only]
     tools/sweep.py seeds  SPEC --delta D [--power 0.8] [--sigma S]
     tools/sweep.py cancel SPEC
 
@@ -157,6 +158,11 @@ def build_parser() -> argparse.ArgumentParser:
                    choices=['mlflow', 'wandb'],
                    help='also log the report files as artifacts of a run '
                    '"report" in the sweep\'s experiment / project')
+    s.add_argument('--min-support', type=int, default=500,
+                   help='note an AP_s/m/l with fewer ground-truth boxes of '
+                   'that size behind it (default 500)')
+    s.add_argument('--claims-only', action='store_true',
+                   help='print the claims table only; write nothing')
     s = sub.add_parser('seeds', help='seeds each comparison needs, from the '
                        'finished pilot seeds')
     s.add_argument('spec')
@@ -190,6 +196,8 @@ def parse_args(argv=None):
                                args.max_seeds, args.alpha)
         except ValueError as e:
             p.error(str(e))
+    if args.command == 'report' and args.min_support < 0:
+        p.error(f'--min-support must be >= 0, got {args.min_support}')
     if args.command == 'run':
         _check_run_options(p, args)
         try:
@@ -275,7 +283,8 @@ def _dispatch(args, spec, runs) -> int:
         print(status_table(spec, runs, args.all))
     elif args.command == 'report':
         from .report import report
-        out = report(spec, runs, args.out_dir, not args.no_correction)
+        out = report(spec, runs, args.out_dir, not args.no_correction,
+                     args.min_support, args.claims_only)
         if args.log_to and not out.get('error'):
             from .spec.tracking import log_report
             files = [out['md'], out['csv']] + list(out['figures'])

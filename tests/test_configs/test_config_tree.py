@@ -63,8 +63,25 @@ def baseline_of(path):
     return os.path.join(os.path.dirname(path), m.group(1)) if m else None
 
 
-VARIANTS = [p for p in ALL_CONFIGS if baseline_of(p)]
-BASELINES = [p for p in ALL_CONFIGS if not baseline_of(p)]
+def loss_token(path):
+    """The loss token of a config's name (``..._focal-iou_12e_...``), or
+    None for a baseline's name."""
+    parts = os.path.basename(path)[:-3].split('_')
+    return next((t for t in parts if t in LOSS_TOKENS), None)
+
+
+# a dataset variant (``..._12e_shapes-large.py`` on ``..._12e_shapes.py``)
+# is another dataset's baseline: it names no loss
+DATASET_VARIANTS = [p for p in ALL_CONFIGS
+                    if baseline_of(p) and loss_token(p) is None
+                    and '_diou-nms' not in p]
+VARIANTS = [p for p in ALL_CONFIGS
+            if baseline_of(p) and p not in DATASET_VARIANTS]
+BASELINES = [p for p in ALL_CONFIGS if p not in VARIANTS]
+#: keys a dataset variant may change: where its data is
+ALLOWED_DATA_DIFF = re.compile(
+    r'^(data_root|(train|val|test)_dataloader\.dataset\.data_root|'
+    r'(val|test)_evaluator\.ann_file)$')
 
 
 def flatten(obj, prefix=''):
@@ -162,6 +179,14 @@ def test_variant_differs_from_baseline_only_in_box_loss(path):
             MODELS.get(v).__module__.startswith('focal_iou_mmdet')]
     assert len(ours) == 1, f'{rel(path)}: box losses of ours: {ours}'
     assert ours[0] in changed
+
+
+@pytest.mark.parametrize('path', DATASET_VARIANTS, ids=rel)
+def test_dataset_variant_differs_only_in_its_data(path):
+    changed, _ = changed_keys(path, baseline_of(path))
+    assert changed, 'dataset variant is identical to its baseline'
+    bad = sorted(k for k in changed if not ALLOWED_DATA_DIFF.match(k))
+    assert not bad, f'{rel(path)} also changes {bad}'
 
 
 def test_config_diff_catches_other_changes(tmp_path):

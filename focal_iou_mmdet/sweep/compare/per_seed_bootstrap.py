@@ -12,6 +12,8 @@ import io
 import json
 from typing import Dict, List, Optional, Tuple
 
+import numpy as np
+
 from ...analysis.intervals import Interval
 from ...runs.config_dump import ConfigDumpError, read_literal
 from ..spec.sweep_spec import SweepSpec
@@ -71,9 +73,10 @@ class ImageBootstrap:
 
     def pairs(self, seed_pairs: List[Tuple[object, dict, dict]]
               ) -> List[tuple]:
-        """``[(seed, ΔAP interval, ΔAP_s interval, note)]`` per seed pair
-        ``(seed, run, baseline run)`` (intervals None and a note where a
-        run was refused)."""
+        """``[(seed, ΔAP interval, ΔAP_s interval, note, ΔAP variance)]``
+        per seed pair ``(seed, run, baseline run)`` (intervals None and a
+        note where a run was refused); the variance of ΔAP over the image
+        draws is the test set's sampling variance (:mod:`.noise_split`)."""
         out = []
         for seed, r, base in seed_pairs:
             if any(x['_family'] is None or x['_family'].name != 'coco'
@@ -81,19 +84,26 @@ class ImageBootstrap:
                 continue
             (a, why_a), (b, why_b) = self._run(r), self._run(base)
             if why_a or why_b:
-                out.append((seed, None, None, why_a or why_b))
+                out.append((seed, None, None, why_a or why_b, None))
             elif a is not None and b is not None and a.img_ids == b.img_ids:
-                out.append((seed,) + self._intervals(a, b) + (None,))
+                iv_all, iv_small, var = self._intervals(a, b)
+                out.append((seed, iv_all, iv_small, None, var))
         return out
 
     def _intervals(self, a, b) -> tuple:
-        from ...analysis.image_bootstrap import paired_bootstrap
-        ivs = []
+        """``(ΔAP interval, ΔAP_s interval, variance of ΔAP)``."""
+        from ...analysis.image_bootstrap import bootstrap_draws
+        ivs, var = [], None
         for area in ('all', 'small'):
             try:
-                d, lo, hi = paired_bootstrap(a, b, self.RESAMPLES, area=area)
-            except (TypeError, ValueError):  # no objects of that size
+                d = (a.ap(area=area) - b.ap(area=area)) * 100
+                draws = bootstrap_draws(a, b, self.RESAMPLES, area=area)
+                lo, hi = np.percentile(draws, [2.5, 97.5])
+            except (TypeError, ValueError, IndexError):  # no such objects
                 ivs.append(None)
                 continue
-            ivs.append(Interval(d, lo, hi, len(a.img_ids), 'val images'))
-        return tuple(ivs)
+            if area == 'all':
+                var = float(np.var(draws, ddof=1))
+            ivs.append(Interval(d, float(lo), float(hi), len(a.img_ids),
+                                'val images'))
+        return ivs[0], ivs[1], var

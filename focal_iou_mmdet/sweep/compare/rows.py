@@ -7,6 +7,7 @@ from typing import List, Optional
 from ...runs import FAMILIES, MetricFamily
 from ..spec import Run, SweepSpec
 from ..observe.state import effective_states
+from .size_support import SizeSupport
 
 
 def _pct(v: Optional[float]) -> Optional[float]:
@@ -22,8 +23,22 @@ def collect(spec: SweepSpec, runs: List[Run]) -> List[dict]:
     results = {r.id: spec.run_dir(r.id).results() for r in runs}
     mixed = len({res.family.name for res in results.values()
                  if res.family is not None}) > 1
-    return [_row(run, results[run.id], states[spec.run_dir(run.id)], mixed)
-            for run in runs]
+    support = SizeSupport()
+    rows = []
+    for run in runs:
+        row = _row(run, results[run.id], states[spec.run_dir(run.id)], mixed)
+        res = results[run.id]
+        if res.family is not None and res.family.sizes:
+            counts, row['_support_note'] = support.of(
+                spec.run_dir(run.id).dumped_config)
+            row.update(counts or {})
+        rows.append(row)
+    return rows
+
+
+def epoch_column(primary: str, epoch: int) -> str:
+    """The results.csv column of the primary metric at one epoch."""
+    return f'{primary}_epoch{epoch}'
 
 
 def _row(run: Run, res, st, mixed: bool) -> dict:
@@ -37,6 +52,10 @@ def _row(run: Run, res, st, mixed: bool) -> dict:
     row['primary'] = _pct(res.primary)
     for m, v in res.final.items():
         row[metric_label(family, m, mixed)] = _pct(v)
+    if family is not None:
+        primary = metric_label(family, family.primary, mixed)
+        for epoch, v in curve.items():
+            row[epoch_column(primary, epoch)] = _pct(v)
     row['final_epoch'] = max(res.val) if res.val else None
     row['best_epoch'] = best
     row['best_primary'] = _pct(curve[best]) if best is not None else None

@@ -9,11 +9,13 @@ import os.path as osp
 from typing import Dict, List, Optional, Sequence
 
 from ...utils.display import relpath
+from ..compare.claims import MIN_SUPPORT
 from ..compare.comparison import VerdictRule
 from ..compare.group_stats import summarize
 from ..compare.rows import collect, primary_name, small_name
 from ..observe.state import counts
 from ..spec import Run, SweepSpec
+from .claims_section import claims_report
 from .figures import plot
 from .render import text_table, write_csv, write_markdown
 from .verdict_lines import family_header, verdicts
@@ -46,7 +48,8 @@ def _print(spec, stats, rows, said, notes) -> None:
 
 
 def report(spec: SweepSpec, runs: Sequence[Run],
-           out_dir: Optional[str] = None, correction: bool = True
+           out_dir: Optional[str] = None, correction: bool = True,
+           min_support: int = MIN_SUPPORT, claims_only: bool = False
            ) -> Dict[str, object]:
     """Print the table and verdicts; write results.csv, results.md and the
     plots (into ``out_dir``, default the sweep's folder); return their
@@ -54,23 +57,31 @@ def report(spec: SweepSpec, runs: Sequence[Run],
     be written to (a read-only work root) is reported; the table is still
     printed.  The verdicts follow the sweep's rule
     (:meth:`..compare.comparison.VerdictRule.of`), Holm-corrected unless
-    ``correction`` is False."""
+    ``correction`` is False.  ``claims_only``: print the claims table
+    (:mod:`.claims_section`) and write nothing."""
     out_dir = out_dir or spec.work_dir
     rule = VerdictRule.of(spec, correction)
     rows = collect(spec, list(runs))
     stats, comps = summarize(spec, rows, rule)
+    claims = claims_report(stats, comps, rule, primary_name(rows),
+                           small_name(rows), min_support)
+    if claims_only:
+        print('\n'.join(claims.table()))
+        return dict(csv=None, md=None, figures=[], stats=stats,
+                    comparisons=comps, claims=claims)
     notes = run_notes(rows)
     said = verdicts(stats, primary_name(rows), small_name(rows) or 'AP_s')
     if said:
         said = [family_header(comps, rule)] + said
     _print(spec, stats, rows, said, notes)
+    print('\n'.join(claims.table()))
     try:
         os.makedirs(out_dir, exist_ok=True)
         csv_path = write_csv(rows, osp.join(out_dir, 'results.csv'))
-        figures = plot(spec, stats, rows, out_dir)
+        figures = plot(spec, stats, rows, out_dir, claims)
         md_path = write_markdown(
             spec, rows, stats, counts(r['_status'] for r in rows), notes,
-            said, figures, osp.join(out_dir, 'results.md'), rule)
+            said, figures, osp.join(out_dir, 'results.md'), rule, claims)
     except OSError as e:
         print(f'error: cannot write the report files to {out_dir}: '
               f'{e.strerror or e} (printed only; --out-dir writes them '
@@ -80,7 +91,7 @@ def report(spec: SweepSpec, runs: Sequence[Run],
     for p in [csv_path, md_path] + figures:
         print(f'wrote {relpath(p)}')
     return dict(csv=csv_path, md=md_path, figures=figures, stats=stats,
-                comparisons=comps)
+                comparisons=comps, claims=claims)
 
 
 __all__ = ['collect', 'report', 'run_notes', 'summarize']

@@ -4,6 +4,7 @@ from collections import OrderedDict
 from typing import List, Tuple
 
 from ...analysis.plots import (plot_ap_by_size, plot_confidence_sequences,
+                               plot_forest, plot_paired_curves,
                                plot_training_curves)
 from ...analysis.grid_verdicts import ANYTIME
 from ...analysis.sequential import sequence_path
@@ -17,9 +18,11 @@ def _label(key: Tuple) -> str:
 
 
 def plot(spec: SweepSpec, stats: List[dict], rows: List[dict],
-         out_dir: str) -> List[str]:
+         out_dir: str, claims=None) -> List[str]:
     """Training curves of the primary metric; AP by object size where the
-    metric family has sizes (COCO)."""
+    metric family has sizes (COCO); with ``claims``
+    (:class:`.claims_section.ClaimsReport`), the forest plot and the paired
+    Δ per epoch."""
     fams = families(rows)
     sizes_of = fams[0].sizes if len(fams) == 1 else ()
     curves, sizes = OrderedDict(), OrderedDict()
@@ -38,6 +41,8 @@ def plot(spec: SweepSpec, stats: List[dict], rows: List[dict],
         figures.append(plot_ap_by_size(
             sizes, osp.join(out_dir, 'ap_by_size.png'), f'sweep {spec.name}',
             keep=baselines))
+    if claims is not None:
+        figures += _claims_figures(claims, out_dir, primary_name(rows))
     paths = _sequence_paths(stats)
     if paths:
         figures.append(plot_confidence_sequences(
@@ -58,4 +63,24 @@ def _sequence_paths(stats: List[dict]) -> list:
         out.append((comp.label, comp.verdict.corrected) + tuple(
             list(a) for a in sequence_path(comp.differences(),
                                            comp.verdict.alpha)))
+    return out
+
+
+def _claims_figures(claims, out_dir: str, metric: str) -> List[str]:
+    comps = [c.comparison for c in claims.convergence]
+    judged = [c for c in comps if c.verdict is not None]
+    if not judged:
+        return []
+    name = judged[0].verdict.interval_name
+    rows = [(c.label, c.verdict.mean, c.verdict.low, c.verdict.high,
+             c.verdict.corrected) for c in judged]
+    agg = claims.aggregate
+    out = [plot_forest(rows, agg and (agg.mean, agg.low, agg.high),
+                       osp.join(out_dir, 'forest_plot.png'), metric, name)]
+    curves = [(c.comparison.label, c.epochs, [v.mean for v in c.per_epoch],
+               [v.low for v in c.per_epoch], [v.high for v in c.per_epoch])
+              for c in claims.convergence if c.epochs]
+    if curves:
+        out.append(plot_paired_curves(
+            curves, osp.join(out_dir, 'convergence.png'), metric, name))
     return out

@@ -120,10 +120,16 @@ def caption(spec: SweepSpec, rows: List[dict], rule: VerdictRule) -> str:
 
 
 def write_markdown(spec, rows, stats, c, notes, said, figures, md_path,
-                   rule: VerdictRule):
+                   rule: VerdictRule, claims=None):
     lines = [f'# Sweep `{spec.name}`', '',
              f'{len(rows)} runs planned: ' +
              ', '.join(f'{v} {k}' for k, v in c.items() if v) + '.', '']
+    if claims is not None:
+        lines += ['## The claims', ''] + claims.table() + [
+            '', 'A claim is supported where the aggregate\'s interval over '
+            'the cells lies above 0 (contradicted: below; the cells\' own '
+            'verdicts, corrected by Holm, beside it); the tables and '
+            'sections below are its evidence.', '']
     missing = sum(1 for r in rows if r['state'] != 'done'
                   or r['primary'] is None)
     if missing:
@@ -133,6 +139,8 @@ def write_markdown(spec, rows, stats, c, notes, said, figures, md_path,
               caption(spec, rows, rule), '']
     if said:
         lines += ['## Against the baseline', ''] + said + ['']
+    if claims is not None:
+        lines += claims.sections()
     lines += [f'![{osp.splitext(osp.basename(f))[0]}]({osp.basename(f)})'
               for f in figures] + ['']
     if notes:

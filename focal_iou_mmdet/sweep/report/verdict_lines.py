@@ -37,7 +37,7 @@ def verdicts(stats: List[dict], metric: str, small: str) -> List[str]:
             continue
         out.append('- ' + verdict_line(comp, metric))
         out += [_bootstrap_line(seed, b_all, b_small, note, metric, small)
-                for seed, b_all, b_small, note in s['bootstrap']
+                for seed, b_all, b_small, note, _ in s['bootstrap']
                 if b_all or note]
     return out
 

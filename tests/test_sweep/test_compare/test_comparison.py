@@ -80,7 +80,8 @@ def _run_then_report(tmp_path, capsys, differences, seeds, opts):
     runs = sweep_runs(spec)
     rep = report(spec, runs)
     capsys.readouterr()
-    report_lines = [x[2:] for x in open(rep['md']).read().splitlines()
+    verdicts = open(rep['md']).read().split('## Against the baseline')[1]
+    report_lines = [x[2:] for x in verdicts.split('\n## ')[0].splitlines()
                     if x.startswith('- retinanet')]
     assert run_lines == report_lines
     return spec, runs, run_lines, rep

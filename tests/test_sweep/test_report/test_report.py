@@ -57,7 +57,8 @@ def test_report_aggregates_seeds_and_deltas(tmp_path):
     assert ('- retinanet, focal-iou vs retinanet, iou: ΔAP +8.0 (n=1 seed): '
             'one pair: no interval, no verdict') in md
     assert [os.path.basename(f) for f in out['figures']] == [
-        'training_curves.png', 'ap_by_size.png']
+        'training_curves.png', 'ap_by_size.png', 'forest_plot.png',
+        'convergence.png']
     for fig in out['figures']:
         assert open(fig, 'rb').read(4) == b'\x89PNG'
         assert os.path.getsize(fig) > 1000
@@ -127,5 +128,6 @@ def test_report_reads_voc_metrics(tmp_path):
     assert 'focal-ciou vs retinanet, baseline: ΔmAP +5.0 (n=1 seed)' in md
     assert 'Pascal VOC box mAP (VOCMetric)' in md
     assert [os.path.basename(f) for f in out['figures']] == [
-        'training_curves.png']
+        'training_curves.png', 'forest_plot.png', 'convergence.png']
+    assert '| better small objects | not measured |' in md
     assert d['retinanet_focal-ciou_seed0'].results().note() == '(mAP 45.0)'

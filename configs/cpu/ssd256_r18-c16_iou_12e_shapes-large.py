@@ -1,0 +1,7 @@
+_base_ = './ssd256_r18-c16_12e_shapes-large.py'
+
+model = dict(
+    bbox_head=dict(
+        reg_decoded_bbox=True,
+        loss_bbox=dict(
+            type='PlainIoULoss', iou_variant='iou', loss_weight=5.0)))

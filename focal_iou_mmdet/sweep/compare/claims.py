@@ -1,0 +1,173 @@
+"""The paper's three claims -- faster convergence, higher AP, better AP on
+small objects -- answered across the whole grid: per claim a verdict and
+its evidence (how many cells decide after Holm, the grid's aggregate).
+
+The aggregate (:mod:`...analysis.aggregate`) is a fixed-n bootstrap.  A
+sweep run ``--until-decided`` added seeds after looking, so its aggregate
+is instead the mean (and IQM) of the cells' anytime-valid intervals, each
+at level alpha / cells (Bonferroni: they hold together, and the mean and
+IQM are monotone in each cell), and P(improve) is not given.
+
+A claim is *supported* where the aggregate's interval lies above 0,
+*contradicted* where it lies below, else *not shown*; the cells' own
+verdicts are the evidence beside it.
+"""
+from dataclasses import dataclass
+from typing import Dict, List, Optional, Sequence
+
+import numpy as np
+from scipy import stats as st
+
+from ...analysis.aggregate import IQM_TRIM, aggregate_differences
+from ...analysis.grid_verdicts import ANYTIME, grid_verdicts
+from .comparison import Comparison, VerdictRule
+
+#: fewer ground-truth boxes of a size than this behind its AP get a note
+MIN_SUPPORT = 500
+
+
+@dataclass(frozen=True)
+class GridAggregate:
+    """The aggregate of one metric's differences over the cells."""
+    mean: float
+    low: float
+    high: float
+    iqm: float
+    iqm_low: float
+    iqm_high: float
+    p_improve: Optional[tuple]   # (p, low, high); None: anytime
+    n_cells: int
+    left_out: int                # cells with fewer than 2 seed pairs
+
+    def text(self, metric: str) -> str:
+        out = (f'aggregate Δ{metric} {self.mean:+.1f} [{self.low:+.1f}, '
+               f'{self.high:+.1f}], IQM {self.iqm:+.1f} [{self.iqm_low:+.1f}'
+               f', {self.iqm_high:+.1f}]')
+        if self.p_improve is not None:
+            p, lo, hi = self.p_improve
+            out += f', P(improve) {p:.2f} [{lo:.2f}, {hi:.2f}]'
+        out += f' ({self.n_cells} cell{"s" if self.n_cells != 1 else ""}'
+        if self.left_out:
+            out += f'; {self.left_out} with one seed pair left out'
+        return out + ')'
+
+    @property
+    def word(self) -> str:
+        if self.low > 0:
+            return 'supported'
+        if self.high < 0:
+            return 'contradicted'
+        return 'not shown'
+
+
+def grid_aggregate(cells: Dict[str, Sequence[float]], rule: VerdictRule
+                   ) -> Optional[GridAggregate]:
+    """The aggregate of ``cells`` (name -> paired differences) under the
+    sweep's rule (module doc); None without a cell of 2 seed pairs."""
+    usable = {k: list(v) for k, v in cells.items() if len(v) >= 2}
+    if not usable:
+        return None
+    left_out = len(cells) - len(usable)
+    if rule.kind != ANYTIME:
+        a = aggregate_differences(usable, rule.alpha)
+        return GridAggregate(a.mean, a.low, a.high, a.iqm, a.iqm_low,
+                             a.iqm_high, (a.p_improve, a.p_improve_low,
+                                          a.p_improve_high),
+                             len(usable), left_out)
+    found = grid_verdicts(list(usable.values()), ANYTIME,
+                          rule.alpha / len(usable), correction=False)
+    means = np.array([v.mean for v in found])
+    low = np.array([v.low for v in found])
+    high = np.array([v.high for v in found])
+    iqm = lambda x: float(st.trim_mean(x, IQM_TRIM))  # noqa: E731
+    return GridAggregate(float(means.mean()), float(low.mean()),
+                         float(high.mean()), iqm(means), iqm(low),
+                         iqm(high), None, len(usable), left_out)
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One row of the claims table."""
+    claim: str
+    verdict: str
+    evidence: str
+
+
+def cell_count(verdicts: Sequence, words=('beats', 'worse'),
+               names=('beats', 'worse')) -> str:
+    """``beats in 3 of 8 cells after Holm (worse in 1)``."""
+    decided = [v for v in verdicts if v is not None and v.p_value is not None]
+    n = {w: sum(1 for v in decided if v.corrected == w) for w in words}
+    text = f'{names[0]} in {n[words[0]]} of {len(decided)} cells after Holm'
+    if n[words[1]]:
+        text += f' ({names[1]} in {n[words[1]]})'
+    return text
+
+
+def _claim(name: str, verdicts, aggregate, metric: str, names, extra=''):
+    if aggregate is None:
+        return Claim(name, 'not shown',
+                     'no cell has two finished seed pairs' + extra)
+    return Claim(name, aggregate.word, cell_count(verdicts, names=names)
+                 + '; ' + aggregate.text(metric) + extra)
+
+
+def ap_claim(comps: Sequence[Comparison], rule: VerdictRule, metric: str
+             ) -> Claim:
+    cells = {c.label: c.differences() for c in comps}
+    return _claim(f'higher {metric}', [c.verdict for c in comps],
+                  grid_aggregate(cells, rule), metric, ('beats', 'worse'))
+
+
+def convergence_claim(found: Sequence, rule: VerdictRule, metric: str
+                      ) -> Claim:
+    """From :func:`.convergence.judge_convergence`'s results."""
+    cells = {c.comparison.label: c.area for c in found}
+    ratios = [c.ratio for c in found if c.ratio is not None]
+    censored = sum(c.censored for c in found)
+    extra = ''
+    if ratios:
+        extra = (f'; epochs to the baseline\'s final {metric}: '
+                 f'{np.mean(ratios):.2f}x the baseline\'s (mean over cells'
+                 + (f'; {censored} runs never reached it, counted at their '
+                    'last epoch' if censored else '') + ')')
+    return _claim('faster convergence', [c.verdict for c in found],
+                  grid_aggregate(cells, rule), f'{metric} over epochs',
+                  ('faster', 'slower'), extra)
+
+
+def small_claim(comps: Sequence[Comparison], rule: VerdictRule,
+                small: Optional[str], supports: Sequence[Optional[int]],
+                min_support: int = MIN_SUPPORT) -> Claim:
+    """The small-object claim; ``supports``: per comparison the small
+    ground-truth boxes behind its AP_s (None: unknown)."""
+    name = 'better small objects'
+    if small is None:
+        return Claim(name, 'not measured',
+                     'the runs\' metric has no object sizes (not COCO)')
+    diffs = [[d for d in c.differences(small)] for c in comps]
+    verdicts = grid_verdicts(diffs, rule.kind, rule.alpha,
+                             correction=rule.correction)
+    known = [s for s in supports if s is not None]
+    extra = ''
+    if known:
+        few = sum(1 for s in known if s < min_support)
+        span = f'{min(known)}' + (f'-{max(known)}' if max(known) >
+                                  min(known) else '')
+        extra = (f'; {span} small boxes behind {small}'
+                 + (f' (fewer than {min_support} in {few} of {len(known)} '
+                    'cells: a noisy measure)' if few else ''))
+    return _claim(name, verdicts,
+                  grid_aggregate({c.label: d for c, d in zip(comps, diffs)},
+                                 rule), small, ('beats', 'worse'), extra)
+
+
+def claims_table(claims: Sequence[Claim]) -> List[str]:
+    """The Markdown lines of the claims table."""
+    return ['| claim | verdict | evidence |', '|---|---|---|'] + [
+        f'| {c.claim} | {c.verdict} | {c.evidence} |' for c in claims]
+
+
+__all__ = ['Claim', 'GridAggregate', 'MIN_SUPPORT', 'ap_claim',
+           'cell_count', 'claims_table', 'convergence_claim', 'grid_aggregate',
+           'small_claim']
