@@ -37,7 +37,12 @@ SCHEDULER_TIMEOUT_S = 30.0
 
 class SchedulerError(RuntimeError):
     """A scheduler command failed, hung or is missing: what it knows is
-    not known now (the runs' states may be stale)."""
+    not known now (the runs' states may be stale).  ``returncode``: the
+    command's exit code where it ran (negative: killed by that signal)."""
+
+    def __init__(self, message: str, returncode: Optional[int] = None):
+        super().__init__(message)
+        self.returncode = returncode
 
 
 def scheduler_call(cmd: Sequence[str], timeout: Optional[float] = None,
@@ -59,7 +64,7 @@ def scheduler_call(cmd: Sequence[str], timeout: Optional[float] = None,
         raise SchedulerError(f'{cmd[0]}: {e.strerror or e}') from None
     if out.returncode != 0 and not any(w in out.stderr for w in ok_stderr):
         raise SchedulerError(f'{cmd[0]} failed (exit {out.returncode}): '
-                             f'{out.stderr.strip()[:200]}')
+                             f'{out.stderr.strip()[:200]}', out.returncode)
     return out.stdout
 
 

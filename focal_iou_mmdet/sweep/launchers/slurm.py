@@ -7,9 +7,11 @@ and ``--requeue``; with ``--max-parallel K`` each array waits for the one
 before (``--dependency=afterany``), so K bounds the tasks in flight in all.  Task ``i`` runs the worker on
 line ``i + 1`` of an index file of run folders; the worker ``srun``s mmdet's
 train.py over the task's ranks with a rendezvous port of its own
-(:meth:`SlurmTask.env`).  ``--signal=B:USR1@S`` warns a task ``S`` seconds
-before its time limit: the worker stops training and the task requeues
-itself (``scontrol requeue``), so the run resumes from its last checkpoint.
+(:meth:`SlurmTask.env`).  ``--signal=B:SIG@S`` (``--signal SIG@S``,
+default ``USR1@300``; :data:`TIME_LIMIT_SIGNALS`) warns a task ``S``
+seconds before its time limit or a preemption: the worker stops training
+and the task requeues itself (``scontrol requeue``), so the run resumes
+from its last checkpoint.
 A queued/running record whose job has left ``squeue`` has no process behind
 it; ``cancel`` is ``scancel`` of the jobs still queued.
 """
@@ -30,6 +32,29 @@ from .base import (TRAIN_TOOL, WORKER_CMD, Launcher, SchedulerError, Task,
                    scheduler_call)
 
 
+#: the signals ``--signal`` may name; what suits which site: docs/clusters.md
+TIME_LIMIT_SIGNALS = ('USR1', 'USR2', 'TERM', 'HUP')
+DEFAULT_SIGNAL = 'USR1'
+
+
+def parse_signal(text: str, seconds: int) -> tuple:
+    """``'USR2@120'`` -> ``('USR2', 120)``; ``'USR2'`` keeps ``seconds``.
+    ValueError naming the bad part."""
+    name, _, when = str(text).partition('@')
+    name = name.upper()
+    name = name[3:] if name.startswith('SIG') else name
+    if name not in TIME_LIMIT_SIGNALS:
+        raise ValueError(f'--signal: {text!r} names no signal of '
+                         f'{", ".join(TIME_LIMIT_SIGNALS)} (SIG@SECONDS, '
+                         'e.g. USR2@300)')
+    if when:
+        if not when.isdigit() or int(when) < 1:
+            raise ValueError(f'--signal: {text!r}: the seconds after @ '
+                             'must be a whole number >= 1')
+        seconds = int(when)
+    return name, seconds
+
+
 @dataclass
 class SlurmOptions:
     """How each array task is sized and where it runs.
@@ -47,6 +72,8 @@ class SlurmOptions:
     max_parallel: Optional[int] = None
     job_name: Optional[str] = None
     time_limit_warning_s: int = 300
+    #: the signal SLURM sends time_limit_warning_s before the end
+    time_limit_signal: str = DEFAULT_SIGNAL
     max_attempts: int = 5
     extra_args: List[str] = field(default_factory=list)
     #: tasks per array at most (None: the cluster's MaxArraySize)
@@ -65,7 +92,8 @@ class SlurmOptions:
 
 def sbatch_script(sweep: str, index: str,
                   worker_cmd: Sequence[str] = WORKER_CMD,
-                  max_attempts: int = 5) -> str:
+                  max_attempts: int = 5,
+                  time_limit_signal: str = DEFAULT_SIGNAL) -> str:
     """The array job's script: task i trains the run on line i + 1 of
     ``index``.  The worker replaces the shell (``exec``), so the time-limit
     signal reaches it.  Every value in it is quoted."""
@@ -77,7 +105,9 @@ def sbatch_script(sweep: str, index: str,
         f'INDEX={shlex.quote(index)}\n'
         'RUN_DIR=$(sed -n "$((SLURM_ARRAY_TASK_ID + 1))p" "$INDEX")\n'
         f'exec {" ".join(shlex.quote(c) for c in worker_cmd)} '
-        f'"$RUN_DIR" --launcher slurm --max-attempts {int(max_attempts)}\n')
+        f'"$RUN_DIR" --launcher slurm --max-attempts {int(max_attempts)}'
+        + (f' --time-limit-signal {parse_signal(time_limit_signal, 0)[0]}'
+           if time_limit_signal != DEFAULT_SIGNAL else '') + '\n')
 
 
 def sbatch_command(sweep: str, num_tasks: int, script: str, log_dir: str,
@@ -90,7 +120,8 @@ def sbatch_command(sweep: str, num_tasks: int, script: str, log_dir: str,
     array = f'0-{num_tasks - 1}' + (f'%{opts.max_parallel}'
                                     if opts.max_parallel else '')
     return (['sbatch', '--parsable', f'--array={array}', '--requeue',
-             f'--signal=B:USR1@{opts.time_limit_warning_s}',
+             f'--signal=B:{opts.time_limit_signal}@'
+             f'{opts.time_limit_warning_s}',
              f'--partition={opts.partition}',
              f'--job-name={opts.job_name or "sweep-" + sweep}',
              f'--nodes={opts.nodes}', f'--ntasks={opts.gpus_per_run}',
@@ -149,9 +180,12 @@ def jobs_alive(job_ids: Iterable[str]) -> Dict[str, str]:
 
 
 class SlurmTask(Task):
-    """One array task: its ranks started by ``srun``."""
+    """One array task: its ranks started by ``srun``; ``signal_name`` the
+    one its sbatch ``--signal`` sends (:data:`TIME_LIMIT_SIGNALS`)."""
 
-    time_limit_signal = signal.SIGUSR1
+    def __init__(self, signal_name: str = DEFAULT_SIGNAL):
+        self.time_limit_signal = getattr(signal, 'SIG' + parse_signal(
+            signal_name, 0)[0])
 
     @property
     def job(self) -> Optional[str]:
@@ -186,6 +220,10 @@ class SlurmTask(Task):
         try:
             scheduler_call(['scontrol', 'requeue', job], timeout=60)
         except SchedulerError as e:
+            # the requeue ends this task: slurmstepd may kill scontrol
+            # itself (SIGTERM) before it can say that it worked
+            if e.returncode in (-signal.SIGTERM, -signal.SIGKILL):
+                return None
             return f'scontrol requeue {job}: {e}'
         return None
 
@@ -226,9 +264,14 @@ class SlurmLauncher(Launcher):
         a('--gres', default=None, help="slurm: default gpu:<ranks per "
           "node>; '' for a cluster without GPUs")
         a('--job-name')
+        a('--signal', default=DEFAULT_SIGNAL, metavar='SIG[@S]',
+          help='slurm: the signal SLURM sends S seconds before a task\'s '
+          'time limit, on which it checkpoints and requeues itself: '
+          + ', '.join(TIME_LIMIT_SIGNALS) + ' (default USR1@300; which '
+          'suits a site: docs/clusters.md)')
         a('--time-limit-warning', type=int, default=300, metavar='S',
           help="slurm: seconds before a task's time limit at which it stops "
-          'and requeues itself (default 300)')
+          'and requeues itself (default 300; SIG@S in --signal wins)')
         a('--max-attempts', type=int, default=5,
           help='slurm: starts of one run in all (time limits, preemptions, '
           'requeues) before it is marked failed (default 5)')
@@ -243,12 +286,16 @@ class SlurmLauncher(Launcher):
     def from_args(cls, args, extra) -> 'SlurmLauncher':
         if not args.partition:
             raise ValueError('--launcher slurm needs --partition')
+        if args.time_limit_warning < 1:
+            raise ValueError('--time-limit-warning must be >= 1, got '
+                             f'{args.time_limit_warning}')
+        sig, seconds = parse_signal(args.signal, args.time_limit_warning)
         return cls(SlurmOptions(
             partition=args.partition, gpus_per_run=args.gpus_per_run,
             gpus_per_node=args.gpus_per_node,
             cpus_per_task=args.cpus_per_task, gres=args.gres,
             max_parallel=args.max_parallel, job_name=args.job_name,
-            time_limit_warning_s=args.time_limit_warning,
+            time_limit_warning_s=seconds, time_limit_signal=sig,
             max_attempts=args.max_attempts, extra_args=list(extra),
             max_array_size=args.max_array_size, dry_run=args.dry_run))
 
@@ -311,7 +358,8 @@ class SlurmLauncher(Launcher):
             chunk = [todo[i] for i in part]
             base = osp.join(sdir, f'array_{stamp}_{k}')
             text = sbatch_script(spec.name, base + '.txt',
-                                 max_attempts=self.opts.max_attempts)
+                                 max_attempts=self.opts.max_attempts,
+                                 time_limit_signal=self.opts.time_limit_signal)
             cmd = sbatch_command(spec.name, len(chunk), base + '.sh', sdir,
                                  self.opts, after)
             if self.opts.dry_run:
@@ -375,5 +423,6 @@ class SlurmLauncher(Launcher):
 
     # -- task side ------------------------------------------------------
     @classmethod
-    def task(cls, nproc: int = 1) -> Task:
-        return SlurmTask()
+    def task(cls, nproc: int = 1, time_limit_signal: str = DEFAULT_SIGNAL
+             ) -> Task:
+        return SlurmTask(time_limit_signal)

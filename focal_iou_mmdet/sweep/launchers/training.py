@@ -209,13 +209,13 @@ class _Attempt:
         status = self._write(status.interrupted(
             session, f'time limit near on attempt {attempt}: stopped and '
             f'requeued (job {status.job}); resumes from its last checkpoint'))
+        # said first: a requeue that works ends this process
+        print(f'{self.id}: time limit near: requeueing {status.job}',
+              flush=True)
         why_not = self.task.requeue()
         if why_not:
             self._write(status.noted(
                 f'time limit near on attempt {attempt}: stopped, but not '
                 f'requeued ({why_not}); the next `run` submits it again'))
-            print(f'{self.id}: {why_not}', flush=True)
-        else:
-            print(f'{self.id}: time limit near: requeued {status.job}',
-                  flush=True)
+            print(f'{self.id}: not requeued: {why_not}', flush=True)
         return EXIT_INTERRUPTED

@@ -1,7 +1,7 @@
 """The worker: the process a launcher starts to train one planned run.
 
     python -m focal_iou_mmdet.sweep.launchers.worker RUN_DIR [--launcher local|slurm]
-        [--nproc N] [--max-attempts K]
+        [--nproc N] [--max-attempts K] [--time-limit-signal SIG]
 
 Exit codes (:mod:`.worker_exit`): 0 done, 1 failed (also: its lock or
 status cannot be used; the message says why), 4 another live worker holds
@@ -27,8 +27,13 @@ def main(argv=None) -> int:
                    help='ranks of a local run over several GPUs (torchrun)')
     p.add_argument('--max-attempts', type=int, default=None,
                    help='start the run at most this many times in all')
+    p.add_argument('--time-limit-signal', default=None,
+                   help='slurm: the signal its sbatch --signal sends '
+                   '(default USR1)')
     args = p.parse_args(argv)
-    task = LAUNCHERS[args.launcher].task(args.nproc)
+    launcher = LAUNCHERS[args.launcher]
+    task = launcher.task(args.nproc, args.time_limit_signal) \
+        if args.time_limit_signal else launcher.task(args.nproc)
     return train(RunDir(args.run_dir), task, args.launcher, args.max_attempts)
 
 

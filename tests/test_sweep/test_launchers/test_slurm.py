@@ -210,7 +210,8 @@ def test_slurm_array_sweep_requeued_at_its_time_limit(slurm_cluster, tmp_path,
         assert st.max_attempts == MAX_ATTEMPTS
         attempts = attempts_of(path)
         assert len(attempts) == st.attempts
-        assert 'time limit near: requeued' in logs
+        assert 'time limit near: requeueing' in logs
+        assert 'not requeued' not in logs
         kept = 0  # the epoch the latest resume continued after
         saved = 0  # the last checkpoint an attempt started to write
         for earlier, later in zip(attempts, attempts[1:]):
