@@ -39,6 +39,14 @@ VIEW_STATES = STATES + ('unreadable', )
 _VIEW_ONLY = ('stale', 'unverified')
 
 
+def sessions_device_hours(sessions: List[dict]) -> Optional[float]:
+    """Devices x hours of a run's training sessions (a session recorded
+    before devices were, counts 1 device; None: no session)."""
+    hours = [s['seconds'] * (s.get('devices') or 1) / 3600.0
+             for s in sessions if s.get('seconds') is not None]
+    return round(sum(hours), 4) if hours else None
+
+
 def sessions_seconds(sessions: List[dict]) -> Optional[float]:
     """Wall-clock seconds of a run's training sessions (None: none yet)."""
     secs = [s['seconds'] for s in sessions if s.get('seconds') is not None]
@@ -112,6 +120,21 @@ class RunStatus:
     @property
     def train_seconds(self) -> Optional[float]:
         return sessions_seconds(self.sessions)
+
+    @property
+    def device_hours(self) -> Optional[float]:
+        return sessions_device_hours(self.sessions)
+
+    @property
+    def device_names(self) -> List[str]:
+        """The devices its sessions trained on, in order, once each."""
+        return list(dict.fromkeys(s['device'] for s in self.sessions
+                                  if s.get('device')))
+
+    @property
+    def hosts(self) -> List[str]:
+        return list(dict.fromkeys(s['host'] for s in self.sessions
+                                  if s.get('host')))
 
     def first_message_line(self) -> str:
         return (self.message or '').splitlines()[0] if self.message else ''

@@ -60,6 +60,9 @@ def _row(run: Run, res, st, mixed: bool) -> dict:
     row['best_epoch'] = best
     row['best_primary'] = _pct(curve[best]) if best is not None else None
     row['train_time_s'] = st.train_seconds
+    row['device_hours'] = st.device_hours
+    row['device'] = ' + '.join(st.device_names) or None
+    row['host'] = ' + '.join(st.hosts) or None
     row['attempts'] = st.attempts
     row['_result'] = res
     row['_status'] = st

@@ -13,6 +13,7 @@ from ...analysis.seed_planning import (MOST_SEEDS, fixed_seeds_needed,
                                        sequential_plan)
 from ..spec import Run, SweepSpec
 from .comparison import sweep_comparisons, verdict_line
+from .cost import per_run_hours
 from .rows import collect, primary_name
 
 
@@ -56,12 +57,26 @@ def plan_seeds(spec: SweepSpec, runs: Sequence[Run], delta: float,
             continue
         fixed = fixed_seeds_needed(delta, spread, power, level)
         seq = sequential_plan(delta, spread, max_seeds, level)
+        hours = per_run_hours(list(comp.runs) + list(comp.baseline_runs))
         lines.append(
             f'    sd of the paired differences {spread:.2f} ({source}); '
-            f'fixed n: {_count(fixed)}; sequential: '
-            f'{seq.expected_seeds:.1f} seeds expected, decided within '
+            f'fixed n: {_count(fixed)}{_hours(fixed, hours)}; sequential: '
+            f'{seq.expected_seeds:.1f} seeds expected'
+            f'{_hours(seq.expected_seeds, hours)}, decided within '
             f'{max_seeds} in {seq.decided_share:.0%} of simulations')
+        if hours is not None:
+            lines.append(f'    (a seed is 2 runs, a variant and its '
+                         f'baseline, at {hours:.3g} device-hours a run as '
+                         'the pilot measured)')
     return lines
+
+
+def _hours(seeds, per_run: Optional[float]) -> str:
+    """`` (~3.4 device-hours)`` for ``seeds`` seed pairs, or ''."""
+    if per_run is None or seeds is None:
+        return ''
+    return f' (~{2 * seeds * per_run:,.1f} device-hours)'
+
 
 
 def _count(n: Optional[int]) -> str:

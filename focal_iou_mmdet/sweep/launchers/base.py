@@ -93,6 +93,10 @@ class Task(abc.ABC):
         """Said in the run's training log at each attempt."""
         return ''
 
+    def devices(self) -> int:
+        """The devices (GPUs, or CPU ranks) one attempt trains on."""
+        return 1
+
     def requeue(self) -> Optional[str]:
         """Hand the task back to the job system after a time-limit
         warning; None when done, else why not."""

@@ -36,6 +36,9 @@ class LocalTask(Task):
     def __init__(self, nproc: int = 1):
         self.nproc = nproc
 
+    def devices(self) -> int:
+        return max(1, self.nproc)
+
     def train_command(self, python: str, train_args: Sequence[str]
                       ) -> List[str]:
         if self.nproc <= 1:

@@ -208,6 +208,9 @@ class SlurmTask(Task):
         return (['srun', '--kill-on-bad-exit=1', python] + TRAIN_TOOL +
                 list(train_args) + ['--launcher', 'slurm'])
 
+    def devices(self) -> int:
+        return int(os.environ.get('SLURM_NTASKS', '1') or 1)
+
     def describe(self) -> str:
         return (f'SLURM job {self.job}, '
                 f'{os.environ.get("SLURM_NTASKS", "?")} tasks, '

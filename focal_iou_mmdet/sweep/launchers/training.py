@@ -19,10 +19,11 @@ import socket
 import subprocess
 import sys
 import time
-from typing import List, Optional
+from typing import Dict, List, Optional
 
 from ...runs import RunDir, RunLockError, RunStateError, RunStatus
 from ...runs.checkpoint_check import unloadable_reason
+from ...utils.devices import training_device_name
 from . import Task
 from .processes import die_with_parent, disk_full, error_tail
 from .worker_exit import (EXIT_DONE, EXIT_FAILED, EXIT_INTERRUPTED,
@@ -93,12 +94,14 @@ class _Attempt:
         status = self._write(status.started(
             self.launcher, socket.gethostname(), os.getpid(), self.task.job,
             self.max_attempts, checkpoint_note))
+        device = training_device_name(self._env())
         start = time.time()
         code = self._train(status.attempts, checkpoint_note)
         session = dict(attempt=status.attempts, host=status.host,
                        job=status.job, start=round(start, 1),
                        seconds=round(time.time() - start, 1), exit=code,
-                       resumed=self._resumed)
+                       resumed=self._resumed, devices=self.task.devices(),
+                       device=device)
         return self._record(status, session, code)
 
     def _out_of_attempts(self, status: RunStatus) -> int:
@@ -113,8 +116,7 @@ class _Attempt:
     def _train(self, attempt: int, checkpoint_note: Optional[str]) -> int:
         """Run the training process to its end (or its stop); its exit
         code."""
-        env = dict(os.environ, **self.info.get('env', {}))
-        env.update(self.task.env())
+        env = self._env()
         os.makedirs(osp.dirname(self.run_dir.predictions_file), exist_ok=True)
         cmd = self.task.train_command(sys.executable,
                                       self.run_dir.train_args())
@@ -127,6 +129,11 @@ class _Attempt:
                                     preexec_fn=die_with_parent)
             self._handle_signals(proc)
             return self._wait(proc)
+
+    def _env(self) -> Dict[str, str]:
+        env = dict(os.environ, **self.info.get('env', {}))
+        env.update(self.task.env())
+        return env
 
     def _log_header(self, attempt, checkpoint_note, cmd) -> str:
         where = self.task.describe()

@@ -1,5 +1,6 @@
 """The ``status`` table: each run's effective state, epoch, attempts,
-time and note, and the sweep's counts and ETA."""
+time, device-hours (devices x hours of all its attempts) and note, and the
+sweep's counts, ETA and device-hours spent."""
 import time
 from typing import List, Sequence, Tuple
 
@@ -38,7 +39,9 @@ def _row(spec: SweepSpec, run: Run, st: RunStatus) -> Tuple[List[str], bool]:
                                    if st.max_attempts else '')
     problems = res.problems(st.state == 'done')
     note = '; '.join([n for n in [_note(st)] if n] + problems)
-    return ([run.id, st.state, epoch, attempts, fmt_duration(secs), note],
+    hours = st.device_hours
+    return ([run.id, st.state, epoch, attempts, fmt_duration(secs),
+             '-' if hours is None else f'{hours:.2f}', note],
             bool(problems or st.checkpoint_note))
 
 
@@ -47,7 +50,8 @@ def status_table(spec: SweepSpec, runs: Sequence[Run],
     states = effective_states([spec.run_dir(r.id) for r in runs])
     sts = [states[spec.run_dir(r.id)] for r in runs]
     hide = not show_all and len(runs) > SHOW_ALL_UP_TO
-    head = ['run', 'state', 'epoch', 'attempts', 'time', 'job / note']
+    head = ['run', 'state', 'epoch', 'attempts', 'time', 'device-h',
+            'job / note']
     rows = [(st, _row(spec, r, st)) for r, st in zip(runs, sts)]
     body = [cells for st, (cells, flagged) in rows
             if not (hide and st.state in ('done', 'pending') and not flagged)]
@@ -63,7 +67,9 @@ def status_table(spec: SweepSpec, runs: Sequence[Run],
         f'failed' + (f', {c["unreadable"]} unreadable'
                      if c['unreadable'] else '')
         + f'; ETA {fmt_duration(eta)}'
-        + (f' at {parallel} in parallel' if eta else ''))
+        + (f' at {parallel} in parallel' if eta else '')
+        + f'; {sum(st.device_hours or 0 for st in sts):.2f} device-hours '
+        'spent')
     if hide:
         lines.append('(done and pending runs hidden; --all shows them)')
     return '\n'.join(lines)

@@ -64,7 +64,7 @@ def report(spec: SweepSpec, runs: Sequence[Run],
     rows = collect(spec, list(runs))
     stats, comps = summarize(spec, rows, rule)
     claims = claims_report(stats, comps, rule, primary_name(rows),
-                           small_name(rows), min_support)
+                           small_name(rows), min_support, rows)
     if claims_only:
         print('\n'.join(claims.table()))
         return dict(csv=None, md=None, figures=[], stats=stats,
@@ -74,7 +74,10 @@ def report(spec: SweepSpec, runs: Sequence[Run],
     if said:
         said = [family_header(comps, rule)] + said
     _print(spec, stats, rows, said, notes)
-    print('\n'.join(claims.table()))
+    # the claims, the sweep's cost and any comparison that mixes devices
+    cost = [line[2:] for line in claims.cost
+            if 'warning' in line or line is claims.cost[-1]]
+    print('\n'.join(claims.table() + cost))
     try:
         os.makedirs(out_dir, exist_ok=True)
         csv_path = write_csv(rows, osp.join(out_dir, 'results.csv'))

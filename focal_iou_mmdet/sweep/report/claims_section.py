@@ -3,7 +3,7 @@ the claims table that opens results.md (and is all ``report
 --claims-only`` prints), and the sections behind it -- convergence per
 comparison, AP by object size with the boxes behind it, and where each
 comparison's noise comes from."""
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import List, Optional, Sequence
 
 from ..compare.claims import (MIN_SUPPORT, Claim, GridAggregate, ap_claim,
@@ -11,6 +11,7 @@ from ..compare.claims import (MIN_SUPPORT, Claim, GridAggregate, ap_claim,
                               small_claim)
 from ..compare.comparison import Comparison, VerdictRule
 from ..compare.convergence import Convergence, judge_convergence
+from ..compare.cost import cost_lines
 from ..compare.noise_split import noise_split
 from ..compare.size_support import SIZE_RANGES
 
@@ -26,12 +27,16 @@ class ClaimsReport:
     min_support: int
     #: the higher-AP claim's aggregate (the forest plot's diamond)
     aggregate: Optional[GridAggregate] = None
+    #: the Cost and devices lines (:mod:`..compare.cost`)
+    cost: List[str] = field(default_factory=list)
 
     def table(self) -> List[str]:
         return claims_table(self.claims)
 
     def sections(self) -> List[str]:
-        return (self._convergence() + self._sizes() + self._noise())
+        return (self._convergence() + self._sizes() + self._noise()
+                + (['## Cost and devices', ''] + self.cost + ['']
+                   if self.cost else []))
 
     def _convergence(self) -> List[str]:
         if not self.convergence:
@@ -106,7 +111,8 @@ def _support_of(s: dict) -> Optional[dict]:
 
 def claims_report(stats: List[dict], comps: Sequence[Comparison],
                   rule: VerdictRule, metric: str, small: Optional[str],
-                  min_support: int = MIN_SUPPORT) -> ClaimsReport:
+                  min_support: int = MIN_SUPPORT,
+                  rows: Sequence[dict] = ()) -> ClaimsReport:
     """The three claims and their sections for a sweep's comparisons
     (``stats``: :func:`..compare.group_stats.summarize`'s)."""
     for s in stats:
@@ -121,7 +127,7 @@ def claims_report(stats: List[dict], comps: Sequence[Comparison],
     aggregate = grid_aggregate({c.label: c.differences() for c in comps},
                                rule)
     return ClaimsReport(claims, found, stats, metric, small, min_support,
-                        aggregate)
+                        aggregate, cost_lines(comps, rows) if rows else [])
 
 
 __all__ = ['ClaimsReport', 'claims_report']

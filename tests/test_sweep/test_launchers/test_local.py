@@ -14,6 +14,7 @@ from focal_iou_mmdet.runs import TINY_RUN_OPTIONS as TINY
 from focal_iou_mmdet.runs import RunDir
 from focal_iou_mmdet.sweep import expand, load_spec
 from focal_iou_mmdet.sweep.observe.status_view import status_table
+from focal_iou_mmdet.utils.devices import cpu_model
 
 
 def _wait_for_checkpoint(run_dir, epoch, proc=None, timeout=300):
@@ -79,6 +80,12 @@ def test_local_sweep_killed_and_restarted(tmp_path, tiny_shapes):
     for rid, path in d.items():
         st = path.read_status()
         assert st.state == 'done', (rid, st)
+        # each attempt records what it trained on (no CUDA here)
+        for session in st.sessions:
+            assert session['device'] == f'CPU: {cpu_model()}', session
+            assert session['devices'] == 1 and session['host']
+        assert st.device_hours == pytest.approx(st.train_seconds / 3600,
+                                                abs=1e-4)
     assert len(attempts_of(d['retinanet_baseline'])) == 1
     first_try, second_try = attempts_of(d['ssd_focal-ciou'])
     assert 'resuming from last_checkpoint' in second_try
@@ -93,6 +100,8 @@ def test_local_sweep_killed_and_restarted(tmp_path, tiny_shapes):
     assert [r['run_id'] for r in rows] == list(d)
     for r in rows:
         assert r['state'] == 'done' and r['final_epoch'] == '2'
+        assert r['device'] == f'CPU: {cpu_model()}' and r['host']
+        assert float(r['device_hours']) > 0
         assert 0 <= float(r['primary']) <= 100
     voc, coco = rows  # two families: each column says which
     assert voc['metric'] == 'voc' and voc['primary'] == voc['voc mAP']
