@@ -3,24 +3,24 @@ figures and records should be."""
 import platform
 import subprocess
 import sys
-from typing import Dict, Optional
+from typing import TYPE_CHECKING, Dict, Optional
 
-# torch is imported where it is needed: the sweep's worker imports this
-# module and stays light
-
-
-def describe_device(device: 'torch.device') -> str:  # noqa: F821
-    """``'NVIDIA H100 80GB HBM3'`` for a GPU, ``'CPU, 2 threads'`` else."""
+if TYPE_CHECKING:  # imported where needed: the sweep's worker stays light
     import torch
+
+
+def describe_device(device: 'torch.device') -> str:
+    """``'NVIDIA H100 80GB HBM3'`` for a GPU, ``'CPU, 2 threads'`` else."""
+    import torch  # noqa: F811
     if device.type == 'cuda':
         return torch.cuda.get_device_name(device)
     return f'CPU, {torch.get_num_threads()} threads'
 
 
-def synchronize(device: 'torch.device') -> None:  # noqa: F821
+def synchronize(device: 'torch.device') -> None:
     """Wait for the device's queued work (a no-op on CPU), so that a timing
     covers the work, not its launch."""
-    import torch
+    import torch  # noqa: F811
     if device.type == 'cuda':
         torch.cuda.synchronize(device)
 

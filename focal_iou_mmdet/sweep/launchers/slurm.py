@@ -20,7 +20,6 @@ import os
 import os.path as osp
 import shlex
 import shutil
-import signal
 import time
 from dataclasses import dataclass, field
 from typing import Dict, Iterable, List, Optional, Sequence
@@ -28,31 +27,12 @@ from typing import Dict, Iterable, List, Optional, Sequence
 from ...runs import RunDir, RunStatus
 from ...utils.display import relpath
 from ...utils.json_io import write_json
-from .base import (TRAIN_TOOL, WORKER_CMD, Launcher, SchedulerError, Task,
+from .base import (WORKER_CMD, Launcher, SchedulerError, Task,
                    scheduler_call)
-
-
-#: the signals ``--signal`` may name; what suits which site: docs/clusters.md
-TIME_LIMIT_SIGNALS = ('USR1', 'USR2', 'TERM', 'HUP')
-DEFAULT_SIGNAL = 'USR1'
-
-
-def parse_signal(text: str, seconds: int) -> tuple:
-    """``'USR2@120'`` -> ``('USR2', 120)``; ``'USR2'`` keeps ``seconds``.
-    ValueError naming the bad part."""
-    name, _, when = str(text).partition('@')
-    name = name.upper()
-    name = name[3:] if name.startswith('SIG') else name
-    if name not in TIME_LIMIT_SIGNALS:
-        raise ValueError(f'--signal: {text!r} names no signal of '
-                         f'{", ".join(TIME_LIMIT_SIGNALS)} (SIG@SECONDS, '
-                         'e.g. USR2@300)')
-    if when:
-        if not when.isdigit() or int(when) < 1:
-            raise ValueError(f'--signal: {text!r}: the seconds after @ '
-                             'must be a whole number >= 1')
-        seconds = int(when)
-    return name, seconds
+from .slurm_limits import (DEFAULT_MAX_ARRAY_SIZE, array_chunks,
+                           cluster_limits, queue_limit, queued_tasks)
+from .slurm_task import (DEFAULT_SIGNAL, TIME_LIMIT_SIGNALS, SlurmTask,
+                         parse_signal)
 
 
 @dataclass
@@ -78,6 +58,11 @@ class SlurmOptions:
     extra_args: List[str] = field(default_factory=list)
     #: tasks per array at most (None: the cluster's MaxArraySize)
     max_array_size: Optional[int] = None
+    #: jobs (array tasks) held in the queue at most (None: the user's
+    #: MaxSubmitJobs limits from sacctmgr, where accounting runs)
+    max_submit: Optional[int] = None
+    #: seconds between top-ups while runs wait for room in the queue
+    submit_poll_s: float = 30.0
     #: print the scripts and sbatch commands instead of submitting
     dry_run: bool = False
 
@@ -135,32 +120,6 @@ def sbatch_command(sweep: str, num_tasks: int, script: str, log_dir: str,
             [script])
 
 
-#: SLURM's default MaxArraySize (the highest index is one less)
-DEFAULT_MAX_ARRAY_SIZE = 1001
-
-
-def cluster_limits() -> Dict[str, int]:
-    """``MaxArraySize`` and ``MaxJobCount`` from ``scontrol show config``
-    (what is visible; {} when scontrol cannot say)."""
-    try:
-        out = scheduler_call(['scontrol', 'show', 'config'])
-    except SchedulerError:
-        return {}
-    limits = {}
-    for line in out.splitlines():
-        key, _, value = line.partition('=')
-        if key.strip() in ('MaxArraySize', 'MaxJobCount') and \
-                value.strip().isdigit():
-            limits[key.strip()] = int(value.strip())
-    return limits
-
-
-def array_chunks(n: int, max_array_size: int) -> List[range]:
-    """The runs 0..n-1 split into arrays of at most ``max_array_size``."""
-    size = max(1, max_array_size)
-    return [range(i, min(n, i + size)) for i in range(0, n, size)]
-
-
 def jobs_alive(job_ids: Iterable[str]) -> Dict[str, str]:
     """``{job id: SLURM state}`` of those still queued or running (array
     tasks as ``<array job>_<task>``); :class:`SchedulerError` when squeue
@@ -177,58 +136,6 @@ def jobs_alive(job_ids: Iterable[str]) -> Dict[str, str]:
         if len(parts) == 2:
             alive[parts[0]] = parts[1]
     return alive
-
-
-class SlurmTask(Task):
-    """One array task: its ranks started by ``srun``; ``signal_name`` the
-    one its sbatch ``--signal`` sends (:data:`TIME_LIMIT_SIGNALS`)."""
-
-    def __init__(self, signal_name: str = DEFAULT_SIGNAL):
-        self.time_limit_signal = getattr(signal, 'SIG' + parse_signal(
-            signal_name, 0)[0])
-
-    @property
-    def job(self) -> Optional[str]:
-        env = os.environ
-        if 'SLURM_ARRAY_JOB_ID' in env:
-            return f'{env["SLURM_ARRAY_JOB_ID"]}_{env["SLURM_ARRAY_TASK_ID"]}'
-        return env.get('SLURM_JOB_ID')
-
-    def env(self) -> Dict[str, str]:
-        """A rendezvous port distinct per array task (each has its own
-        SLURM_JOB_ID) and per restart (the killed ranks of a requeued task
-        may still hold a port)."""
-        job = int(os.environ.get('SLURM_JOB_ID', '0'))
-        restart = int(os.environ.get('SLURM_RESTART_COUNT', '0') or 0)
-        return dict(MASTER_PORT=str(20000 + (job * 17 + restart * 7919)
-                                    % 40000))
-
-    def train_command(self, python: str, train_args: Sequence[str]
-                      ) -> List[str]:
-        return (['srun', '--kill-on-bad-exit=1', python] + TRAIN_TOOL +
-                list(train_args) + ['--launcher', 'slurm'])
-
-    def devices(self) -> int:
-        return int(os.environ.get('SLURM_NTASKS', '1') or 1)
-
-    def describe(self) -> str:
-        return (f'SLURM job {self.job}, '
-                f'{os.environ.get("SLURM_NTASKS", "?")} tasks, '
-                f'MASTER_PORT={self.env()["MASTER_PORT"]}')
-
-    def requeue(self) -> Optional[str]:
-        job = self.job
-        if not job:
-            return 'no SLURM job id in the environment'
-        try:
-            scheduler_call(['scontrol', 'requeue', job], timeout=60)
-        except SchedulerError as e:
-            # the requeue ends this task: slurmstepd may kill scontrol
-            # itself (SIGTERM) before it can say that it worked
-            if e.returncode in (-signal.SIGTERM, -signal.SIGKILL):
-                return None
-            return f'scontrol requeue {job}: {e}'
-        return None
 
 
 class SlurmLauncher(Launcher):
@@ -281,6 +188,12 @@ class SlurmLauncher(Launcher):
         a('--max-array-size', type=int, default=None,
           help="slurm: tasks per array at most (default: the cluster's "
           'MaxArraySize, 1001 when it cannot be read)')
+        a('--max-submit', type=int, default=None, metavar='N',
+          help='slurm: jobs (array tasks count) held in the queue at most '
+          '(default: your MaxSubmitJobs limits from sacctmgr); the rest '
+          'are submitted as the queue drains')
+        a('--submit-poll', type=float, default=30.0, metavar='S',
+          help='slurm: seconds between those top-ups (default 30)')
         a('--dry-run', action='store_true',
           help='slurm: print the scripts and submit commands, submit '
           'nothing')
@@ -293,6 +206,12 @@ class SlurmLauncher(Launcher):
             raise ValueError('--time-limit-warning must be >= 1, got '
                              f'{args.time_limit_warning}')
         sig, seconds = parse_signal(args.signal, args.time_limit_warning)
+        if args.max_submit is not None and args.max_submit < 1:
+            raise ValueError(f'--max-submit must be >= 1, got '
+                             f'{args.max_submit}')
+        if not args.submit_poll > 0:
+            raise ValueError(f'--submit-poll must be > 0, got '
+                             f'{args.submit_poll}')
         return cls(SlurmOptions(
             partition=args.partition, gpus_per_run=args.gpus_per_run,
             gpus_per_node=args.gpus_per_node,
@@ -300,17 +219,46 @@ class SlurmLauncher(Launcher):
             max_parallel=args.max_parallel, job_name=args.job_name,
             time_limit_warning_s=seconds, time_limit_signal=sig,
             max_attempts=args.max_attempts, extra_args=list(extra),
-            max_array_size=args.max_array_size, dry_run=args.dry_run))
+            max_array_size=args.max_array_size, dry_run=args.dry_run,
+            max_submit=args.max_submit, submit_poll_s=args.submit_poll))
 
     # -- parent side ----------------------------------------------------
     def launch(self, sweep, retry_failed: bool = False,
                force: bool = False) -> int:
+        """Submit; while runs wait for room in the queue (a submit limit),
+        stay and top the queue up as it drains (Ctrl-C stops; the next
+        ``run`` goes on)."""
         try:
             self.submit(sweep, retry_failed, force)
+            while self.waiting and not self.opts.dry_run:
+                time.sleep(self.opts.submit_poll_s)
+                self.submit(sweep, retry_failed=False)
         except RuntimeError as e:
             print(f'error: {e}', flush=True)
             return 2
         return 0
+
+    #: runs the last :meth:`submit` left for lack of room in the queue
+    waiting = 0
+
+    def _room(self, n: int) -> int:
+        """How many of ``n`` runs fit in the queue now (the limit, less
+        the user's jobs in it); says so when not all."""
+        limit = queue_limit(self.opts.max_submit)
+        if limit is None or self.opts.dry_run:
+            return n
+        most, why = limit
+        try:
+            used = queued_tasks()
+        except SchedulerError as e:
+            raise RuntimeError(f'cannot count your queued jobs ({e}); the '
+                               f'queue holds at most {most} ({why})') from None
+        room = max(0, min(n, most - used))
+        if room < n:
+            print(f'{n - room} runs wait for room in the queue: it holds at '
+                  f'most {most} of your jobs ({why}), {used} are in it now',
+                  flush=True)
+        return room
 
     def submit(self, sweep, retry_failed: bool = False,
                force: bool = False) -> Optional[str]:
@@ -326,6 +274,11 @@ class SlurmLauncher(Launcher):
         for d, st in states.items():
             if st.state == 'unreadable':
                 print(f'  skip   {d.id}: {st.message}', flush=True)
+        room = self._room(len(todo))
+        self.waiting = len(todo) - room
+        todo = todo[:room]
+        if not todo and self.waiting:
+            return None
         if not todo:
             c = sweep.counts(states)
             print(f'sweep {spec.name!r}: nothing to submit ({c["done"]} '

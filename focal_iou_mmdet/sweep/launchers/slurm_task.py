@@ -1,0 +1,87 @@
+"""The task side of the SLURM launcher: one array task, its ranks started
+by ``srun``, and the signal its sbatch ``--signal=B:SIG@S`` sends before
+the time limit (on which the run stops at its checkpoint and the task
+requeues itself)."""
+import os
+import signal
+from typing import Dict, List, Optional, Sequence
+
+from .base import TRAIN_TOOL, SchedulerError, Task, scheduler_call
+
+#: the signals ``--signal`` may name; what suits which site: docs/clusters.md
+TIME_LIMIT_SIGNALS = ('USR1', 'USR2', 'TERM', 'HUP')
+DEFAULT_SIGNAL = 'USR1'
+
+
+def parse_signal(text: str, seconds: int) -> tuple:
+    """``'USR2@120'`` -> ``('USR2', 120)``; ``'USR2'`` keeps ``seconds``.
+    ValueError naming the bad part."""
+    name, _, when = str(text).partition('@')
+    name = name.upper()
+    name = name[3:] if name.startswith('SIG') else name
+    if name not in TIME_LIMIT_SIGNALS:
+        raise ValueError(f'--signal: {text!r} names no signal of '
+                         f'{", ".join(TIME_LIMIT_SIGNALS)} (SIG@SECONDS, '
+                         'e.g. USR2@300)')
+    if when:
+        if not when.isdigit() or int(when) < 1:
+            raise ValueError(f'--signal: {text!r}: the seconds after @ '
+                             'must be a whole number >= 1')
+        seconds = int(when)
+    return name, seconds
+
+
+
+class SlurmTask(Task):
+    """One array task: its ranks started by ``srun``; ``signal_name`` the
+    one its sbatch ``--signal`` sends (:data:`TIME_LIMIT_SIGNALS`)."""
+
+    def __init__(self, signal_name: str = DEFAULT_SIGNAL):
+        self.time_limit_signal = getattr(signal, 'SIG' + parse_signal(
+            signal_name, 0)[0])
+
+    @property
+    def job(self) -> Optional[str]:
+        env = os.environ
+        if 'SLURM_ARRAY_JOB_ID' in env:
+            return f'{env["SLURM_ARRAY_JOB_ID"]}_{env["SLURM_ARRAY_TASK_ID"]}'
+        return env.get('SLURM_JOB_ID')
+
+    def env(self) -> Dict[str, str]:
+        """A rendezvous port distinct per array task (each has its own
+        SLURM_JOB_ID) and per restart (the killed ranks of a requeued task
+        may still hold a port)."""
+        job = int(os.environ.get('SLURM_JOB_ID', '0'))
+        restart = int(os.environ.get('SLURM_RESTART_COUNT', '0') or 0)
+        return dict(MASTER_PORT=str(20000 + (job * 17 + restart * 7919)
+                                    % 40000))
+
+    def train_command(self, python: str, train_args: Sequence[str]
+                      ) -> List[str]:
+        return (['srun', '--kill-on-bad-exit=1', python] + TRAIN_TOOL +
+                list(train_args) + ['--launcher', 'slurm'])
+
+    def devices(self) -> int:
+        return int(os.environ.get('SLURM_NTASKS', '1') or 1)
+
+    def describe(self) -> str:
+        return (f'SLURM job {self.job}, '
+                f'{os.environ.get("SLURM_NTASKS", "?")} tasks, '
+                f'MASTER_PORT={self.env()["MASTER_PORT"]}')
+
+    def requeue(self) -> Optional[str]:
+        job = self.job
+        if not job:
+            return 'no SLURM job id in the environment'
+        try:
+            scheduler_call(['scontrol', 'requeue', job], timeout=60)
+        except SchedulerError as e:
+            # the requeue ends this task: slurmstepd may kill scontrol
+            # itself (SIGTERM) before it can say that it worked
+            if e.returncode in (-signal.SIGTERM, -signal.SIGKILL):
+                return None
+            return f'scontrol requeue {job}: {e}'
+        return None
+
+
+__all__ = ['DEFAULT_SIGNAL', 'TIME_LIMIT_SIGNALS', 'SlurmTask', 'parse_signal']
