@@ -132,6 +132,13 @@ class RunStatus:
                                   if s.get('device')))
 
     @property
+    def code_hashes(self) -> List[str]:
+        """The code (:mod:`.code_identity` hash) its sessions trained
+        with, in order, once each."""
+        return list(dict.fromkeys(s['code'] for s in self.sessions
+                                  if s.get('code')))
+
+    @property
     def hosts(self) -> List[str]:
         return list(dict.fromkeys(s['host'] for s in self.sessions
                                   if s.get('host')))

@@ -228,8 +228,12 @@ def _load(args):
         from .spec.tracking import check_tracking
         spec.tracking = check_tracking(spec.tracking + args.tracking)
     dry = args.command == 'run' and args.launcher_obj.dry_run
+    from .plan.planner import code_changes
+    changes = code_changes(spec, sweep_runs(spec))  # before plan() records
     runs = plan(spec, force=args.force, write=not dry,
                 runs=sweep_runs(spec))
+    if changes:
+        print('\n'.join(changes), flush=True)
     print(spec_summary(spec, runs) + (
         '\n(--dry-run: checked, nothing written)' if dry else ''),
         flush=True)

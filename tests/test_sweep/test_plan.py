@@ -129,3 +129,31 @@ def test_the_cli_answers_without_torch_or_mmdet(tmp_path, command):
     if command[0] == 'plan':
         assert '4 of 4 runs planned already' in out.stdout
     assert out.stdout.strip().endswith('0 False False'), out.stdout
+
+
+def test_plan_records_the_code_and_run_says_when_it_changed(tmp_path,
+                                                            capsys):
+    from focal_iou_mmdet.runs.code_identity import code_identity
+    from focal_iou_mmdet.sweep.__main__ import main as sweep_main
+    from focal_iou_mmdet.sweep.plan.planner import code_changes
+    from focal_iou_mmdet.sweep.spec.seed_rounds import sweep_runs
+    spec = cpu_spec(tmp_path)
+    runs = plan(spec)
+    run = runs[0]
+    info = spec.run_dir(run.id).read_info()
+    assert info['code'] == code_identity([run.base_config])
+    assert code_changes(spec, sweep_runs(spec)) == []
+    # the checkout changed after the plan: the first plan's code stays
+    # recorded, and run (here its dry run) says so before re-planning
+    info['code'] = dict(info['code'], hash='0' * 64)
+    spec.run_dir(run.id).write_info(info)
+    [note] = code_changes(spec, sweep_runs(spec))
+    assert note.startswith('note: the code differs from the plan for 1 ')
+    assert f'{run.id} (planned 000000000000, now ' in note
+    assert sweep_main(['run', spec.path, '--launcher', 'slurm',
+                       '--partition', 'p', '--dry-run']) == 0
+    assert 'note: the code differs from the plan for 1' in \
+        capsys.readouterr().out
+    # a done run is not named
+    write_status(spec.run_dir(run.id), state='done')
+    assert code_changes(spec, sweep_runs(spec)) == []

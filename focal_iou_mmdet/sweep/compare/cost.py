@@ -1,8 +1,9 @@
 """What a decision cost, and on what it ran: device-hours (devices x
 hours of all attempts, :meth:`~...runs.RunStatus.device_hours`) per run,
-per comparison (its variant and baseline runs) and per sweep, and the
-device types behind each comparison (a comparison that mixes GPU types
-mixes their numerics and speed into its noise)."""
+per comparison (its variant and baseline runs) and per sweep, the device
+types behind each comparison (a comparison that mixes GPU types mixes
+their numerics and speed into its noise) and the code each trained with
+(:mod:`...runs.code_identity`; a comparison that mixes code is warned)."""
 from typing import List, Optional, Sequence
 
 from .comparison import Comparison
@@ -20,11 +21,13 @@ def per_run_hours(rows: Sequence[dict]) -> Optional[float]:
     return sum(found) / len(found) if found else None
 
 
-def device_types(rows: Sequence[dict]) -> List[str]:
-    """The device names these runs trained on, once each."""
+def device_types(rows: Sequence[dict], column: str = 'device'
+                 ) -> List[str]:
+    """The device names (or another ``' + '``-joined column's values,
+    e.g. ``code``) of these runs, once each."""
     names = []
     for r in rows:
-        for name in (r.get('device') or '').split(' + '):
+        for name in (r.get(column) or '').split(' + '):
             if name and name not in names:
                 names.append(name)
     return names
@@ -46,6 +49,11 @@ def cost_lines(comps: Sequence[Comparison], rows: Sequence[dict]
             line += (f' -- **warning: its runs trained on {len(types)} '
                      'device types**, whose speed and numerics differ: '
                      'part of its noise is the hardware')
+        codes = device_types(runs, 'code')
+        if len(codes) > 1:
+            line += (f' -- **warning: its runs trained with {len(codes)} '
+                     f'versions of the code** ({", ".join(codes)}): the '
+                     'code changed while the sweep ran')
         out.append(line)
     out.append(f'- the sweep: {hours_of(rows):.2f} device-hours over '
                f'{len(rows)} runs' + (f' on {", ".join(device_types(rows))}'

@@ -5,6 +5,7 @@ from collections import OrderedDict
 from typing import List, Optional
 
 from ...runs import FAMILIES, MetricFamily
+from ...runs.code_identity import SHORT
 from ..spec import Run, SweepSpec
 from ..observe.state import effective_states
 from .size_support import SizeSupport
@@ -63,6 +64,7 @@ def _row(run: Run, res, st, mixed: bool) -> dict:
     row['device_hours'] = st.device_hours
     row['device'] = ' + '.join(st.device_names) or None
     row['host'] = ' + '.join(st.hosts) or None
+    row['code'] = ' + '.join(h[:SHORT] for h in st.code_hashes) or None
     row['attempts'] = st.attempts
     row['_result'] = res
     row['_status'] = st

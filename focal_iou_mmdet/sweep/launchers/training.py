@@ -23,6 +23,7 @@ from typing import Dict, List, Optional
 
 from ...runs import RunDir, RunLockError, RunStateError, RunStatus
 from ...runs.checkpoint_check import unloadable_reason
+from ...runs.code_identity import code_identity
 from ...utils.devices import training_device_name
 from . import Task
 from .processes import die_with_parent, disk_full, error_tail
@@ -95,13 +96,16 @@ class _Attempt:
             self.launcher, socket.gethostname(), os.getpid(), self.task.job,
             self.max_attempts, checkpoint_note))
         device = training_device_name(self._env())
+        base = self.info.get('base_config')
+        code = code_identity([base] if base and osp.exists(base) else [])
         start = time.time()
         code = self._train(status.attempts, checkpoint_note)
         session = dict(attempt=status.attempts, host=status.host,
                        job=status.job, start=round(start, 1),
                        seconds=round(time.time() - start, 1), exit=code,
                        resumed=self._resumed, devices=self.task.devices(),
-                       device=device)
+                       device=device, code=code['hash'],
+                       version=code['version'])
         return self._record(status, session, code)
 
     def _out_of_attempts(self, status: RunStatus) -> int:

@@ -14,6 +14,7 @@ import time
 from typing import Any, Dict, List, Optional
 
 from ...runs import config_path
+from ...runs.code_identity import SHORT, code_identity
 from ...runs.config_lookup import shipped_config_roots
 from ..spec.expansion import expand
 from ..spec.sweep_spec import Run, SweepSpec, SweepSpecError
@@ -117,21 +118,61 @@ def plan(spec: SweepSpec, force: bool = False, write: bool = True,
     return runs
 
 
+def _planned_code(run_dir) -> Optional[dict]:
+    try:
+        return run_dir.read_info().get('code')
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
+def code_changes(spec: SweepSpec, runs: List[Run]) -> List[str]:
+    """Lines naming the runs not yet done whose planned code (package and
+    config hash, recorded by :func:`plan`) differs from this
+    installation's: they would train with other code than planned."""
+    now: Dict[str, str] = {}
+    changed = []
+    for run in runs:
+        d = spec.run_dir(run.id)
+        planned = (_planned_code(d) or {}).get('hash')
+        if not planned or d.is_done():
+            continue
+        base = run.base_config
+        if base not in now:
+            try:
+                now[base] = code_identity([config_path(base)])['hash']
+            except FileNotFoundError:
+                now[base] = ''
+        if now[base] != planned:
+            changed.append(f'{run.id} (planned {planned[:SHORT]}, now '
+                           f'{now[base][:SHORT] or "its config is gone"})')
+    if not changed:
+        return []
+    return [f'note: the code differs from the plan for {len(changed)} '
+            f'run(s) not done yet, e.g. {changed[0]}: they train with the '
+            'code installed now, and the report names each run\'s code '
+            'hash (and warns where a comparison mixes them)']
+
+
 def _write(spec: SweepSpec, runs: List[Run], texts: Dict[str, str],
            progress: '_PlanProgress') -> None:
     """Write each run's config and ``run.json``; one generated file per
     detector config is parsed in full by mmengine."""
     from mmengine.config import Config
     checked = set()
+    codes: Dict[str, dict] = {}  # per base config: the plan's code
     for i, run in enumerate(runs):
         progress.step(i, 'writing')
         run_dir = spec.run_dir(run.id)
         run_dir.write_config(texts[run.id])
+        if run.base_config not in codes:
+            codes[run.base_config] = code_identity([run.base_config])
+        # the code of the first plan stays: a later one only compares
+        code = _planned_code(run_dir) or codes[run.base_config]
         run_dir.write_info(dict(
             id=run.id, sweep=spec.name, spec=spec.path,
             values=run.values, base_config=run.base_config,
             overrides=run.overrides, env=dict(spec.env, **tracking_env(
-                spec.tracking))))
+                spec.tracking)), code=code))
         if run.base_config not in checked:
             checked.add(run.base_config)
             try:

@@ -64,3 +64,12 @@ def test_the_training_device_is_named():
     else:
         assert training_device_name() == f'CPU: {cpu_model()}'
     assert cpu_model()
+
+
+def test_a_comparison_that_mixes_code_is_warned():
+    a, b = _row('a', 1.0, H100), _row('b', 1.0, H100)
+    a['code'], b['code'] = '0123456789ab', 'ba9876543210'
+    comp = Comparison(('d', 'v'), ('d', 'b'), [a], [b], 'seed')
+    line = cost_lines([comp], [a, b])[0]
+    assert 'trained with 2 versions of the code' in line
+    assert '0123456789ab, ba9876543210' in line
