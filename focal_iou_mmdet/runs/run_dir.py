@@ -27,7 +27,7 @@ import os
 import os.path as osp
 import re
 import time
-from typing import Callable, List, Optional, Sequence
+from typing import Callable, Dict, List, Optional, Sequence
 
 from ..utils.json_io import atomic_write, write_json
 from .results import RunResult, read_results
@@ -246,17 +246,14 @@ class RunDir:
         json), when its evaluator is a CocoMetric."""
         return self.file(self.PREDICTIONS_PREFIX + '.bbox.json')
 
-    def prediction_overrides(self, val_evaluator) -> dict:
-        """The config override that makes a CocoMetric validation write its
-        detections to :attr:`predictions_file` (none for another
-        evaluator).  It goes into the run's generated config, never through
-        ``--cfg-options`` (whose parser splits a path at commas and drops
-        its spaces)."""
-        if not isinstance(val_evaluator, dict) or val_evaluator.get(
-                'type') not in ('CocoMetric', 'mmdet.CocoMetric'):
-            return {}
-        return {'val_evaluator.outfile_prefix':
-                self.file(self.PREDICTIONS_PREFIX)}
+    def train_env(self) -> Dict[str, str]:
+        """Variables of its training process: a CocoMetric validation
+        dumps its detections to :attr:`predictions_file`.  Given at train
+        time (never in the generated config), so a sweep folder can move;
+        a value, so no path is parsed by ``--cfg-options`` (which splits at
+        commas and drops spaces)."""
+        from ..utils.mmdet_tools import PREDICTIONS_PREFIX_ENV
+        return {PREDICTIONS_PREFIX_ENV: self.file(self.PREDICTIONS_PREFIX)}
 
     def train_args(self, cfg_options: Sequence[str] = ()) -> List[str]:
         """mmdet's train.py arguments for the run's config into this folder,

@@ -32,6 +32,31 @@ def mmdet_config_path(name: str) -> str:
     return _mmdet_mim_file('configs', name)
 
 
+#: where a CocoMetric validation writes its detections
+#: (``<prefix>.bbox.json``): set by the sweep's worker to a file in the
+#: run's folder at train time, so that no generated config holds the
+#: folder's absolute path (a sweep folder can move)
+PREDICTIONS_PREFIX_ENV = 'FOCAL_IOU_PREDICTIONS_PREFIX'
+_COCO_METRICS = ('CocoMetric', 'mmdet.CocoMetric')
+
+
+def _predictions_into(prefix: str) -> None:
+    """Make every config mmengine loads in this process send a CocoMetric
+    validation's detections to ``prefix`` (a value, never config source:
+    the path is not pasted into any file)."""
+    from mmengine.config import Config
+    load = Config.fromfile
+
+    def fromfile(*args, **kwargs):
+        cfg = load(*args, **kwargs)
+        evaluator = cfg.get('val_evaluator')
+        if isinstance(evaluator, dict) and \
+                evaluator.get('type') in _COCO_METRICS:
+            evaluator['outfile_prefix'] = prefix
+        return cfg
+    Config.fromfile = staticmethod(fromfile)
+
+
 def _launcher(argv: List[str]) -> str:
     for i, arg in enumerate(argv):
         if arg == '--launcher' and i + 1 < len(argv):
@@ -57,13 +82,17 @@ def run_mmdet_tool(name: str, argv: Optional[List[str]] = None) -> None:
     """Run mmdet's ``tools/<name>`` as ``__main__`` with ``argv``.
 
     On a machine without CUDA, a ``--launcher pytorch|slurm`` run first
-    starts a gloo process group (:mod:`.cpu_dist`).  A distributed run
+    starts a gloo process group (:mod:`.cpu_dist`).  With
+    :data:`PREDICTIONS_PREFIX_ENV` set, a CocoMetric validation dumps its
+    detections there.  A distributed run
     exits the process through :func:`_leave_distributed_run` when the tool
     returns, so call this only as a program's entry point.
     """
     from .checkpoint_globals import allow_mmengine_checkpoint_globals
     from .cpu_dist import init_cpu_process_group
     allow_mmengine_checkpoint_globals()  # --resume, whatever the config
+    if os.environ.get(PREDICTIONS_PREFIX_ENV):
+        _predictions_into(os.environ[PREDICTIONS_PREFIX_ENV])
     argv = list(sys.argv[1:] if argv is None else argv)
     argv = _with_cfg_options(argv, init_cpu_process_group(_launcher(argv)))
     path = mmdet_tool_path(name)

@@ -97,15 +97,16 @@ class _Attempt:
             self.max_attempts, checkpoint_note))
         device = training_device_name(self._env())
         base = self.info.get('base_config')
-        code = code_identity([base] if base and osp.exists(base) else [])
+        identity = code_identity([base] if base and osp.exists(base)
+                                 else [])
         start = time.time()
         code = self._train(status.attempts, checkpoint_note)
         session = dict(attempt=status.attempts, host=status.host,
                        job=status.job, start=round(start, 1),
                        seconds=round(time.time() - start, 1), exit=code,
                        resumed=self._resumed, devices=self.task.devices(),
-                       device=device, code=code['hash'],
-                       version=code['version'])
+                       device=device, code=identity['hash'],
+                       version=identity['version'])
         return self._record(status, session, code)
 
     def _out_of_attempts(self, status: RunStatus) -> int:
@@ -137,6 +138,7 @@ class _Attempt:
     def _env(self) -> Dict[str, str]:
         env = dict(os.environ, **self.info.get('env', {}))
         env.update(self.task.env())
+        env.update(self.run_dir.train_env())
         return env
 
     def _log_header(self, attempt, checkpoint_note, cmd) -> str:

@@ -20,7 +20,7 @@ from ..spec.expansion import expand
 from ..spec.sweep_spec import Run, SweepSpec, SweepSpecError
 from ..spec.tracking import run_params, tracking_env, vis_backends
 from .key_checks import KeyChecker
-from .run_config import config_text, results_part
+from .run_config import comparable, config_text
 
 
 def _tracking(spec, run, checker, base, overrides) -> Dict[str, Any]:
@@ -96,15 +96,13 @@ def plan(spec: SweepSpec, force: bool = False, write: bool = True,
         base = bases[run.id]
         overrides = checker.resolve(run, base)
         checker.check(run, base, overrides)
-        overrides.update(spec.run_dir(run.id).prediction_overrides(
-            checker.base(base).get('val_evaluator')))
         tracking = _tracking(spec, run, checker, base, overrides)
         run.base_config = base
         run.overrides = overrides
         texts[run.id] = config_text(spec, run, base, overrides, tracking)
         run_dir = spec.run_dir(run.id)
         old = run_dir.config_text()
-        if old is not None and results_part(old) != results_part(
+        if old is not None and comparable(old) != comparable(
                 texts[run.id]) and run_dir.has_started():
             conflicts.append(run.id)
     if conflicts and not force:

@@ -5,7 +5,9 @@ no name, no spec text outside a string literal, so nothing in a spec can
 become code when mmengine executes the file.  Its comment lines hold only
 the run id and the sweep's name, which the schema restricts to plain
 folder names (:mod:`..spec.schema`)."""
+import ast
 import math
+import os.path as osp
 from typing import Any, Dict, Optional
 
 from ..spec.sweep_spec import Run, SweepSpec, SweepSpecError
@@ -77,5 +79,25 @@ def results_part(text: Optional[str]) -> Optional[str]:
     return None if text is None else text.split(TRACKING_MARK)[0]
 
 
-__all__ = ['TRACKING_MARK', 'config_text', 'literal', 'nest',
+def _base_name(line: str) -> str:
+    try:
+        bases = ast.literal_eval(line.split('=', 1)[1].strip())
+        return repr([osp.basename(b) for b in bases])
+    except (ValueError, SyntaxError, TypeError, IndexError):
+        return line
+
+
+def comparable(text: Optional[str]) -> Optional[str]:
+    """What a run's config says, wherever the sweep or the package lies:
+    its :func:`results_part` with each ``_base_`` path cut to its file
+    name (a moved sweep, another virtual environment)."""
+    text = results_part(text)
+    if text is None:
+        return None
+    return '\n'.join(f'_base_ = {_base_name(line)}'
+                     if line.startswith('_base_ = ') else line
+                     for line in text.splitlines())
+
+
+__all__ = ['TRACKING_MARK', 'comparable', 'config_text', 'literal', 'nest',
            'results_part']
