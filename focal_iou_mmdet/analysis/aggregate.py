@@ -45,7 +45,7 @@ t(5) noise, cells with different effects and spreads, cells fixed and
 cells resampled.
 """
 from dataclasses import dataclass
-from typing import Mapping, Sequence
+from typing import Mapping, Optional, Sequence
 
 import numpy as np
 from scipy import stats as st
@@ -57,28 +57,32 @@ IQM_TRIM = 0.25
 @dataclass(frozen=True)
 class Aggregate:
     """A grid's aggregate difference (module doc); ``*_low``/``*_high``
-    bound the ``1 - alpha`` interval of each statistic."""
+    bound the ``1 - alpha`` interval of each statistic (P(improve) None
+    where it is not given)."""
     mean: float
     low: float
     high: float
     iqm: float
     iqm_low: float
     iqm_high: float
-    p_improve: float
-    p_improve_low: float
-    p_improve_high: float
+    p_improve: Optional[float]
+    p_improve_low: Optional[float]
+    p_improve_high: Optional[float]
     n_cells: int
     alpha: float = 0.05
     resample_cells: bool = False
 
-    def format(self, metric: str = 'AP') -> str:
+    def format(self, metric: str = 'AP', note: str = '') -> str:
         """``aggregate ΔAP +0.8 [+0.3, +1.3], IQM +0.7 [...], P(improve)
-        0.71 [0.60, 0.81] (4 cells)``."""
-        return (f'aggregate Δ{metric} {self.mean:+.1f} [{self.low:+.1f}, '
+        0.71 [0.60, 0.81] (4 cells; note)``."""
+        text = (f'aggregate Δ{metric} {self.mean:+.1f} [{self.low:+.1f}, '
                 f'{self.high:+.1f}], IQM {self.iqm:+.1f} [{self.iqm_low:+.1f}'
-                f', {self.iqm_high:+.1f}], P(improve) {self.p_improve:.2f} '
-                f'[{self.p_improve_low:.2f}, {self.p_improve_high:.2f}] '
-                f'({self.n_cells} cell{"s" if self.n_cells != 1 else ""})')
+                f', {self.iqm_high:+.1f}]')
+        if self.p_improve is not None:
+            text += (f', P(improve) {self.p_improve:.2f} '
+                     f'[{self.p_improve_low:.2f}, {self.p_improve_high:.2f}]')
+        cells = f'{self.n_cells} cell{"s" if self.n_cells != 1 else ""}'
+        return text + f' ({cells}' + (f'; {note}' if note else '') + ')'
 
 
 def _checked(cells: Mapping[str, Sequence[float]]):

@@ -19,6 +19,11 @@ AQUARIUM = os.environ.get('AQUARIUM_ROOT') or os.path.join(
 GOLDEN = os.path.join(ROOT, 'tests', 'data', 'golden')
 #: the sweep tool as a user runs it from a checkout
 SWEEP = [sys.executable, os.path.join(ROOT, 'tools', 'sweep.py')]
+#: the SLURM tests that wait minutes for the cluster run only with
+#: FOCAL_IOU_LONG_CLUSTER_TESTS=1 (``make test`` stays within 6 min; all the
+#: cluster tests share one pytest worker): the real time-limit requeue of
+#: test_slurm.py and the signals other than USR2 of test_slurm_signals.py
+LONG_CLUSTER_TESTS = bool(os.environ.get('FOCAL_IOU_LONG_CLUSTER_TESTS'))
 #: the CPU RetinaNet config of the shapes set, by loss
 SHAPES_RETINANET = 'retinanet_r18-c16_fpn_{loss}_12e_shapes.py'
 

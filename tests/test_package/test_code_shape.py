@@ -50,7 +50,10 @@ def test_slurm_commands_live_in_the_slurm_launcher():
     words = re.compile(r'\b(squeue|sbatch|srun|scontrol|scancel)\b')
     where = sorted(str(p.relative_to(PACKAGE)) for p in SOURCES
                    if words.search(_code_without_docs(p)))
-    assert where == ['sweep/launchers/slurm.py', 'utils/cpu_dist.py'], where
+    assert where == ['sweep/launchers/slurm.py',
+                     'sweep/launchers/slurm_limits.py',
+                     'sweep/launchers/slurm_task.py',
+                     'utils/cpu_dist.py'], where
 
 
 @pytest.mark.parametrize('folder', ['focal_iou_mmdet', 'tools'])

@@ -155,3 +155,18 @@ def test_plan_records_the_code_and_run_says_when_it_changed(tmp_path,
     # a done run is not named
     write_status(spec.run_dir(run.id), state='done')
     assert code_changes(spec, sweep_runs(spec)) == []
+
+
+def test_what_a_config_says_is_compared_not_where_it_lies():
+    from focal_iou_mmdet.sweep.plan.run_config import comparable
+    old = ("# Run r of sweep s\n_base_ = ['/old/venv/configs/cpu/x.py']\n"
+           "model = {'a': 1}\nval_evaluator = {'outfile_prefix': "
+           "'/old/root/s/r/predictions/val'}\n")
+    moved = "# Run r of sweep s\n_base_ = ['/new/env/cpu/x.py']\n" \
+            "model = {'a': 1}\n"
+    assert comparable(old) == comparable(moved)
+    assert comparable(moved.replace("'a': 1", "'a': 2")) != comparable(old)
+    assert comparable(moved.replace('x.py', 'y.py')) != comparable(old)
+    other = old.replace("{'outfile_prefix'", "{'interval': 2, 'outfile_prefix'")
+    assert "val_evaluator = {'interval': 2}" in comparable(other)
+    assert comparable(None) is None

@@ -18,7 +18,7 @@ from typing import Dict, List, Optional, Sequence
 import numpy as np
 from scipy import stats as st
 
-from ...analysis.aggregate import IQM_TRIM, aggregate_differences
+from ...analysis.aggregate import IQM_TRIM, Aggregate, aggregate_differences
 from ...analysis.grid_verdicts import ANYTIME, grid_verdicts
 from .comparison import Comparison, VerdictRule
 
@@ -28,28 +28,20 @@ MIN_SUPPORT = 500
 
 @dataclass(frozen=True)
 class GridAggregate:
-    """The aggregate of one metric's differences over the cells."""
-    mean: float
-    low: float
-    high: float
-    iqm: float
-    iqm_low: float
-    iqm_high: float
-    p_improve: Optional[tuple]   # (p, low, high); None: anytime
-    n_cells: int
-    left_out: int                # cells with fewer than 2 seed pairs
+    """One metric's :class:`~...analysis.aggregate.Aggregate` over the
+    cells (its fields read through), and how many cells were left out
+    (fewer than 2 seed pairs)."""
+    values: Aggregate
+    left_out: int
+
+    def __getattr__(self, name):
+        if name == 'values':  # not set yet (copy, pickle)
+            raise AttributeError(name)
+        return getattr(self.values, name)
 
     def text(self, metric: str) -> str:
-        out = (f'aggregate Δ{metric} {self.mean:+.1f} [{self.low:+.1f}, '
-               f'{self.high:+.1f}], IQM {self.iqm:+.1f} [{self.iqm_low:+.1f}'
-               f', {self.iqm_high:+.1f}]')
-        if self.p_improve is not None:
-            p, lo, hi = self.p_improve
-            out += f', P(improve) {p:.2f} [{lo:.2f}, {hi:.2f}]'
-        out += f' ({self.n_cells} cell{"s" if self.n_cells != 1 else ""}'
-        if self.left_out:
-            out += f'; {self.left_out} with one seed pair left out'
-        return out + ')'
+        return self.values.format(metric, f'{self.left_out} with one seed '
+                                  'pair left out' if self.left_out else '')
 
     @property
     def word(self) -> str:
@@ -69,20 +61,15 @@ def grid_aggregate(cells: Dict[str, Sequence[float]], rule: VerdictRule
         return None
     left_out = len(cells) - len(usable)
     if rule.kind != ANYTIME:
-        a = aggregate_differences(usable, rule.alpha)
-        return GridAggregate(a.mean, a.low, a.high, a.iqm, a.iqm_low,
-                             a.iqm_high, (a.p_improve, a.p_improve_low,
-                                          a.p_improve_high),
-                             len(usable), left_out)
+        return GridAggregate(aggregate_differences(usable, rule.alpha),
+                             left_out)
     found = grid_verdicts(list(usable.values()), ANYTIME,
                           rule.alpha / len(usable), correction=False)
-    means = np.array([v.mean for v in found])
-    low = np.array([v.low for v in found])
-    high = np.array([v.high for v in found])
-    iqm = lambda x: float(st.trim_mean(x, IQM_TRIM))  # noqa: E731
-    return GridAggregate(float(means.mean()), float(low.mean()),
-                         float(high.mean()), iqm(means), iqm(low),
-                         iqm(high), None, len(usable), left_out)
+    ends = np.array([[v.mean, v.low, v.high] for v in found])
+    iqm = st.trim_mean(ends, IQM_TRIM, axis=0)
+    return GridAggregate(Aggregate(
+        *(float(x) for x in (*ends.mean(0), *iqm)), None, None, None,
+        len(usable), rule.alpha), left_out)
 
 
 @dataclass(frozen=True)
@@ -127,10 +114,11 @@ def convergence_claim(found: Sequence, rule: VerdictRule, metric: str
     censored = sum(c.censored for c in found)
     extra = ''
     if ratios:
+        runs = f'{censored} run' + ('s' if censored != 1 else '')
         extra = (f'; epochs to the baseline\'s final {metric}: '
                  f'{np.mean(ratios):.2f}x the baseline\'s (mean over cells'
-                 + (f'; {censored} runs never reached it, counted at their '
-                    'last epoch' if censored else '') + ')')
+                 + (f'; {runs} never reached it, counted at the last epoch'
+                    if censored else '') + ')')
     return _claim('faster convergence', [c.verdict for c in found],
                   grid_aggregate(cells, rule), f'{metric} over epochs',
                   ('faster', 'slower'), extra)

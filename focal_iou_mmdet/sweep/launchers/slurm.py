@@ -244,8 +244,10 @@ class SlurmLauncher(Launcher):
     def _room(self, n: int) -> int:
         """How many of ``n`` runs fit in the queue now (the limit, less
         the user's jobs in it); says so when not all."""
+        if self.opts.dry_run:  # asks nothing of the cluster
+            return n
         limit = queue_limit(self.opts.max_submit)
-        if limit is None or self.opts.dry_run:
+        if limit is None:
             return n
         most, why = limit
         try:
@@ -255,7 +257,8 @@ class SlurmLauncher(Launcher):
                                f'queue holds at most {most} ({why})') from None
         room = max(0, min(n, most - used))
         if room < n:
-            print(f'{n - room} runs wait for room in the queue: it holds at '
+            runs = f'{n - room} run' + ('s wait' if n - room != 1 else ' waits')
+            print(f'{runs} for room in the queue: it holds at '
                   f'most {most} of your jobs ({why}), {used} are in it now',
                   flush=True)
         return room

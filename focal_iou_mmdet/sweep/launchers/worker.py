@@ -28,7 +28,7 @@ def main(argv=None) -> int:
     p.add_argument('--max-attempts', type=int, default=None,
                    help='start the run at most this many times in all')
     p.add_argument('--time-limit-signal', default=None,
-                   help='slurm: the signal its sbatch --signal sends '
+                   help='slurm: the signal that warns of the time limit '
                    '(default USR1)')
     args = p.parse_args(argv)
     launcher = LAUNCHERS[args.launcher]

@@ -87,16 +87,37 @@ def _base_name(line: str) -> str:
         return line
 
 
+def _without_outfile(line: str) -> Optional[str]:
+    """A ``val_evaluator = {...}`` line without ``outfile_prefix`` (which
+    configs planned before 0.1 held: a path, not what the run is); None
+    when nothing else is left."""
+    try:
+        value = ast.literal_eval(line.split('=', 1)[1].strip())
+    except (ValueError, SyntaxError):
+        return line
+    if not isinstance(value, dict) or 'outfile_prefix' not in value:
+        return line
+    value.pop('outfile_prefix')
+    return f'val_evaluator = {value!r}' if value else None
+
+
 def comparable(text: Optional[str]) -> Optional[str]:
     """What a run's config says, wherever the sweep or the package lies:
     its :func:`results_part` with each ``_base_`` path cut to its file
-    name (a moved sweep, another virtual environment)."""
+    name (a moved sweep, another virtual environment) and no detections
+    path."""
     text = results_part(text)
     if text is None:
         return None
-    return '\n'.join(f'_base_ = {_base_name(line)}'
-                     if line.startswith('_base_ = ') else line
-                     for line in text.splitlines())
+    out = []
+    for line in text.splitlines():
+        if line.startswith('_base_ = '):
+            line = f'_base_ = {_base_name(line)}'
+        elif line.startswith('val_evaluator = '):
+            line = _without_outfile(line)
+        if line is not None:
+            out.append(line)
+    return '\n'.join(out)
 
 
 __all__ = ['TRACKING_MARK', 'comparable', 'config_text', 'literal', 'nest',

@@ -7,7 +7,6 @@ from focal_iou_mmdet.runs.run_status import sessions_device_hours
 from focal_iou_mmdet.sweep.compare.comparison import Comparison
 from focal_iou_mmdet.sweep.compare.cost import (cost_lines, device_types,
                                                 hours_of, per_run_hours)
-from focal_iou_mmdet.utils.devices import cpu_model, training_device_name
 
 H100, A100 = 'NVIDIA H100 80GB HBM3', 'NVIDIA A100-SXM4-40GB'
 
@@ -54,16 +53,6 @@ def test_one_device_type_is_not_warned():
     comp = Comparison(('d', 'v'), ('d', 'b'), [_row('a', 1.0, H100)],
                       [_row('b', 1.0, H100)], 'seed')
     assert 'warning' not in cost_lines([comp], comp.runs)[0]
-
-
-def test_the_training_device_is_named():
-    # no CUDA on this machine: the CPU's model
-    import torch
-    if torch.cuda.is_available():
-        assert training_device_name() == torch.cuda.get_device_name(0)
-    else:
-        assert training_device_name() == f'CPU: {cpu_model()}'
-    assert cpu_model()
 
 
 def test_a_comparison_that_mixes_code_is_warned():

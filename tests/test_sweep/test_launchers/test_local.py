@@ -3,11 +3,13 @@ without training a finished run twice."""
 import csv
 import os
 import re
+import shutil
 import signal
 import subprocess
 import time
 
 import pytest
+import yaml
 from helpers import SWEEP, attempts_of, subprocess_env, write_spec
 
 from focal_iou_mmdet.runs import TINY_RUN_OPTIONS as TINY
@@ -119,3 +121,36 @@ def test_local_sweep_killed_and_restarted(tmp_path, tiny_shapes):
     assert re.search(r'epoch  ssd_focal-ciou 2/2 AP \d+\.\d', out2), out2
     assert re.search(r'done   retinanet_baseline after \S+ \(mAP [\d.]+\)',
                      out1), out1
+    _move_and_use(tmp_path, work_dir, spec_path)
+
+
+def _records(folder):
+    """The generated configs and run records of a sweep folder."""
+    for d, _, files in os.walk(folder):
+        for f in files:
+            if f in ('run.json', 'status.json') or \
+                    os.path.basename(d) == 'plan':
+                yield os.path.join(d, f)
+
+
+def _move_and_use(tmp_path, work_dir, spec_path):
+    """A sweep folder that moves (scratch purged, migrated): no generated
+    config or run record names its old place, and ``status``, ``run``
+    (nothing trained again) and ``report`` work where it is now."""
+    moved = tmp_path / 'new home' / 'local'
+    shutil.move(str(work_dir), str(moved))
+    for path in _records(moved):
+        assert str(work_dir) not in open(path).read(), path
+    spec = yaml.safe_load(open(spec_path))
+    new_spec = write_spec(tmp_path / 'moved.yaml',
+                          **dict(spec, work_dir=str(moved)))
+    for argv, said in ((['status'], '2 runs: 2 done'),
+                       (['run', '--launcher', 'local'], '2 done, 0 to run'),
+                       (['report'], 'wrote ')):
+        out = subprocess.run(SWEEP + [argv[0], new_spec] + argv[1:],
+                             cwd=str(tmp_path), env=subprocess_env(),
+                             capture_output=True, text=True, timeout=300)
+        assert out.returncode == 0 and said in out.stdout, \
+            out.stdout + out.stderr
+        assert 'start ' not in out.stdout
+    assert os.path.exists(moved / 'results.md')

@@ -7,8 +7,8 @@ import re
 import subprocess
 
 import pytest
-from helpers import (ROOT, SWEEP, attempts_of, golden, subprocess_env,
-                     write_spec)
+from helpers import (LONG_CLUSTER_TESTS, ROOT, SWEEP, attempts_of, golden,
+                     subprocess_env, write_spec)
 
 from focal_iou_mmdet.runs import TINY_RUN_OPTIONS as TINY
 from focal_iou_mmdet.sweep import expand, load_spec
@@ -155,6 +155,8 @@ MAX_ATTEMPTS = 12
 
 @pytest.mark.slow
 @pytest.mark.slurm
+@pytest.mark.skipif(not LONG_CLUSTER_TESTS, reason='waits for real SLURM '
+                    'time limits (~2 min): FOCAL_IOU_LONG_CLUSTER_TESTS=1')
 def test_slurm_array_sweep_requeued_at_its_time_limit(slurm_cluster, tmp_path,
                                                      tiny_shapes):
     """A sweep (an array job of one task: a run that must keep the CPU
