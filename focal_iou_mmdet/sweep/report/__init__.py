@@ -66,7 +66,8 @@ def report(spec: SweepSpec, runs: Sequence[Run],
     claims = claims_report(stats, comps, rule, primary_name(rows),
                            small_name(rows), min_support, rows)
     if claims_only:
-        print('\n'.join(claims.table()))
+        print('\n'.join(claims.table()) or 'no claims: the sweep has no '
+              'comparison (no baseline in its spec)')
         return dict(csv=None, md=None, figures=[], stats=stats,
                     comparisons=comps, claims=claims)
     notes = run_notes(rows)

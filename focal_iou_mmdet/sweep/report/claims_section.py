@@ -13,7 +13,7 @@ from ..compare.comparison import Comparison, VerdictRule
 from ..compare.convergence import Convergence, judge_convergence
 from ..compare.cost import cost_lines
 from ..compare.noise_split import noise_split
-from ..compare.size_support import SIZE_RANGES
+from ..compare.size_support import SIZE_RANGES, SUPPORT_COLUMNS
 
 
 @dataclass
@@ -31,7 +31,9 @@ class ClaimsReport:
     cost: List[str] = field(default_factory=list)
 
     def table(self) -> List[str]:
-        return claims_table(self.claims)
+        """The claims table's lines; none for a sweep without a
+        comparison (no baseline)."""
+        return claims_table(self.claims) if self.convergence else []
 
     def sections(self) -> List[str]:
         return (self._convergence() + self._sizes() + self._noise()
@@ -103,10 +105,9 @@ class ClaimsReport:
 
 
 def _support_of(s: dict) -> Optional[dict]:
-    keys = [f'{what}_{size}' for size, _, _ in SIZE_RANGES
-            for what in ('boxes', 'images')]
-    done = [r for r in s['done'] if all(r.get(k) is not None for k in keys)]
-    return {k: done[0][k] for k in keys} if done else None
+    done = [r for r in s['done']
+            if all(r.get(k) is not None for k in SUPPORT_COLUMNS)]
+    return {k: done[0][k] for k in SUPPORT_COLUMNS} if done else None
 
 
 def claims_report(stats: List[dict], comps: Sequence[Comparison],

@@ -124,7 +124,7 @@ def write_markdown(spec, rows, stats, c, notes, said, figures, md_path,
     lines = [f'# Sweep `{spec.name}`', '',
              f'{len(rows)} runs planned: ' +
              ', '.join(f'{v} {k}' for k, v in c.items() if v) + '.', '']
-    if claims is not None:
+    if claims is not None and claims.table():
         lines += ['## The claims', ''] + claims.table() + [
             '', 'A claim is supported where the aggregate\'s interval over '
             'the cells lies above 0 (contradicted: below; the cells\' own '

@@ -181,3 +181,17 @@ def test_cell_count_words():
     from focal_iou_mmdet.analysis.grid_verdicts import grid_verdicts
     vs = grid_verdicts([[3.0, 3.1, 2.9], [0.1, -0.2, 0.0], [5.0]], 'fixed')
     assert cell_count(vs) == 'beats in 1 of 2 cells after Holm'
+
+
+def test_a_sweep_without_a_baseline_has_no_claims(tmp_path, capsys):
+    # no loss axis: nothing to compare with
+    spec = cpu_spec(tmp_path, axes={'seed': [0, 1]}, exclude=[],
+                    baseline={}, configs={
+                        'retinanet': 'retinanet_r18-c16_fpn_iou_12e_shapes.py'})
+    for r in sweep_runs(spec):
+        fake_coco_run(spec.run_dir(r.id), BASE)
+    assert sweep_main(['report', spec.path, '--claims-only']) == 0
+    assert capsys.readouterr().out.strip() == (
+        'no claims: the sweep has no comparison (no baseline in its spec)')
+    out = report(spec, sweep_runs(spec), str(tmp_path / 'rep'))
+    assert '## The claims' not in open(out['md']).read()
