@@ -100,6 +100,9 @@ def _add_run_parser(sub, owners: dict) -> None:
     s.add_argument('--force', action='store_true',
                    help='overwrite the configs of started runs; rebuild '
                    'unreadable run status files')
+    s.add_argument('--refresh-code', action='store_true',
+                   help='runs not started yet take the code installed now '
+                   '(a new snapshot in the sweep folder)')
     for name, launcher in LAUNCHERS.items():
         launcher.add_arguments(_OptionRecorder(s, owners, name))
     s.add_argument('--tracking', nargs='+', default=[], metavar='TRACKER',
@@ -139,6 +142,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument('spec')
     s.add_argument('--force', action='store_true',
                    help='overwrite the configs of runs that already started')
+    s.add_argument('--refresh-code', action='store_true',
+                   help='runs not started yet take the code installed now '
+                   '(a new snapshot in the sweep folder)')
     s.add_argument('--dry-run', action='store_true',
                    help='list the runs and which are planned already; check '
                    'and write nothing (fast: no torch, no mmdet)')
@@ -231,7 +237,7 @@ def _load(args):
     from .plan.planner import code_changes
     changes = code_changes(spec, sweep_runs(spec))  # before plan() records
     runs = plan(spec, force=args.force, write=not dry,
-                runs=sweep_runs(spec))
+                runs=sweep_runs(spec), refresh_code=args.refresh_code)
     if changes:
         print('\n'.join(changes), flush=True)
     print(spec_summary(spec, runs) + (

@@ -48,7 +48,10 @@ def test_plan_writes_base_plus_override_configs(tmp_path):
     path = spec.run_dir(run.id).config_file
     text = open(path).read()
     repo_cfg = config_path('retinanet_r18-c16_fpn_focal-iou_12e_shapes.py')
-    assert f"_base_ = [{repo_cfg!r}]" in text
+    # the base is the sweep's snapshot of that config, named relatively
+    key = spec.run_dir(run.id).read_info()['code']['snapshot']
+    assert f"_base_ = ['../../_code/{key}/configs/cpu/" \
+        "retinanet_r18-c16_fpn_focal-iou_12e_shapes.py']" in text
     assert "model = {'bbox_head': {'loss_bbox': {'gamma': 1.0}}}" in text
     assert "randomness = {'seed': 1}" in text
     got, ref = _merged(path), _merged(repo_cfg)
@@ -139,19 +142,21 @@ def test_plan_records_the_code_and_run_says_when_it_changed(tmp_path,
     runs = plan(spec)
     run = runs[0]
     info = spec.run_dir(run.id).read_info()
-    assert info['code'] == code_identity([run.base_config])
+    assert info['code'] == dict(code_identity([run.base_config]),
+                                snapshot=run.snapshot)
     assert code_changes(spec, sweep_runs(spec)) == []
     # the checkout changed after the plan: the first plan's code stays
     # recorded, and run (here its dry run) says so before re-planning
     info['code'] = dict(info['code'], hash='0' * 64)
     spec.run_dir(run.id).write_info(info)
     [note] = code_changes(spec, sweep_runs(spec))
-    assert note.startswith('note: the code differs from the plan for 1 ')
+    assert note.startswith("note: the code installed now differs from the "
+                           "plan's for 1 ")
     assert f'{run.id} (planned 000000000000, now ' in note
     assert sweep_main(['run', spec.path, '--launcher', 'slurm',
                        '--partition', 'p', '--dry-run']) == 0
-    assert 'note: the code differs from the plan for 1' in \
-        capsys.readouterr().out
+    assert "note: the code installed now differs from the plan's for 1" \
+        in capsys.readouterr().out
     # a done run is not named
     write_status(spec.run_dir(run.id), state='done')
     assert code_changes(spec, sweep_runs(spec)) == []

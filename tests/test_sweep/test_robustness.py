@@ -330,7 +330,7 @@ class _NoTraining(Task):
     """A task whose training process does nothing: the worker's own steps
     (checkpoint repair, status) are what is tested."""
 
-    def train_command(self, python, train_args):
+    def train_command(self, python, train_args, tool=()):
         return [python, '-c', 'pass']
 
 

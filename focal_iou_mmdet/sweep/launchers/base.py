@@ -84,10 +84,11 @@ class Task(abc.ABC):
         return {}
 
     @abc.abstractmethod
-    def train_command(self, python: str, train_args: Sequence[str]
-                      ) -> List[str]:
-        """The command that trains: ``python`` running mmdet's train.py
-        with ``train_args`` (:meth:`~...runs.RunDir.train_args`)."""
+    def train_command(self, python: str, train_args: Sequence[str],
+                      tool: Sequence[str] = tuple(TRAIN_TOOL)) -> List[str]:
+        """The command that trains: ``python`` running ``tool`` (mmdet's
+        train.py with this package; a code snapshot's ``train.py``) with
+        ``train_args`` (:meth:`~...runs.RunDir.train_args`)."""
 
     def describe(self) -> str:
         """Said in the run's training log at each attempt."""

@@ -39,14 +39,14 @@ class LocalTask(Task):
     def devices(self) -> int:
         return max(1, self.nproc)
 
-    def train_command(self, python: str, train_args: Sequence[str]
-                      ) -> List[str]:
+    def train_command(self, python: str, train_args: Sequence[str],
+                      tool: Sequence[str] = tuple(TRAIN_TOOL)) -> List[str]:
         if self.nproc <= 1:
-            return [python] + TRAIN_TOOL + list(train_args)
+            return [python] + list(tool) + list(train_args)
         return [python, '-m', 'torch.distributed.run',
                 f'--nproc_per_node={self.nproc}',
                 f'--master_port={free_port()}', '--no-python', python
-                ] + TRAIN_TOOL + list(train_args) + ['--launcher', 'pytorch']
+                ] + list(tool) + list(train_args) + ['--launcher', 'pytorch']
 
 
 def worker_command(run_dir: str, gpus: Sequence[str]) -> List[str]:

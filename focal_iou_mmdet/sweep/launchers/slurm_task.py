@@ -56,9 +56,9 @@ class SlurmTask(Task):
         return dict(MASTER_PORT=str(20000 + (job * 17 + restart * 7919)
                                     % 40000))
 
-    def train_command(self, python: str, train_args: Sequence[str]
-                      ) -> List[str]:
-        return (['srun', '--kill-on-bad-exit=1', python] + TRAIN_TOOL +
+    def train_command(self, python: str, train_args: Sequence[str],
+                      tool: Sequence[str] = tuple(TRAIN_TOOL)) -> List[str]:
+        return (['srun', '--kill-on-bad-exit=1', python] + list(tool) +
                 list(train_args) + ['--launcher', 'slurm'])
 
     def devices(self) -> int:

@@ -24,8 +24,10 @@ from typing import Dict, List, Optional
 from ...runs import RunDir, RunLockError, RunStateError, RunStatus
 from ...runs.checkpoint_check import unloadable_reason
 from ...runs.code_identity import code_identity
+from ...runs.code_snapshot import TRAIN_SCRIPT, snapshot_of
 from ...utils.devices import training_device_name
 from . import Task
+from .base import TRAIN_TOOL
 from .processes import die_with_parent, disk_full, error_tail
 from .worker_exit import (EXIT_DONE, EXIT_FAILED, EXIT_INTERRUPTED,
                           EXIT_LOCKED)
@@ -96,9 +98,7 @@ class _Attempt:
             self.launcher, socket.gethostname(), os.getpid(), self.task.job,
             self.max_attempts, checkpoint_note))
         device = training_device_name(self._env())
-        base = self.info.get('base_config')
-        identity = code_identity([base] if base and osp.exists(base)
-                                 else [])
+        identity = self._code()
         start = time.time()
         code = self._train(status.attempts, checkpoint_note)
         session = dict(attempt=status.attempts, host=status.host,
@@ -123,8 +123,10 @@ class _Attempt:
         code."""
         env = self._env()
         os.makedirs(osp.dirname(self.run_dir.predictions_file), exist_ok=True)
-        cmd = self.task.train_command(sys.executable,
-                                      self.run_dir.train_args())
+        snapshot = self._snapshot()
+        cmd = self.task.train_command(
+            sys.executable, self.run_dir.train_args(),
+            [osp.join(snapshot, TRAIN_SCRIPT)] if snapshot else TRAIN_TOOL)
         self._resumed = self.run_dir.has_checkpoint
         with open(self.run_dir.train_log, 'a') as log:
             log.write(self._log_header(attempt, checkpoint_note, cmd))
@@ -134,6 +136,21 @@ class _Attempt:
                                     preexec_fn=die_with_parent)
             self._handle_signals(proc)
             return self._wait(proc)
+
+    def _snapshot(self) -> Optional[str]:
+        """The sweep's code snapshot this run trains with (None: the code
+        installed now)."""
+        return snapshot_of(self.run_dir.path,
+                           (self.info.get('code') or {}).get('snapshot'))
+
+    def _code(self) -> dict:
+        """``{'hash', 'version'}`` of the code this attempt trains with:
+        its snapshot's key, or the installed code's hash."""
+        if self._snapshot():
+            code = self.info['code']
+            return dict(hash=code['snapshot'], version=code.get('version'))
+        base = self.info.get('base_config')
+        return code_identity([base] if base and osp.exists(base) else [])
 
     def _env(self) -> Dict[str, str]:
         env = dict(os.environ, **self.info.get('env', {}))

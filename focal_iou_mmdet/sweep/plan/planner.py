@@ -15,6 +15,8 @@ from typing import Any, Dict, List, Optional
 
 from ...runs import config_path
 from ...runs.code_identity import SHORT, code_identity
+from ...runs.code_snapshot import (config_root_of, snapshot_base, snapshot_of,
+                                   take_snapshot)
 from ...runs.config_lookup import shipped_config_roots
 from ..spec.expansion import expand
 from ..spec.sweep_spec import Run, SweepSpec, SweepSpecError
@@ -78,8 +80,35 @@ def say_code_outside(spec: SweepSpec, paths) -> List[str]:
     return outside
 
 
+def _snapshot_for(spec: SweepSpec, run_dir, base: str, write: bool,
+                  refresh: bool, taken: Dict[str, str]) -> tuple:
+    """``(the _base_ the run's config names, its snapshot key or None)``:
+    a run keeps the snapshot it was planned with (none if planned before
+    snapshots); a new run, or with ``refresh`` one not started yet, gets
+    the current code's (:mod:`...runs.code_snapshot`, taken once per
+    config tree).  A dry plan takes none."""
+    planned = _planned_code(run_dir)
+    if planned is not None and not (refresh and not run_dir.has_started()):
+        key = planned.get('snapshot')
+        snap = snapshot_of(run_dir.path, key)
+        root = config_root_of(base)
+        if snap is None or root is None:
+            return base, None
+        return osp.relpath(snapshot_base(snap, root, base),
+                           osp.dirname(run_dir.config_file)), key
+    root = config_root_of(base)
+    if not write or root is None:
+        return base, None
+    if root not in taken:
+        taken[root] = take_snapshot(spec.work_dir, root)
+    return osp.relpath(snapshot_base(taken[root], root, base),
+                       osp.dirname(run_dir.config_file)), \
+        osp.basename(taken[root])
+
+
 def plan(spec: SweepSpec, force: bool = False, write: bool = True,
-         runs: Optional[List[Run]] = None) -> List[Run]:
+         runs: Optional[List[Run]] = None,
+         refresh_code: bool = False) -> List[Run]:
     """Expand (or take ``runs``), check and (``write``) materialise
     ``spec``'s runs in their run folders (config and ``run.json``,
     :class:`~..runs.RunDir`).  A run that already started keeps its config:
@@ -89,7 +118,7 @@ def plan(spec: SweepSpec, force: bool = False, write: bool = True,
     bases = _base_configs(spec, runs)
     say_code_outside(spec, bases.values())
     checker = KeyChecker()
-    texts, conflicts = {}, []
+    texts, conflicts, taken = {}, [], {}
     progress = _PlanProgress(len(runs))
     for i, run in enumerate(runs):
         progress.step(i, 'checking')
@@ -99,8 +128,10 @@ def plan(spec: SweepSpec, force: bool = False, write: bool = True,
         tracking = _tracking(spec, run, checker, base, overrides)
         run.base_config = base
         run.overrides = overrides
-        texts[run.id] = config_text(spec, run, base, overrides, tracking)
         run_dir = spec.run_dir(run.id)
+        shown, run.snapshot = _snapshot_for(spec, run_dir, base, write,
+                                            refresh_code, taken)
+        texts[run.id] = config_text(spec, run, shown, overrides, tracking)
         old = run_dir.config_text()
         if old is not None and comparable(old) != comparable(
                 texts[run.id]) and run_dir.has_started():
@@ -112,7 +143,7 @@ def plan(spec: SweepSpec, force: bool = False, write: bool = True,
             'sweep a new name, or pass --force to overwrite (their results '
             'then mix two configs)')
     if write:
-        _write(spec, runs, texts, progress)
+        _write(spec, runs, texts, progress, refresh_code)
     return runs
 
 
@@ -145,14 +176,15 @@ def code_changes(spec: SweepSpec, runs: List[Run]) -> List[str]:
                            f'{now[base][:SHORT] or "its config is gone"})')
     if not changed:
         return []
-    return [f'note: the code differs from the plan for {len(changed)} '
-            f'run(s) not done yet, e.g. {changed[0]}: they train with the '
-            'code installed now, and the report names each run\'s code '
-            'hash (and warns where a comparison mixes them)']
+    return [f'note: the code installed now differs from the plan\'s for '
+            f'{len(changed)} run(s) not done yet, e.g. {changed[0]}: they '
+            'train with the sweep\'s snapshot of the planned code '
+            '(run --refresh-code gives those not started the code installed '
+            'now); the report names each run\'s code']
 
 
 def _write(spec: SweepSpec, runs: List[Run], texts: Dict[str, str],
-           progress: '_PlanProgress') -> None:
+           progress: '_PlanProgress', refresh_code: bool = False) -> None:
     """Write each run's config and ``run.json``; one generated file per
     detector config is parsed in full by mmengine."""
     from mmengine.config import Config
@@ -164,8 +196,11 @@ def _write(spec: SweepSpec, runs: List[Run], texts: Dict[str, str],
         run_dir.write_config(texts[run.id])
         if run.base_config not in codes:
             codes[run.base_config] = code_identity([run.base_config])
-        # the code of the first plan stays: a later one only compares
-        code = _planned_code(run_dir) or codes[run.base_config]
+        # the code of the first plan stays (a later one only compares),
+        # unless --refresh-code renews it for a run not started
+        code = _planned_code(run_dir)
+        if code is None or (refresh_code and not run_dir.has_started()):
+            code = dict(codes[run.base_config], snapshot=run.snapshot)
         run_dir.write_info(dict(
             id=run.id, sweep=spec.name, spec=spec.path,
             values=run.values, base_config=run.base_config,

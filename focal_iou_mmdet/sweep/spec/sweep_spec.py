@@ -61,6 +61,9 @@ class Run:
     values: 'OrderedDict[str, Any]'
     base_config: str
     overrides: Dict[str, Any] = field(default_factory=dict)
+    #: the sweep's code snapshot it trains with (set by plan; None: the
+    #: code installed when it starts)
+    snapshot: Optional[str] = None
 
     @property
     def detector(self) -> str:

@@ -113,7 +113,13 @@ def test_local_sweep_killed_and_restarted(tmp_path, tiny_shapes):
                                                    abs=0.05)
     assert os.path.getsize(d['ssd_focal-ciou'].predictions_file) > 2
     assert sorted(os.listdir(work_dir)) == sorted(
-        list(d) + ['results.csv', 'results.md', 'training_curves.png'])
+        list(d) + ['_code', 'results.csv', 'results.md',
+                   'training_curves.png'])
+    # both runs trained with the sweep's snapshot of the code
+    [snapshot] = os.listdir(work_dir / '_code')
+    for path in d.values():
+        assert f'_code/{snapshot}/train.py' in attempts_of(path)[-1]
+        assert path.read_status().sessions[-1]['code'] == snapshot
     # a line per finished epoch, with the run's own primary metric
     assert re.search(r'epoch  retinanet_baseline 1/2 mAP \d+\.\d', out1), out1
     assert re.search(r'epoch  retinanet_baseline 2/2 mAP [\d.]+; sweep ETA',
