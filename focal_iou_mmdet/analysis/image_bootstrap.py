@@ -135,13 +135,22 @@ def bootstrap_draws(a: MatchedRun, b: MatchedRun, resamples: int = 1000,
     return np.asarray(diffs)
 
 
+def bootstrap_summary(a: MatchedRun, b: MatchedRun, resamples: int = 1000,
+                      seed: int = 0, level: float = 0.95, area: str = 'all'
+                      ) -> Tuple[float, float, float, float]:
+    """``(difference, low, high, variance)`` of AP(a) - AP(b) in percent
+    points: the difference on the full set, the percentile interval and
+    the variance of :func:`bootstrap_draws` (the test set's sampling
+    variance of the difference).  TypeError where a run has no AP of that
+    ``area``."""
+    full = (a.ap(area=area) - b.ap(area=area)) * 100
+    diffs = bootstrap_draws(a, b, resamples, seed, area)
+    lo, hi = np.percentile(diffs, [50 * (1 - level), 50 * (1 + level)])
+    return full, float(lo), float(hi), float(np.var(diffs, ddof=1))
+
+
 def paired_bootstrap(a: MatchedRun, b: MatchedRun, resamples: int = 1000,
                      seed: int = 0, level: float = 0.95,
                      area: str = 'all') -> Tuple[float, float, float]:
-    """``(difference, low, high)`` of AP(a) - AP(b) in percent points: the
-    difference on the full set and the percentile interval of
-    :func:`bootstrap_draws`."""
-    diffs = bootstrap_draws(a, b, resamples, seed, area)
-    full = (a.ap(area=area) - b.ap(area=area)) * 100
-    lo, hi = np.percentile(diffs, [50 * (1 - level), 50 * (1 + level)])
-    return full, float(lo), float(hi)
+    """``(difference, low, high)`` of :func:`bootstrap_summary`."""
+    return bootstrap_summary(a, b, resamples, seed, level, area)[:3]

@@ -133,7 +133,7 @@ def small_claim(comps: Sequence[Comparison], rule: VerdictRule,
     if small is None:
         return Claim(name, 'not measured',
                      'the runs\' metric has no object sizes (not COCO)')
-    diffs = [[d for d in c.differences(small)] for c in comps]
+    diffs = [c.differences(small) for c in comps]
     verdicts = grid_verdicts(diffs, rule.kind, rule.alpha,
                              correction=rule.correction)
     known = [s for s in supports if s is not None]

@@ -21,10 +21,10 @@ def per_run_hours(rows: Sequence[dict]) -> Optional[float]:
     return sum(found) / len(found) if found else None
 
 
-def device_types(rows: Sequence[dict], column: str = 'device'
-                 ) -> List[str]:
-    """The device names (or another ``' + '``-joined column's values,
-    e.g. ``code``) of these runs, once each."""
+def distinct(rows: Sequence[dict], column: str = 'device') -> List[str]:
+    """The values of a ``' + '``-joined column (``device``: the devices
+    the runs trained on; ``code``: the code they trained with), once
+    each."""
     names = []
     for r in rows:
         for name in (r.get(column) or '').split(' + '):
@@ -41,7 +41,7 @@ def cost_lines(comps: Sequence[Comparison], rows: Sequence[dict]
     out = []
     for c in comps:
         runs = list(c.runs) + list(c.baseline_runs)
-        types = device_types(runs)
+        types = distinct(runs)
         line = (f'- {c.label}: {hours_of(runs):.2f} device-hours '
                 f'({len(runs)} runs)' + (f' on {", ".join(types)}'
                                          if types else ''))
@@ -49,16 +49,16 @@ def cost_lines(comps: Sequence[Comparison], rows: Sequence[dict]
             line += (f' -- **warning: its runs trained on {len(types)} '
                      'device types**, whose speed and numerics differ: '
                      'part of its noise is the hardware')
-        codes = device_types(runs, 'code')
+        codes = distinct(runs, 'code')
         if len(codes) > 1:
             line += (f' -- **warning: its runs trained with {len(codes)} '
                      f'versions of the code** ({", ".join(codes)}): the '
                      'code changed while the sweep ran')
         out.append(line)
     out.append(f'- the sweep: {hours_of(rows):.2f} device-hours over '
-               f'{len(rows)} runs' + (f' on {", ".join(device_types(rows))}'
-                                      if device_types(rows) else ''))
+               f'{len(rows)} runs' + (f' on {", ".join(distinct(rows))}'
+                                      if distinct(rows) else ''))
     return out
 
 
-__all__ = ['cost_lines', 'device_types', 'hours_of', 'per_run_hours']
+__all__ = ['cost_lines', 'distinct', 'hours_of', 'per_run_hours']

@@ -12,8 +12,6 @@ import io
 import json
 from typing import Dict, List, Optional, Tuple
 
-import numpy as np
-
 from ...analysis.intervals import Interval
 from ...runs.config_dump import ConfigDumpError, read_literal
 from ..spec.sweep_spec import SweepSpec
@@ -92,18 +90,16 @@ class ImageBootstrap:
 
     def _intervals(self, a, b) -> tuple:
         """``(ΔAP interval, ΔAP_s interval, variance of ΔAP)``."""
-        from ...analysis.image_bootstrap import bootstrap_draws
-        ivs, var = [], None
+        from ...analysis.image_bootstrap import bootstrap_summary
+        ivs, variances = [], []
         for area in ('all', 'small'):
             try:
-                d = (a.ap(area=area) - b.ap(area=area)) * 100
-                draws = bootstrap_draws(a, b, self.RESAMPLES, area=area)
-                lo, hi = np.percentile(draws, [2.5, 97.5])
+                d, lo, hi, var = bootstrap_summary(a, b, self.RESAMPLES,
+                                                   area=area)
             except (TypeError, ValueError, IndexError):  # no such objects
                 ivs.append(None)
+                variances.append(None)
                 continue
-            if area == 'all':
-                var = float(np.var(draws, ddof=1))
-            ivs.append(Interval(d, float(lo), float(hi), len(a.img_ids),
-                                'val images'))
-        return ivs[0], ivs[1], var
+            ivs.append(Interval(d, lo, hi, len(a.img_ids), 'val images'))
+            variances.append(var)
+        return ivs[0], ivs[1], variances[0]

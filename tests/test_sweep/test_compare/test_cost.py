@@ -5,7 +5,7 @@ import pytest
 from focal_iou_mmdet.runs import RunStatus
 from focal_iou_mmdet.runs.run_status import sessions_device_hours
 from focal_iou_mmdet.sweep.compare.comparison import Comparison
-from focal_iou_mmdet.sweep.compare.cost import (cost_lines, device_types,
+from focal_iou_mmdet.sweep.compare.cost import (cost_lines, distinct,
                                                 hours_of, per_run_hours)
 
 H100, A100 = 'NVIDIA H100 80GB HBM3', 'NVIDIA A100-SXM4-40GB'
@@ -45,7 +45,7 @@ def test_a_comparison_that_mixes_devices_is_warned():
     assert 'warning: its runs trained on 2 device types' in lines[0]
     assert lines[-1] == (f'- the sweep: 3.00 device-hours over 5 runs on '
                          f'{H100}, {A100}')
-    assert hours_of(rows) == 3.0 and device_types(rows) == [H100, A100]
+    assert hours_of(rows) == 3.0 and distinct(rows) == [H100, A100]
     assert per_run_hours(rows) == pytest.approx(0.75)
 
 
