@@ -61,12 +61,15 @@ def main(argv=None):
     print(f'dataset: {data_dir} ({args.num_train} train / {args.num_val} val '
           'images, generated on first use)', flush=True)
     generate_shapes_dataset(data_dir, args.num_train, args.num_val)
+    # the shapes configs read the data root from the launching environment
+    # (a spec's env: never names a path); the runs inherit it
+    os.environ['SHAPES_ROOT'] = data_dir + os.sep
     try:
         spec = comparison_spec(
             'quickstart', osp.abspath(args.work_dir), args.detector,
             f'{DETECTORS[args.detector]}_{{loss}}_12e_shapes.py',
             [args.baseline, args.focal], args.seeds, args.epochs, options,
-            env=dict(SHAPES_ROOT=data_dir + os.sep), source=__file__)
+            source=__file__)
         run_comparison(spec, LocalLauncher(args.jobs))
     except (RuntimeError, SweepSpecError) as e:
         print(f'error: {e}', file=sys.stderr)

@@ -9,6 +9,7 @@ takes it).
 import sys
 
 from focal_iou_mmdet import register_all_modules
+from focal_iou_mmdet.models.box_loss_check import check_box_losses
 from focal_iou_mmdet.runs.tool_arguments import (ToolArgumentError,
                                                  with_config_resolved)
 from focal_iou_mmdet.utils import run_mmdet_tool
@@ -19,4 +20,4 @@ if __name__ == '__main__':
     except ToolArgumentError as e:
         sys.exit(f'error: {e}')
     register_all_modules()
-    run_mmdet_tool('train.py', argv)
+    run_mmdet_tool('train.py', argv, config_checks=[check_box_losses])

@@ -33,6 +33,17 @@ Two corrections, each standard, give it the advertised level:
   degrees of freedom of the mean of cell means (cells fixed) or
   n_cells - 1 (cells resampled), as a t-interval would be.
 
+No aggregate is narrower than its cells allow: with cells fixed, the
+mean's interval is at least the Welch-Satterthwaite t-interval of the
+mean of cell means (B. L. Welch, Biometrika 34, 1947), and the IQM's at
+least that of the cells it keeps; so the aggregate of one cell *is* that
+cell's paired t-interval, and with fewer than 4 cells the IQM (which then
+trims none) is the mean.  Every cell passes the minimum-evidence rule
+first (:func:`.verdicts.evidence_gap`): a cell with too few seed pairs,
+or whose differences do not vary beyond the metric's resolution, is left
+out and named; with none left there is not enough data
+(:class:`NotEnoughData`).
+
 P(improve)'s per-cell share is binomial; its interval draws each cell's
 rate from Jeffreys' posterior (spread scaled to the share's unbiased
 variance) instead of resampling seeds, so a cell whose 3 seeds all won
@@ -45,13 +56,19 @@ t(5) noise, cells with different effects and spreads, cells fixed and
 cells resampled.
 """
 from dataclasses import dataclass
-from typing import Mapping, Optional, Sequence
+from typing import Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 from scipy import stats as st
 
+from .verdicts import FIXED, evidence_gap, verdict_words
+
 #: the share trimmed from each end for the interquartile mean
 IQM_TRIM = 0.25
+
+
+class NotEnoughData(ValueError):
+    """No cell passes the minimum-evidence rule; the message says why."""
 
 
 @dataclass(frozen=True)
@@ -71,6 +88,14 @@ class Aggregate:
     n_cells: int
     alpha: float = 0.05
     resample_cells: bool = False
+    #: ``(cell, why)`` of the cells left out: not enough data
+    left_out: Tuple[Tuple[str, str], ...] = ()
+
+    @property
+    def verdict(self) -> str:
+        """The mean's interval read by the one verdict function
+        (:func:`.verdicts.verdict_words`)."""
+        return str(verdict_words(self.low, self.high, kind=FIXED)[()])
 
     def format(self, metric: str = 'AP', note: str = '') -> str:
         """``aggregate ΔAP +0.8 [+0.3, +1.3], IQM +0.7 [...], P(improve)
@@ -82,24 +107,36 @@ class Aggregate:
             text += (f', P(improve) {self.p_improve:.2f} '
                      f'[{self.p_improve_low:.2f}, {self.p_improve_high:.2f}]')
         cells = f'{self.n_cells} cell{"s" if self.n_cells != 1 else ""}'
+        if self.left_out:
+            note = '; '.join(x for x in (note, f'{len(self.left_out)} left '
+                                         'out: not enough data') if x)
         return text + f' ({cells}' + (f'; {note}' if note else '') + ')'
 
 
-def _checked(cells: Mapping[str, Sequence[float]]):
+def _checked(cells: Mapping[str, Sequence[float]], resolution: float):
+    """``(usable arrays, left out as (name, why))``: every cell passes the
+    minimum-evidence rule or is left out."""
     if not cells:
         raise ValueError('aggregate_differences needs at least one cell')
-    out = []
+    out, left_out = [], []
     for name, values in cells.items():
         v = np.asarray(values, dtype=float)
-        if v.ndim != 1 or len(v) < 2:
-            raise ValueError(
-                f'cell {name!r} has {v.size} paired difference(s); an '
-                'interval needs at least 2 seeds a cell')
+        if v.ndim != 1:
+            raise ValueError(f'cell {name!r} has {v.size} paired '
+                             'difference(s) in a nested list; give one '
+                             'number per seed pair')
         if not np.all(np.isfinite(v)):
             raise ValueError(f'cell {name!r} has a non-finite difference: '
                              f'{values!r}')
-        out.append(v)
-    return out
+        why = evidence_gap(v, resolution)
+        if why:
+            left_out.append((str(name), why))
+        else:
+            out.append(v)
+    if not out:
+        raise NotEnoughData('not enough data in any cell: ' + '; '.join(
+            f'{n}: {w}' for n, w in left_out))
+    return out, tuple(left_out)
 
 
 def _statistics(means: np.ndarray, wins: np.ndarray) -> np.ndarray:
@@ -153,6 +190,34 @@ def _widening(cells, alpha: float, resample_cells: bool) -> np.ndarray:
     return st.t.ppf(1 - alpha / 2, dof) / st.norm.ppf(1 - alpha / 2)
 
 
+def _welch(means: np.ndarray, var: np.ndarray, df: np.ndarray,
+           alpha: float) -> np.ndarray:
+    """(grids,) half-width of the Welch-Satterthwaite t-interval of the
+    mean of the cell means (grids, k), their variances ``var`` and degrees
+    of freedom ``df`` alike."""
+    k = means.shape[-1]
+    total = var.sum(-1)
+    with np.errstate(invalid='ignore', divide='ignore'):
+        dof = total ** 2 / np.sum(var ** 2 / df, -1)
+    dof = np.where(total > 0, dof, df.sum(-1))
+    return st.t.ppf(1 - alpha / 2, dof) * np.sqrt(total) / k
+
+
+def _floors(cells, alpha: float) -> np.ndarray:
+    """(grids, 2) the least half-widths the cells allow the mean and the
+    IQM (module doc): Welch over all cells, and over the IQM's kept."""
+    means = np.stack([v.mean(-1) for v in cells], -1)
+    var = np.stack([v.var(-1, ddof=1) / v.shape[-1] for v in cells], -1)
+    df = np.broadcast_to(np.array([v.shape[-1] - 1 for v in cells],
+                                  dtype=float), means.shape)
+    k = means.shape[-1]
+    trim = int(IQM_TRIM * k)
+    kept = np.argsort(means, -1, kind='stable')[:, trim:k - trim]
+    take = lambda a: np.take_along_axis(a, kept, -1)  # noqa: E731
+    return np.stack([_welch(means, var, df, alpha),
+                     _welch(take(means), take(var), take(df), alpha)], -1)
+
+
 def aggregate_arrays(cells: Sequence[np.ndarray], alpha: float = 0.05,
                      resamples: int = 10_000, seed: int = 0,
                      resample_cells: bool = False) -> np.ndarray:
@@ -167,6 +232,13 @@ def aggregate_arrays(cells: Sequence[np.ndarray], alpha: float = 0.05,
     widen = _widening(cells, alpha, resample_cells)[:, None]
     low = estimate - widen * np.maximum(estimate - lo_q, 0)
     high = estimate + widen * np.maximum(hi_q - estimate, 0)
+    if not resample_cells or len(cells) == 1:
+        floor = _floors(cells, alpha)
+        low[:, :2] = np.minimum(low[:, :2], estimate[:, :2] - floor)
+        high[:, :2] = np.maximum(high[:, :2], estimate[:, :2] + floor)
+        if len(cells) == 1:  # one cell's aggregate is its own t-interval
+            low[:, :2] = estimate[:, :2] - floor
+            high[:, :2] = estimate[:, :2] + floor
     # P(improve): about the posterior's centre, widened, holding the
     # estimate, kept in [0, 1]
     centre = reps[..., 2].mean(-1)
@@ -179,22 +251,24 @@ def aggregate_arrays(cells: Sequence[np.ndarray], alpha: float = 0.05,
 
 def aggregate_differences(cells: Mapping[str, Sequence[float]],
                           alpha: float = 0.05, resamples: int = 10_000,
-                          seed: int = 0, resample_cells: bool = False
-                          ) -> Aggregate:
+                          seed: int = 0, resample_cells: bool = False,
+                          resolution: float = 0.0) -> Aggregate:
     """The grid's :class:`Aggregate` (module doc): ``cells`` maps a cell's
-    name to its paired differences (variant minus baseline), one per seed,
-    at least two a cell."""
+    name to its paired differences (variant minus baseline), one per seed;
+    cells without enough data (``resolution``: the metric's) are left out
+    and named, :class:`NotEnoughData` where none is left."""
     if not 0 < alpha < 1:
         raise ValueError(f'alpha must be in (0, 1), got {alpha!r}')
     if resamples < 100:
         raise ValueError(f'resamples must be >= 100, got {resamples!r}')
-    values = [v[None] for v in _checked(cells)]
+    usable, left_out = _checked(cells, resolution)
+    values = [v[None] for v in usable]
     (m, i, p), = aggregate_arrays(values, alpha, resamples, seed,
                                   resample_cells)
     return Aggregate(*(float(x) for x in (*m, *i, *p)),
                      n_cells=len(values), alpha=alpha,
-                     resample_cells=resample_cells)
+                     resample_cells=resample_cells, left_out=left_out)
 
 
-__all__ = ['Aggregate', 'IQM_TRIM', 'aggregate_arrays',
+__all__ = ['Aggregate', 'IQM_TRIM', 'NotEnoughData', 'aggregate_arrays',
            'aggregate_differences']

@@ -1,18 +1,23 @@
-"""One verdict per comparison of a grid, raw and corrected for the grid:
-the only place a verdict is made (``run --until-decided``'s stopping rule,
-``seeds``, ``report`` and the quickstart all read it).
+"""One verdict per comparison of a grid, raw and corrected for the grid.
+The words, and the minimum-evidence rule in front of them, are
+:mod:`.verdicts`'; this is the only place they are applied to a grid
+(``run --until-decided``'s stopping rule, ``seeds``, ``report``, the claims
+and the quickstart all read it).
 
 Each comparison's paired differences (one per seed) get an interval:
 
 * fixed n: a two-sided t-interval over the seed pairs
-  (:func:`.intervals.paired_t_interval`); with one pair none, and no
-  verdict;
+  (:func:`.intervals.paired_t_interval`);
 * anytime (a sweep run ``--until-decided``, whose seeds were added after
   looking): Lai's t-mixture confidence sequence (:mod:`.sequential`).
 
-Raw verdict: ``beats``/``worse`` when the interval excludes 0,
-``equivalent`` when it lies within ``±precision``, else ``no measurable
-difference`` (fixed n) or ``undecided`` (anytime).
+Raw verdict (:func:`.verdicts.verdict_words`): ``not enough data`` where
+the differences fail the minimum-evidence rule (too few seed pairs, or a
+spread of zero or below the metric's resolution), else ``beats``/``worse``
+when the interval excludes 0, ``equivalent`` when it lies within
+``±precision``, else ``no measurable difference`` (fixed n) or
+``undecided`` (anytime).  A comparison with not enough data is not tested:
+it is not in the family.
 
 Corrected verdict, over the m comparisons of the grid: ``beats``/``worse``
 survive when the Holm-adjusted p-value is <= alpha
@@ -25,27 +30,27 @@ decision is never undone; the tests check it by simulation).
 ``±precision`` (Bonferroni: the m intervals then hold together).
 """
 from dataclasses import dataclass
-from typing import List, Optional, Sequence
+from typing import List, Optional, Sequence, Union
 
 import numpy as np
 
 from .intervals import paired_t_interval
 from .multiple_testing import holm_adjusted_array
-from .sequential import raw_verdicts, running_decisions
-
-ANYTIME, FIXED = 'anytime', 'fixed'
-#: the verdict word for "not decided", per kind of interval
-UNDECIDED = {ANYTIME: 'undecided', FIXED: 'no measurable difference'}
-NO_INTERVAL = 'one pair: no interval, no verdict'
+from .sequential import fewest_pairs_for_a_verdict, running_decisions
+from .verdicts import (ANYTIME, BEATS, DECISIONS, EQUIVALENT, FIXED,
+                       MIN_SEED_PAIRS, NOT_ENOUGH, UNDECIDED, WORSE,
+                       evidence_gap, verdict_words)
 
 
 @dataclass(frozen=True)
 class Verdict:
     """A comparison's difference, its interval and its verdicts.
 
-    ``low``/``high`` are None where there is no interval (one pair, fixed
-    n) and +-inf while an anytime interval is unbounded; ``p_adjusted`` is
-    Holm's over the ``family`` comparisons (None: not corrected)."""
+    ``low``/``high`` are None where there is no interval (one pair, or
+    differences that do not vary) and +-inf while an anytime interval is
+    unbounded; ``p_adjusted`` is Holm's over the ``family`` comparisons
+    (None: not corrected or not tested); ``why`` says why the differences
+    are not enough data (None: they are)."""
     mean: float
     low: Optional[float]
     high: Optional[float]
@@ -57,6 +62,7 @@ class Verdict:
     kind: str
     alpha: float
     family: int
+    why: Optional[str] = None
 
     @property
     def interval_name(self) -> str:
@@ -68,7 +74,7 @@ class Verdict:
     def decided(self) -> bool:
         """Whether the corrected verdict is a decision (the stopping rule
         of ``run --until-decided``)."""
-        return self.corrected in ('beats', 'worse', 'equivalent')
+        return self.corrected in DECISIONS
 
     def cell(self) -> str:
         """``+0.4 [-0.2, +1.0]`` (``+0.4`` without an interval)."""
@@ -86,6 +92,8 @@ class Verdict:
                     f'{self.high:+.1f}]'
         p = f', p={self.p_value:.3g}' if self.p_value is not None else ''
         text += f' ({seeds}{p}): {self.raw}'
+        if self.why:
+            text += f' ({self.why})'
         if self.p_adjusted is not None:
             what = f'{self.family} comparison' + (
                 's' if self.family != 1 else '')
@@ -96,22 +104,31 @@ class Verdict:
 
 def correct_verdicts(low, high, p, alpha: float = 0.05,
                      precision: Optional[float] = None, equivalence=None,
-                     kind: str = ANYTIME):
+                     kind: str = ANYTIME, gaps=None):
     """The array core, vectorised over leading axes (simulations): for
     intervals ``low``/``high`` and p-values ``p`` of shape (..., m) (NaN:
-    no interval, not in the family), ``(raw, corrected, p_adjusted)``.
-    ``equivalence``: ``(low, high)`` at level alpha / m, for a corrected
-    ``equivalent``."""
-    word = UNDECIDED[kind]
-    raw = raw_verdicts(low, high, precision, word)
+    no interval) and the evidence ``gaps`` (:func:`.verdicts.evidence_gaps`;
+    a comparison with one is not in the family), ``(raw, corrected,
+    p_adjusted)``.  ``equivalence``: ``(low, high)`` at level alpha / m,
+    for a corrected ``equivalent``."""
+    raw = verdict_words(low, high, precision, kind, gaps)
+    p = np.where(raw == NOT_ENOUGH, np.nan, np.asarray(p, dtype=float))
     p_adj = holm_adjusted_array(p)
-    corrected = np.full(raw.shape, word, dtype=object)
-    keep = np.isin(raw, ('beats', 'worse')) & (p_adj <= alpha)
+    corrected = np.full(raw.shape, UNDECIDED[kind], dtype=object)
+    corrected[raw == NOT_ENOUGH] = NOT_ENOUGH
+    keep = np.isin(raw, (BEATS, WORSE)) & (p_adj <= alpha)
     corrected[keep] = raw[keep]
     if precision is not None and equivalence is not None:
-        eq = raw_verdicts(*equivalence, precision, word) == 'equivalent'
-        corrected[eq] = 'equivalent'
+        eq = verdict_words(*equivalence, precision, kind, gaps) == EQUIVALENT
+        corrected[eq] = EQUIVALENT
     return raw, corrected, p_adj
+
+
+def min_seed_pairs(kind: str, alpha: float) -> int:
+    """The seed pairs a verdict of this kind needs at least
+    (:mod:`.verdicts`)."""
+    return fewest_pairs_for_a_verdict(alpha) if kind == ANYTIME else \
+        MIN_SEED_PAIRS
 
 
 def _interval(diffs: Sequence[float], kind: str, alpha: float):
@@ -128,10 +145,13 @@ def _interval(diffs: Sequence[float], kind: str, alpha: float):
 
 def grid_verdicts(differences: Sequence[Sequence[float]], kind: str,
                   alpha: float = 0.05, precision: Optional[float] = None,
-                  correction: bool = True) -> List[Optional[Verdict]]:
+                  correction: bool = True,
+                  resolution: Union[float, Sequence[float]] = 0.0
+                  ) -> List[Optional[Verdict]]:
     """One :class:`Verdict` per comparison (None for one without a seed
-    pair), corrected over the comparisons that have an interval (module
-    doc); ``correction=False`` leaves the raw verdicts."""
+    pair), corrected over the comparisons with enough data (module doc);
+    ``correction=False`` leaves the raw verdicts.  ``resolution``: the
+    metric's (:mod:`.verdicts`), one for all or one per comparison."""
     if kind not in UNDECIDED:
         raise ValueError(f'kind must be one of {sorted(UNDECIDED)}, got '
                          f'{kind!r}')
@@ -142,30 +162,36 @@ def grid_verdicts(differences: Sequence[Sequence[float]], kind: str,
     present = [i for i, d in enumerate(differences) if len(d)]
     if not present:
         return [None] * len(differences)
+    res = np.broadcast_to(np.asarray(resolution, dtype=float),
+                          (len(differences),))
+    need = min_seed_pairs(kind, alpha)
+    gaps = np.array([evidence_gap(differences[i], res[i], need)
+                     for i in present] + [None], dtype=object)[:-1]
     stats = np.array([_interval(differences[i], kind, alpha)
                       for i in present]).reshape(len(present), 4)
     mean, low, high, p = stats.T
-    m = int(np.sum(~np.isnan(p)))
+    tested = np.array([g is None for g in gaps]) & ~np.isnan(p)
+    m = int(np.sum(tested))
     equivalence = None
     if precision is not None and m:
         eq = np.array([_interval(differences[i], kind, alpha / m)[1:3]
                        for i in present]).reshape(len(present), 2)
         equivalence = (eq[:, 0], eq[:, 1]) if correction else (low, high)
     raw, corrected, p_adj = correct_verdicts(
-        low, high, p, alpha, precision, equivalence, kind)
+        low, high, p, alpha, precision, equivalence, kind, gaps)
     out: List[Optional[Verdict]] = [None] * len(differences)
     for j, i in enumerate(present):
-        has_iv = not np.isnan(p[j])
+        has_iv = not (np.isnan(low[j]) or np.isnan(high[j]))
+        why = gaps[j] or (None if has_iv else 'no interval')
         out[i] = Verdict(
             float(mean[j]), float(low[j]) if has_iv else None,
             float(high[j]) if has_iv else None, len(differences[i]),
-            float(p[j]) if has_iv else None,
-            float(p_adj[j]) if has_iv and correction else None,
-            str(raw[j]) if has_iv else NO_INTERVAL,
-            (str(corrected[j]) if correction else str(raw[j])) if has_iv
-            else NO_INTERVAL, kind, alpha, m if correction else 0)
+            float(p[j]) if tested[j] else None,
+            float(p_adj[j]) if tested[j] and correction else None,
+            str(raw[j]), str(corrected[j]) if correction else str(raw[j]),
+            kind, alpha, m if correction else 0, why)
     return out
 
 
-__all__ = ['ANYTIME', 'FIXED', 'NO_INTERVAL', 'UNDECIDED', 'Verdict',
-           'correct_verdicts', 'grid_verdicts']
+__all__ = ['ANYTIME', 'FIXED', 'UNDECIDED', 'Verdict', 'correct_verdicts',
+           'grid_verdicts', 'min_seed_pairs']

@@ -16,6 +16,7 @@ from typing import Optional
 import numpy as np
 
 from .sequential import first_decision
+from .verdicts import DECISIONS, MIN_SEED_PAIRS
 
 
 def paired_t_power(n: int, delta: float, sigma: float,
@@ -46,14 +47,15 @@ def _check_power_args(delta: float, sigma: float, power: float,
 def fixed_seeds_needed(delta: float, sigma: float, power: float = 0.8,
                        alpha: float = 0.05, most: int = MOST_SEEDS
                        ) -> Optional[int]:
-    """The smallest n >= 2 with :func:`paired_t_power` >= ``power``
-    (exact: power grows with n, so a doubling then a bisection finds it);
-    None when even ``most`` seeds are not enough."""
+    """The smallest n >= :data:`.verdicts.MIN_SEED_PAIRS` (fewer never
+    give a verdict) with :func:`paired_t_power` >= ``power`` (exact: power
+    grows with n, so a doubling then a bisection finds it); None when even
+    ``most`` seeds are not enough."""
     _check_power_args(delta, sigma, power, alpha)
     enough = lambda n: paired_t_power(n, delta, sigma, alpha) >= power  # noqa
-    if enough(2):
-        return 2
-    low, high = 2, 4  # enough(low) is False
+    if enough(MIN_SEED_PAIRS):
+        return MIN_SEED_PAIRS
+    low, high = MIN_SEED_PAIRS, 2 * MIN_SEED_PAIRS  # enough(low) is False
     while not enough(high):
         if high >= most:
             return None
@@ -83,7 +85,7 @@ def sequential_plan(delta: float, sigma: float, max_seeds: int = 50,
     rng = np.random.default_rng(seed)
     x = rng.standard_normal((simulations, max_seeds)) * sigma + delta
     d = first_decision(x, alpha)
-    decided = d.verdict != 'undecided'
+    decided = np.isin(d.verdict, DECISIONS)
     return SequentialPlan(float(np.mean(d.n)), float(np.mean(decided)),
                           max_seeds)
 

@@ -36,14 +36,17 @@ an effect of 1.5 spreads decisive after about 8 seeds on average; smaller effect
 take more.  The guarantee assumes roughly normal differences; the tests
 check it by simulation under normal and t(5) noise.
 """
+import functools
 from dataclasses import dataclass
 from typing import Optional, Union
 
 import numpy as np
 
+from .verdicts import (ANYTIME, DECISIONS, MIN_SEED_PAIRS, evidence_gaps,
+                       verdict_words)
+
 #: precision of the mixture's prior on the standardised effect
 MIXTURE_PRECISION = 1.0
-VERDICTS = ('beats', 'worse', 'equivalent', 'undecided')
 
 
 @dataclass(frozen=True)
@@ -97,6 +100,7 @@ def _half_width(n, q, alpha, c):
     return np.where(n > r, half, np.inf)
 
 
+@functools.lru_cache(maxsize=64)
 def fewest_seeds_to_decide(alpha: float = 0.05,
                            mixture_precision: float = MIXTURE_PRECISION
                            ) -> int:
@@ -108,6 +112,16 @@ def fewest_seeds_to_decide(alpha: float = 0.05,
                                       mixture_precision)):
         n += 1
     return n
+
+
+def fewest_pairs_for_a_verdict(alpha: float = 0.05,
+                               mixture_precision: float = MIXTURE_PRECISION
+                               ) -> int:
+    """The minimum-evidence rule's seed pairs for an anytime verdict: the
+    fewest at which the sequence can be bounded, and never fewer than
+    :data:`.verdicts.MIN_SEED_PAIRS`."""
+    return max(MIN_SEED_PAIRS, fewest_seeds_to_decide(alpha,
+                                                      mixture_precision))
 
 
 def sequence_path(differences, alpha: float = 0.05,
@@ -149,7 +163,8 @@ def running_decisions(differences, alpha: float = 0.05,
 
 def decide(differences, alpha: float = 0.05,
            precision: Optional[float] = None,
-           mixture_precision: float = MIXTURE_PRECISION) -> Decision:
+           mixture_precision: float = MIXTURE_PRECISION,
+           resolution: float = 0.0) -> Decision:
     """The anytime-valid decision on the mean of paired ``differences``
     (variant minus baseline, one per seed, in the order the seeds came).
 
@@ -158,7 +173,9 @@ def decide(differences, alpha: float = 0.05,
     every new seed and stopping at the first ``beats``/``worse`` errs with
     probability <= ``alpha`` when the true difference is 0 (module doc).
     ``equivalent``: the whole interval lies within ``±precision``.  For a
-    grid of comparisons, :mod:`.grid_verdicts` corrects these verdicts."""
+    grid of comparisons, :mod:`.grid_verdicts` corrects these verdicts.
+    Differences that are not enough data (:mod:`.verdicts`; ``resolution``
+    the metric's) read ``not enough data``."""
     if not 0 < alpha < 1:
         raise ValueError(f'alpha must be in (0, 1), got {alpha!r}')
     if precision is not None and not precision > 0:
@@ -171,7 +188,9 @@ def decide(differences, alpha: float = 0.05,
         raise ValueError('differences must be finite numbers')
     mean, low, high, p = (a[..., -1] for a in running_decisions(
         x, alpha, mixture_precision))
-    verdict = raw_verdicts(low, high, precision)
+    gaps = evidence_gaps(x, resolution, fewest_pairs_for_a_verdict(
+        alpha, mixture_precision))
+    verdict = verdict_words(low, high, precision, ANYTIME, gaps)
     if x.ndim == 1:
         return Decision(str(verdict[()]), float(mean), float(low),
                         float(high), int(x.shape[-1]), float(p), alpha)
@@ -179,32 +198,18 @@ def decide(differences, alpha: float = 0.05,
                     np.full(len(x), x.shape[-1]), p, alpha)
 
 
-def raw_verdicts(low, high, precision: Optional[float] = None,
-                 undecided: str = 'undecided') -> np.ndarray:
-    """The verdict of each interval alone: ``beats`` (above 0), ``worse``
-    (below 0), ``equivalent`` (within ±precision), else ``undecided``."""
-    low, high = np.asarray(low, dtype=float), np.asarray(high, dtype=float)
-    verdict = np.full(np.shape(low), undecided, dtype=object)
-    verdict[np.asarray(low > 0)] = 'beats'
-    verdict[np.asarray(high < 0)] = 'worse'
-    if precision is not None:
-        verdict[np.asarray((low >= -precision) & (high <= precision) &
-                           (low <= 0) & (high >= 0))] = 'equivalent'
-    return verdict
-
-
 def first_decision(differences, alpha: float = 0.05,
                    precision: Optional[float] = None,
                    start: int = 2) -> Decision:
     """For (B, N) sequences looked at after every seed from ``start`` on:
-    each one's decision at the first n where it is not ``undecided`` (else
+    each one's decision at the first n where it is a decision (else
     at N) -- what a sweep that stops there reports.  For simulations."""
     x = np.atleast_2d(np.asarray(differences, dtype=float))
     result, still_open = None, np.ones(len(x), dtype=bool)
     for k in range(min(start, x.shape[1]), x.shape[1] + 1):
         d = decide(x[:, :k], alpha, precision)
         result = d if result is None else _merge(result, d, still_open)
-        still_open &= d.verdict == 'undecided'
+        still_open &= ~np.isin(d.verdict, DECISIONS)
         if not still_open.any():
             break
     return result
@@ -218,6 +223,6 @@ def _merge(old: Decision, new: Decision, take: np.ndarray) -> Decision:
                     pick(old.p_value, new.p_value), new.alpha)
 
 
-__all__ = ['Decision', 'VERDICTS', 'decide', 'fewest_seeds_to_decide',
-           'first_decision', 'raw_verdicts', 'running_decisions',
-           'sequence_path']
+__all__ = ['Decision', 'decide', 'fewest_pairs_for_a_verdict',
+           'fewest_seeds_to_decide',
+           'first_decision', 'running_decisions', 'sequence_path']

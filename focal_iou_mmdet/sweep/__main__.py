@@ -34,7 +34,11 @@ import warnings
 from .launchers import LAUNCHERS
 from .spec import SweepSpecError, load_spec
 from .spec.expansion import spec_summary
-from .spec.seed_rounds import UntilDecided, sweep_runs
+from ..utils.cli_numbers import Number
+from ..utils.display import short_message
+from .spec.seed_rounds import (ALPHA, MAX_SEEDS, POINTS, POLL, POWER,
+                               PRECISION, SEEDS_PER_ROUND, UntilDecided,
+                               sweep_runs)
 
 
 def _prog_name() -> str:
@@ -111,20 +115,39 @@ def _add_run_parser(sub, owners: dict) -> None:
     s.add_argument('--until-decided', action='store_true',
                    help='add seeds in rounds to the comparisons still '
                    'undecided (anytime-valid), until each is decided')
-    s.add_argument('--max-seeds', type=int, default=UntilDecided.max_seeds,
+    s.add_argument('--max-seeds', type=MAX_SEEDS,
+                   default=UntilDecided.max_seeds,
                    help='--until-decided: seeds per comparison at most '
-                   '(default 12)')
-    s.add_argument('--seeds-per-round', type=int,
+                   f'(default {UntilDecided.max_seeds})')
+    s.add_argument('--seeds-per-round', type=SEEDS_PER_ROUND,
                    default=UntilDecided.seeds_per_round,
                    help='--until-decided: seeds added per round (default 1)')
-    s.add_argument('--precision', type=float, default=None,
+    s.add_argument('--precision', type=PRECISION, default=None,
                    help="--until-decided: call a comparison 'equivalent' "
                    'once its interval lies within ±P points')
-    s.add_argument('--poll', type=float, default=UntilDecided.poll,
+    s.add_argument('--poll', type=POLL, default=UntilDecided.poll,
                    metavar='SECONDS',
                    help='--until-decided with a launcher that submits and '
                    'returns (slurm): check a round every SECONDS (default '
                    '30)')
+
+
+def _add_seeds_parser(sub) -> None:
+    s = sub.add_parser('seeds', help='seeds each comparison needs, from the '
+                       'finished pilot seeds')
+    s.add_argument('spec')
+    s.add_argument('--delta', type=POINTS, required=True,
+                   help='the difference to detect (primary metric, points)')
+    s.add_argument('--power', type=POWER, default=0.8)
+    s.add_argument('--sigma', type=POINTS, default=None,
+                   help='the sd of the paired differences, when there are '
+                   'no pilot runs (e.g. from a paper)')
+    s.add_argument('--max-seeds', type=MAX_SEEDS,
+                   default=UntilDecided.max_seeds,
+                   help='seeds per comparison at most, as run '
+                   f'--until-decided takes it (default {UntilDecided.max_seeds})')
+    s.add_argument('--alpha', type=ALPHA, default=0.05,
+                   help='the family-wise error (default 0.05)')
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -164,24 +187,12 @@ def build_parser() -> argparse.ArgumentParser:
                    choices=['mlflow', 'wandb'],
                    help='also log the report files as artifacts of a run '
                    '"report" in the sweep\'s experiment / project')
-    s.add_argument('--min-support', type=int, default=500,
+    s.add_argument('--min-support', type=Number(int, 0, 10**9), default=500,
                    help='note an AP_s/m/l with fewer ground-truth boxes of '
                    'that size behind it (default 500)')
     s.add_argument('--claims-only', action='store_true',
                    help='print the claims table only; write nothing')
-    s = sub.add_parser('seeds', help='seeds each comparison needs, from the '
-                       'finished pilot seeds')
-    s.add_argument('spec')
-    s.add_argument('--delta', type=float, required=True,
-                   help='the difference to detect (primary metric, points)')
-    s.add_argument('--power', type=float, default=0.8)
-    s.add_argument('--sigma', type=float, default=None,
-                   help='the sd of the paired differences, when there are '
-                   'no pilot runs (e.g. from a paper)')
-    s.add_argument('--max-seeds', type=int, default=50,
-                   help='the sequential mode\'s limit (default 50)')
-    s.add_argument('--alpha', type=float, default=0.05,
-                   help='the family-wise error (default 0.05)')
+    _add_seeds_parser(sub)
     s = sub.add_parser('cancel', help="stop the sweep's queued and running "
                        'runs (they resume next time)')
     s.add_argument('spec')
@@ -202,8 +213,6 @@ def parse_args(argv=None):
                                args.max_seeds, args.alpha)
         except ValueError as e:
             p.error(str(e))
-    if args.command == 'report' and args.min_support < 0:
-        p.error(f'--min-support must be >= 0, got {args.min_support}')
     if args.command == 'run':
         _check_run_options(p, args)
         try:
@@ -275,7 +284,7 @@ def main(argv=None) -> int:
         spec, runs = _load(args)
         return _dispatch(args, spec, runs)
     except (SweepSpecError, ValueError) as e:
-        print(f'error: {e}', file=sys.stderr)
+        print(f'error: {short_message(e)}', file=sys.stderr)
         return 2
     except OSError as e:  # e.g. a read-only work root for plan/run
         print(f'error: cannot write the sweep\'s run folders: '

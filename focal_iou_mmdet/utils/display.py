@@ -23,3 +23,18 @@ def relpath(path: str) -> str:
     except ValueError:
         return path
     return path if rel == '..' or rel.startswith('..' + os.sep) else rel
+
+
+#: a run of text without spaces longer than this is cut in messages
+LONGEST_WORD = 80
+
+
+def short_message(text: str, longest: int = LONGEST_WORD) -> str:
+    """``text`` on one line, each run of it without spaces that is longer
+    than ``longest`` cut to its start and the count of characters: a
+    750 KB key in a spec is named, never echoed whole."""
+    def cut(word: str) -> str:
+        if len(word) <= longest:
+            return word
+        return f'{word[:longest - 20]}...[{len(word)} characters]'
+    return ' '.join(cut(w) for w in str(text).replace('\n', ' ').split(' '))

@@ -8,7 +8,7 @@ import os
 import os.path as osp
 import runpy
 import sys
-from typing import List, Optional
+from typing import List, Optional, Sequence
 
 
 def _mmdet_mim_file(kind: str, name: str) -> str:
@@ -40,17 +40,23 @@ PREDICTIONS_PREFIX_ENV = 'FOCAL_IOU_PREDICTIONS_PREFIX'
 _COCO_METRICS = ('CocoMetric', 'mmdet.CocoMetric')
 
 
-def _predictions_into(prefix: str) -> None:
-    """Make every config mmengine loads in this process send a CocoMetric
-    validation's detections to ``prefix`` (a value, never config source:
-    the path is not pasted into any file)."""
+def _on_config_load(prefix: Optional[str], checks: Sequence) -> None:
+    """Make every config mmengine loads in this process pass ``checks``
+    (each raises ValueError: the tool stops with that one line) and, with
+    a ``prefix``, send a CocoMetric validation's detections there (a
+    value, never config source: the path is not pasted into any file)."""
     from mmengine.config import Config
     load = Config.fromfile
 
     def fromfile(*args, **kwargs):
         cfg = load(*args, **kwargs)
+        for check in checks:
+            try:
+                check(cfg)
+            except ValueError as e:
+                sys.exit(f'error: {e}')
         evaluator = cfg.get('val_evaluator')
-        if isinstance(evaluator, dict) and \
+        if prefix and isinstance(evaluator, dict) and \
                 evaluator.get('type') in _COCO_METRICS:
             evaluator['outfile_prefix'] = prefix
         return cfg
@@ -78,21 +84,25 @@ def _with_cfg_options(argv: List[str], options: List[str]) -> List[str]:
     return argv[:i] + options + argv[i:]
 
 
-def run_mmdet_tool(name: str, argv: Optional[List[str]] = None) -> None:
+def run_mmdet_tool(name: str, argv: Optional[List[str]] = None,
+                   config_checks: Sequence = ()) -> None:
     """Run mmdet's ``tools/<name>`` as ``__main__`` with ``argv``.
 
     On a machine without CUDA, a ``--launcher pytorch|slurm`` run first
     starts a gloo process group (:mod:`.cpu_dist`).  With
     :data:`PREDICTIONS_PREFIX_ENV` set, a CocoMetric validation dumps its
-    detections there.  A distributed run
+    detections there.  Each of ``config_checks`` sees every config the
+    tool loads, before anything is built; a ValueError ends the tool with
+    its message.  A distributed run
     exits the process through :func:`_leave_distributed_run` when the tool
     returns, so call this only as a program's entry point.
     """
     from .checkpoint_globals import allow_mmengine_checkpoint_globals
     from .cpu_dist import init_cpu_process_group
     allow_mmengine_checkpoint_globals()  # --resume, whatever the config
-    if os.environ.get(PREDICTIONS_PREFIX_ENV):
-        _predictions_into(os.environ[PREDICTIONS_PREFIX_ENV])
+    prefix = os.environ.get(PREDICTIONS_PREFIX_ENV)
+    if prefix or config_checks:
+        _on_config_load(prefix, list(config_checks))
     argv = list(sys.argv[1:] if argv is None else argv)
     argv = _with_cfg_options(argv, init_cpu_process_group(_launcher(argv)))
     path = mmdet_tool_path(name)

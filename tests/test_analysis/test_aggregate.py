@@ -6,8 +6,10 @@ import pytest
 from scipy import stats as st
 
 from focal_iou_mmdet.analysis.aggregate import (IQM_TRIM, Aggregate,
+                                                NotEnoughData,
                                                 aggregate_arrays,
                                                 aggregate_differences)
+from focal_iou_mmdet.analysis.intervals import paired_t_interval
 
 #: repetitions per simulated regime, bootstrap resamples per repetition
 REPS, RESAMPLES = 1000, 400
@@ -40,9 +42,61 @@ def test_seeded_and_deterministic():
         aggregate_differences(cells, seed=4)
 
 
-def test_constant_cells_have_a_point_interval():
-    agg = aggregate_differences({'a': [0.5, 0.5], 'b': [1.5, 1.5]})
-    assert agg.low == agg.mean == agg.high == 1.0
+@pytest.mark.parametrize('cells', [
+    {'a': [0.5, 0.5], 'b': [1.5, 1.5]},          # two seeds a cell
+    {'a': [-0.1, -0.1]},                          # the logged 0.1 ties
+    {'a': [0.5, 0.5, 0.5], 'b': [0.2, 0.2, 0.2]},  # no spread
+])
+def test_degenerate_cells_are_not_enough_data(cells):
+    with pytest.raises(NotEnoughData, match='not enough data in any cell'):
+        aggregate_differences(cells)
+
+
+def test_cells_without_enough_data_are_left_out_and_named():
+    agg = aggregate_differences({'a': [1.0, 2.0, 3.0], 'b': [0.4, 0.4, 0.4],
+                                 'c': [0.1, 0.2]})
+    assert agg.n_cells == 1 and [n for n, _ in agg.left_out] == ['b', 'c']
+    assert '2 left out: not enough data' in agg.format()
+    below = aggregate_differences({'a': [1.0, 2.0, 3.0],
+                                   'b': [0.1, 0.1, 0.2]}, resolution=0.1)
+    assert [n for n, _ in below.left_out] == ['b']
+
+
+@pytest.mark.parametrize('diffs', [[1.0, 2.0, 3.0], [-4.4, 7.1, 0.3, 1.2],
+                                   [0.3, 0.9, -0.2, 1.5, 0.1]])
+@pytest.mark.parametrize('resample_cells', [False, True])
+def test_the_aggregate_of_one_cell_is_that_cells_interval(diffs,
+                                                         resample_cells):
+    agg = aggregate_differences({'only': diffs},
+                                resample_cells=resample_cells)
+    iv = paired_t_interval(diffs)
+    for est, lo, hi in [(agg.mean, agg.low, agg.high),
+                        (agg.iqm, agg.iqm_low, agg.iqm_high)]:
+        assert (est, lo, hi) == pytest.approx((iv.mean, iv.low, iv.high))
+
+
+def test_no_aggregate_is_narrower_than_its_cells_allow():
+    """Random grids of 1-8 cells, 3-6 seeds: the mean's half-width is at
+    least the normal interval of the mean of cell means (the cells'
+    standard errors), the IQM's at least that of the cells it keeps."""
+    rng = np.random.default_rng(5)
+    for _ in range(60):
+        k = int(rng.integers(1, 9))
+        cells = {str(i): rng.normal(rng.normal(0, 1), rng.uniform(0.2, 2),
+                                    int(rng.integers(3, 7)))
+                 for i in range(k)}
+        agg = aggregate_differences(cells, resamples=400)
+        means = np.array([np.mean(v) for v in cells.values()])
+        se2 = np.array([np.var(v, ddof=1) / len(v) for v in cells.values()])
+        z = st.norm.ppf(0.975)
+        least = z * np.sqrt(se2.sum()) / k
+        assert agg.high - agg.mean >= least - 1e-12
+        assert agg.mean - agg.low >= least - 1e-12
+        trim = int(IQM_TRIM * k)
+        kept = np.argsort(means, kind='stable')[trim:k - trim]
+        least_iqm = z * np.sqrt(se2[kept].sum()) / len(kept)
+        assert agg.iqm_high - agg.iqm >= least_iqm - 1e-12
+        assert agg.iqm - agg.iqm_low >= least_iqm - 1e-12
 
 
 def test_resampling_cells_widens_the_interval():
@@ -56,10 +110,10 @@ def test_resampling_cells_widens_the_interval():
 
 @pytest.mark.parametrize('cells, match', [
     ({}, 'at least one cell'),
-    ({'retinanet, shapes': [0.4]}, "cell 'retinanet, shapes' has 1"),
-    ({'a': [0.4, 0.1], 'b': []}, "cell 'b' has 0"),
+    ({'retinanet, shapes': [0.4]}, "retinanet, shapes: 1 seed pair"),
+    ({'a': [0.4, 0.1], 'b': []}, "b: 0 seed pairs"),
     ({'a': [0.4, float('nan')]}, "cell 'a' has a non-finite"),
-    ({'a': [[0.4, 0.1]]}, "cell 'a' has 2"),
+    ({'a': [[0.4, 0.1]]}, "cell 'a' has 2 paired difference"),
 ])
 def test_bad_cells_are_named(cells, match):
     with pytest.raises(ValueError, match=match):
@@ -71,7 +125,7 @@ def test_bad_cells_are_named(cells, match):
     (dict(resamples=10), 'resamples')])
 def test_bad_arguments(kwargs, match):
     with pytest.raises(ValueError, match=match):
-        aggregate_differences({'a': [0.1, 0.2]}, **kwargs)
+        aggregate_differences({'a': [0.1, 0.2, 0.4]}, **kwargs)
 
 
 def _noise(rng, noise, shape):

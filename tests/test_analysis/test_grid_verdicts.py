@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 
 from focal_iou_mmdet.analysis.grid_verdicts import (ANYTIME, FIXED,
-                                                    NO_INTERVAL,
                                                     correct_verdicts,
                                                     grid_verdicts)
+from focal_iou_mmdet.analysis.verdicts import NOT_ENOUGH
 from focal_iou_mmdet.analysis.multiple_testing import (holm_adjusted,
                                                        holm_adjusted_array)
 from focal_iou_mmdet.analysis.sequential import running_decisions
@@ -107,12 +107,15 @@ def test_a_decision_that_does_not_survive_the_grid_is_undecided(kind):
             assert v.corrected in ('undecided', 'no measurable difference')
 
 
-def test_one_pair_has_no_interval_and_is_not_in_the_family():
-    one, two, none = grid_verdicts([[0.5], [0.4, 0.6], []], FIXED)
-    assert one.raw == one.corrected == NO_INTERVAL and one.low is None
+def test_too_few_pairs_are_not_enough_data_and_not_in_the_family():
+    one, two, three, none = grid_verdicts(
+        [[0.5], [0.4, 0.6], [0.4, 0.6, 0.5], []], FIXED)
+    assert one.raw == one.corrected == NOT_ENOUGH and one.low is None
     assert one.p_value is None and one.p_adjusted is None
-    assert two.family == 1 and none is None
-    assert one.format() == f'ΔAP +0.5 (n=1 seed): {NO_INTERVAL}'
+    assert two.raw == NOT_ENOUGH and two.low is not None  # shown, not used
+    assert two.p_value is None and three.family == 1 and none is None
+    assert one.format() == (f'ΔAP +0.5 (n=1 seed): {NOT_ENOUGH} (1 seed '
+                            'pair; a verdict needs at least 3)')
 
 
 def test_equivalence_is_corrected_at_alpha_over_m():

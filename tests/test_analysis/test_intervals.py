@@ -17,10 +17,11 @@ def test_t_interval_known_answer():
 
 
 @pytest.mark.parametrize('diffs,verdict', [
-    ([0.0, 0.0, 0.0], 'no measurable difference'),   # identical runs
     ([1.0, 1.2, 0.9, 1.1], 'beats'),                  # strictly better
     ([-2.0, -1.5, -2.5], 'worse'),
-    ([0.5], 'one pair: no interval, no verdict'),
+    ([0.5], 'not enough data (1 seed pair; a verdict needs at least 3)'),
+    ([0.1, 0.3], 'not enough data (2 seed pairs; a verdict needs at least '
+     '3)'),
 ])
 def test_verdict_follows_the_interval(diffs, verdict):
     iv = paired_t_interval(diffs)
@@ -29,9 +30,20 @@ def test_verdict_follows_the_interval(diffs, verdict):
         assert iv.low <= iv.mean <= iv.high
 
 
-def test_identical_runs_give_a_tight_interval_around_zero():
-    iv = paired_t_interval([0.0] * 5)
-    assert iv.low == iv.high == 0.0
+@pytest.mark.parametrize('diffs', [[0.0] * 5, [0.1, 0.1], [-0.1] * 3])
+def test_differences_that_do_not_vary_have_no_interval(diffs):
+    iv = paired_t_interval(diffs)
+    assert not iv.has_interval and iv.p_value is None
+    assert iv.verdict().startswith('not enough data (')
+
+
+def test_a_spread_below_the_resolution_is_not_enough_data():
+    iv = paired_t_interval([0.1, 0.1, 0.2, 0.1], resolution=0.1)
+    assert iv.has_interval and iv.verdict() == (
+        "not enough data (the differences' spread, 0.05 points, is below "
+        "the metric's resolution, 0.1: noise cannot be told from "
+        'rounding)')
+    assert paired_t_interval([0.1, 0.1, 0.2, 0.1]).verdict() == 'beats'
 
 
 def test_no_pairs_and_one_pair():

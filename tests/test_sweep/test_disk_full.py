@@ -40,13 +40,15 @@ def test_disk_full_during_training(small_disk, tmp_path, tiny_shapes):
     spec = load_spec(write_spec(
         tmp_path / 's.yaml', name='s', work_dir=str(small_disk / 'wd'),
         configs={'retinanet': SHAPES_RETINANET}, axes={'loss': ['iou']},
-        options=dict(TINY, epochs=1), env={'SHAPES_ROOT': tiny_shapes}))
+        options=dict(TINY, epochs=1)))
     (run, ) = plan(spec)
     d = spec.run_dir(run.id)
     _fill(small_disk, 600 * 1024)  # the log fits, a checkpoint does not
     out = subprocess.run([sys.executable, '-m', 'focal_iou_mmdet.sweep.launchers.worker',
                           d.path], capture_output=True, text=True,
-                         env=subprocess_env(OMP_NUM_THREADS='1'), timeout=600)
+                         env=subprocess_env(OMP_NUM_THREADS='1',
+                                             SHAPES_ROOT=tiny_shapes),
+                         timeout=600)
     said = out.stdout + out.stderr
     assert out.returncode == 1, said
     assert 'No space left on device' in said, said

@@ -161,11 +161,11 @@ def test_until_decided_killed_between_rounds_resumes(tmp_path, tiny_shapes):
     spec_path = write_spec(
         tmp_path / 'seq.yaml', name='seq', work_dir=str(tmp_path / 'wd'),
         configs=SHAPES, axes={'loss': ['iou', 'focal-iou'], 'seed': [0]},
-        options=dict(TINY, epochs=1), env={'SHAPES_ROOT': tiny_shapes})
+        options=dict(TINY, epochs=1))
     spec = load_spec(spec_path)
     cmd = SWEEP + ['run', spec_path, '--launcher', 'local', '--jobs', '2',
                    '--until-decided', '--max-seeds', '2']
-    env = subprocess_env(OMP_NUM_THREADS='1')
+    env = subprocess_env(OMP_NUM_THREADS='1', SHAPES_ROOT=tiny_shapes)
     first = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE,
                              stderr=subprocess.STDOUT, text=True)
     deadline = time.time() + 400

@@ -83,12 +83,12 @@ from .box_iou import (REFERENCE_SCALE, IoUTerms, confidence, geometry,
 from .box_iou_field import piou_v2_focusing
 from .fused import compiled_per_box
 from .ignored_rows import without_ignored, zero_loss
-from .loss_args import (base_variant, check_avg_factor, check_focal_args,
-                        check_focal_factor, check_uiou_args,
-                        check_wiou_args, checked_weight, real_arg,
-                        variant_options)
+from .loss_args import (base_variant, bool_arg, check_focal_args,
+                        check_focal_factor, check_uiou_args, check_wiou_args,
+                        checked_inputs, real_arg, variant_options)
 from .unified_iou import scaled_about_centres, uiou_ratio
-from .wise_iou import distance_factor, focusing, update_running_mean
+from .wise_iou import (bad_mean, distance_factor, finite_rows, focusing,
+                       update_running_mean)
 
 FORMULAS = ('focal_iou', 'focal_eiou', 'alpha_iou', 'wise_iou', 'piou_v2',
             'uiou')
@@ -212,9 +212,10 @@ class FocalIoULoss(nn.Module):
                                                      False)
         self.confidence_weight, self.gamma = float(confidence_weight), \
             float(gamma)
-        self.detach_focal, self.power = detach_focal, float(power)
+        self.detach_focal = bool_arg('detach_focal', detach_focal)
+        self.power = float(power)
         self.ciou_gate, self.eps, self.reduction = ciou_gate, eps, reduction
-        self.loss_weight, self.fused = loss_weight, bool(fused)
+        self.loss_weight, self.fused = loss_weight, bool_arg('fused', fused)
 
     def _set_dynamic_formulas(self, formula, wiou, piou_lambda, uiou):
         """The arguments of Wise-IoU (a running mean, in state_dict: saved
@@ -306,13 +307,22 @@ class FocalIoULoss(nn.Module):
     @torch.no_grad()
     def _update_wiou_mean(self, pred, target, weight) -> None:
         """Wise-IoU's running mean, from this batch's weighted boxes, before
-        the loss (:mod:`.wise_iou`)."""
-        keep = torch.ones(pred.shape[:-1], dtype=torch.bool,
-                          device=pred.device) if weight is None else weight > 0
+        the loss (:mod:`.wise_iou`; non-finite rows never enter it)."""
+        keep = finite_rows(pred, target, weight)
         p, t = without_ignored(pred.detach().float(), target.detach().float(),
                                 keep)
-        update_running_mean(self.wiou_mean, self._plain_l_iou(p, t), keep,
-                            self.wiou[3])
+        l_iou = self._plain_l_iou(p, t)
+        keep = keep & torch.isfinite(l_iou)
+        update_running_mean(self.wiou_mean, l_iou, keep, self.wiou[3])
+
+    def _load_from_state_dict(self, state_dict, prefix, *args):
+        """A checkpoint whose Wise-IoU running mean is not a finite number
+        > 0 is refused, with the reason (:func:`.wise_iou.bad_mean`)."""
+        why = bad_mean(state_dict.get(prefix + 'wiou_mean'), prefix)
+        if why:
+            args[-1].append(why)  # error_msgs
+            return
+        super()._load_from_state_dict(state_dict, prefix, *args)
 
     def _modulated(self, base: Tensor, c: Tensor, iou: Tensor) -> Tensor:
         """The focal formulas, written once: ``s (1 - a c)^gamma base``
@@ -366,11 +376,7 @@ class FocalIoULoss(nn.Module):
                          allow_none=True)
         reduction = reduction_override or self.reduction
         # every argument is checked before any state changes
-        weight = checked_weight(pred, target, weight)
-        empty = pred.numel() == 0 or (weight is not None
-                                      and not torch.any(weight > 0))
-        if not empty:
-            check_avg_factor(avg_factor, pred.shape[0])
+        weight, empty = checked_inputs(pred, target, weight, avg_factor)
         if self.formula == 'wise_iou' and self.training:
             self._update_wiou_mean(pred, target, weight)
         if empty:

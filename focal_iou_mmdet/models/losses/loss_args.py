@@ -145,8 +145,53 @@ def _interval(value):
     return d, u
 
 
+def bool_arg(name: str, value) -> bool:
+    """``value`` if it is a bool (True/False, as a config writes it), else
+    ValueError naming the argument: ``'yes'``, ``'false'``, 1 and None are
+    refused, never read as truthy."""
+    if not isinstance(value, bool):
+        raise ValueError(f'{name} must be True or False, got {value!r}')
+    return value
+
+
+def check_target_boxes(target: Tensor, keep: Optional[Tensor] = None
+                       ) -> None:
+    """ValueError where a target row (of those ``keep`` marks) is not a
+    box (x2 < x1 or y2 < y1): the head passes encoded deltas, which an
+    IoU-family loss reads as inverted boxes
+    (:mod:`focal_iou_mmdet.models.box_loss_check`)."""
+    if target.numel() == 0:
+        return
+    bad = (target[..., 2] < target[..., 0]) | (target[..., 3] <
+                                                target[..., 1])
+    if keep is not None:
+        bad = bad & keep
+    if bool(bad.any()):
+        raise ValueError(
+            f'{int(bad.sum())} of {bad.numel()} target rows are not boxes '
+            '(x1, y1, x2, y2) with x2 >= x1 and y2 >= y1: the head passes '
+            'encoded deltas; an IoU-family loss needs decoded boxes: set '
+            'reg_decoded_bbox=True on the head')
+
+
+def checked_inputs(pred: Tensor, target: Tensor, weight: Optional[Tensor],
+                   avg_factor) -> tuple:
+    """``(weight, empty)`` of a loss call, every argument checked before
+    any state changes: the weight's shape (:func:`checked_weight`), and
+    where some box counts, ``avg_factor`` and that the targets are boxes
+    (:func:`check_target_boxes`)."""
+    weight = checked_weight(pred, target, weight)
+    empty = pred.numel() == 0 or (weight is not None
+                                  and not torch.any(weight > 0))
+    if not empty:
+        check_avg_factor(avg_factor, pred.shape[0])
+        check_target_boxes(target, None if weight is None else weight > 0)
+    return weight, empty
+
+
 def check_focal_factor(focal_factor, formula: str) -> bool:
     """Whether the focal factor applies (always for focal_iou)."""
+    bool_arg('focal_factor', focal_factor)
     if focal_factor and formula in ('focal_eiou', 'alpha_iou'):
         raise ValueError(f'focal_factor=True: formula={formula!r} has its '
                          'own weighting; the focal factor goes on wise_iou, '

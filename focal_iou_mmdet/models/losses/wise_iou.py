@@ -25,6 +25,9 @@ iterations per epoch, t the epoch at which AP stops rising fast (the mean
 then forgets 95% of its start by then); their refactored code uses
 ``m = 0.01``, the default here.  Eval mode never updates the mean.
 """
+import math
+from typing import Optional
+
 import torch
 import torch.distributed as dist
 from torch import Tensor
@@ -56,6 +59,25 @@ def focusing(l_iou: Tensor, mean: Tensor, version: int, alpha: float,
         alpha, dtype=beta.dtype, device=beta.device), beta - delta))
 
 
+def finite_rows(pred: Tensor, target: Tensor,
+                weight: Optional[Tensor]) -> Tensor:
+    """The boxes that may enter the running mean: weighted (weight > 0),
+    with finite coordinates in prediction and target."""
+    keep = torch.ones(pred.shape[:-1], dtype=torch.bool, device=pred.device) \
+        if weight is None else weight > 0
+    return keep & torch.isfinite(pred).all(-1) & torch.isfinite(target).all(-1)
+
+
+def bad_mean(mean: Optional[Tensor], prefix: str = '') -> Optional[str]:
+    """Why a checkpoint's running mean may not be loaded (not a finite
+    number > 0: every later batch would be NaN), or None."""
+    if mean is None or bool(torch.isfinite(mean).all() and (mean > 0).all()):
+        return None
+    return (f'{prefix}wiou_mean is {mean.tolist()!r}: a Wise-IoU running '
+            'mean must be a finite number > 0 (the checkpoint was saved '
+            'after a non-finite batch); refused')
+
+
 def update_running_mean(mean: Tensor, l_iou: Tensor, keep: Tensor,
                         momentum: float) -> None:
     """``mean <- (1 - m) mean + m batch_mean`` over the boxes ``keep``
@@ -67,5 +89,5 @@ def update_running_mean(mean: Tensor, l_iou: Tensor, keep: Tensor,
         stats = stats.to(mean.device)
         dist.all_reduce(stats)
     total, count = stats.tolist()
-    if count > 0:
+    if count > 0 and math.isfinite(total):
         mean.mul_(1 - momentum).add_(momentum * total / count)

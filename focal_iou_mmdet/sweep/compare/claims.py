@@ -9,8 +9,10 @@ at level alpha / cells (Bonferroni: they hold together, and the mean and
 IQM are monotone in each cell), and P(improve) is not given.
 
 A claim is *supported* where the aggregate's interval lies above 0,
-*contradicted* where it lies below, else *not shown*; the cells' own
-verdicts are the evidence beside it.
+*contradicted* where it lies below, else *not shown*; *not enough data*
+where no cell passes the minimum-evidence rule (the one verdict function,
+:mod:`...analysis.verdicts`, decides all of it).  The cells' own verdicts
+are the evidence beside it.
 """
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence
@@ -18,8 +20,11 @@ from typing import Dict, List, Optional, Sequence
 import numpy as np
 from scipy import stats as st
 
-from ...analysis.aggregate import IQM_TRIM, Aggregate, aggregate_differences
+from ...analysis.aggregate import (IQM_TRIM, Aggregate, NotEnoughData,
+                                   aggregate_differences)
 from ...analysis.grid_verdicts import ANYTIME, grid_verdicts
+from ...analysis.verdicts import (BEATS, LOGGED_RESOLUTION, NOT_ENOUGH,
+                                  WORSE, claim_word)
 from .comparison import Comparison, VerdictRule
 
 #: fewer ground-truth boxes of a size than this behind its AP get a note
@@ -29,10 +34,9 @@ MIN_SUPPORT = 500
 @dataclass(frozen=True)
 class GridAggregate:
     """One metric's :class:`~...analysis.aggregate.Aggregate` over the
-    cells (its fields read through), and how many cells were left out
-    (fewer than 2 seed pairs)."""
+    cells that have enough data (its fields read through; the others are
+    its ``left_out``)."""
     values: Aggregate
-    left_out: int
 
     def __getattr__(self, name):
         if name == 'values':  # not set yet (copy, pickle)
@@ -40,48 +44,61 @@ class GridAggregate:
         return getattr(self.values, name)
 
     def text(self, metric: str) -> str:
-        return self.values.format(metric, f'{self.left_out} with one seed '
-                                  'pair left out' if self.left_out else '')
+        return self.values.format(metric)
 
     @property
     def word(self) -> str:
-        if self.low > 0:
-            return 'supported'
-        if self.high < 0:
-            return 'contradicted'
-        return 'not shown'
+        """The claim's word for the aggregate's verdict."""
+        return claim_word(self.values.verdict)
 
 
-def grid_aggregate(cells: Dict[str, Sequence[float]], rule: VerdictRule
-                   ) -> Optional[GridAggregate]:
+def grid_aggregate(cells: Dict[str, Sequence[float]], rule: VerdictRule,
+                   resolution: float = 0.0) -> Optional[GridAggregate]:
     """The aggregate of ``cells`` (name -> paired differences) under the
-    sweep's rule (module doc); None without a cell of 2 seed pairs."""
-    usable = {k: list(v) for k, v in cells.items() if len(v) >= 2}
-    if not usable:
+    sweep's rule (module doc); None where no cell has enough data
+    (:class:`~...analysis.aggregate.NotEnoughData`)."""
+    cells = {k: list(v) for k, v in cells.items() if len(v)}
+    if not cells:
         return None
-    left_out = len(cells) - len(usable)
     if rule.kind != ANYTIME:
-        return GridAggregate(aggregate_differences(usable, rule.alpha),
-                             left_out)
-    found = grid_verdicts(list(usable.values()), ANYTIME,
-                          rule.alpha / len(usable), correction=False)
-    ends = np.array([[v.mean, v.low, v.high] for v in found])
+        try:
+            return GridAggregate(aggregate_differences(
+                cells, rule.alpha, resolution=resolution))
+        except NotEnoughData:
+            return None
+    found = grid_verdicts(list(cells.values()), ANYTIME,
+                          rule.alpha / len(cells), correction=False,
+                          resolution=resolution)
+    left_out = tuple((k, v.why) for k, v in zip(cells, found)
+                     if v.raw == NOT_ENOUGH)
+    ends = np.array([[v.mean, v.low, v.high] for v in found
+                     if v.raw != NOT_ENOUGH]).reshape(-1, 3)
+    if not len(ends):
+        return None
     iqm = st.trim_mean(ends, IQM_TRIM, axis=0)
     return GridAggregate(Aggregate(
         *(float(x) for x in (*ends.mean(0), *iqm)), None, None, None,
-        len(usable), rule.alpha), left_out)
+        len(ends), rule.alpha, left_out=left_out))
 
 
 @dataclass(frozen=True)
 class Claim:
-    """One row of the claims table."""
+    """One row of the claims table, and the aggregate behind it."""
     claim: str
     verdict: str
     evidence: str
+    aggregate: Optional[GridAggregate] = None
 
 
-def cell_count(verdicts: Sequence, words=('beats', 'worse'),
-               names=('beats', 'worse')) -> str:
+def resolution_of(comps: Sequence[Comparison], metric: str = 'primary'
+                  ) -> float:
+    """The coarsest resolution of ``metric`` over the comparisons (what
+    an aggregate over them can resolve)."""
+    return max((c.resolution(metric) for c in comps), default=0.0)
+
+
+def cell_count(verdicts: Sequence, words=(BEATS, WORSE),
+               names=(BEATS, WORSE)) -> str:
     """``beats in 3 of 8 cells after Holm (worse in 1)``."""
     decided = [v for v in verdicts if v is not None and v.p_value is not None]
     n = {w: sum(1 for v in decided if v.corrected == w) for w in words}
@@ -93,17 +110,20 @@ def cell_count(verdicts: Sequence, words=('beats', 'worse'),
 
 def _claim(name: str, verdicts, aggregate, metric: str, names, extra=''):
     if aggregate is None:
-        return Claim(name, 'not shown',
-                     'no cell has two finished seed pairs' + extra)
+        whys = sorted({v.why for v in verdicts if v is not None and v.why})
+        return Claim(name, NOT_ENOUGH, 'no cell has enough data' + (
+            f' ({"; ".join(whys)})' if whys else
+            ': no finished seed pair') + extra)
     return Claim(name, aggregate.word, cell_count(verdicts, names=names)
-                 + '; ' + aggregate.text(metric) + extra)
+                 + '; ' + aggregate.text(metric) + extra, aggregate)
 
 
 def ap_claim(comps: Sequence[Comparison], rule: VerdictRule, metric: str
              ) -> Claim:
     cells = {c.label: c.differences() for c in comps}
     return _claim(f'higher {metric}', [c.verdict for c in comps],
-                  grid_aggregate(cells, rule), metric, ('beats', 'worse'))
+                  grid_aggregate(cells, rule, resolution_of(comps)), metric,
+                  (BEATS, WORSE))
 
 
 def convergence_claim(found: Sequence, rule: VerdictRule, metric: str
@@ -120,7 +140,8 @@ def convergence_claim(found: Sequence, rule: VerdictRule, metric: str
                  + (f'; {runs} never reached it, counted at the last epoch'
                     if censored else '') + ')')
     return _claim('faster convergence', [c.verdict for c in found],
-                  grid_aggregate(cells, rule), f'{metric} over epochs',
+                  grid_aggregate(cells, rule, LOGGED_RESOLUTION),
+                  f'{metric} over epochs',
                   ('faster', 'slower'), extra)
 
 
@@ -135,7 +156,8 @@ def small_claim(comps: Sequence[Comparison], rule: VerdictRule,
                      'the runs\' metric has no object sizes (not COCO)')
     diffs = [c.differences(small) for c in comps]
     verdicts = grid_verdicts(diffs, rule.kind, rule.alpha,
-                             correction=rule.correction)
+                             correction=rule.correction,
+                             resolution=[c.resolution(small) for c in comps])
     known = [s for s in supports if s is not None]
     extra = ''
     if known:
@@ -147,7 +169,8 @@ def small_claim(comps: Sequence[Comparison], rule: VerdictRule,
                     'cells: a noisy measure)' if few else ''))
     return _claim(name, verdicts,
                   grid_aggregate({c.label: d for c, d in zip(comps, diffs)},
-                                 rule), small, ('beats', 'worse'), extra)
+                                 rule, resolution_of(comps, small)), small,
+                  (BEATS, WORSE), extra)
 
 
 def claims_table(claims: Sequence[Claim]) -> List[str]:
@@ -158,4 +181,4 @@ def claims_table(claims: Sequence[Claim]) -> List[str]:
 
 __all__ = ['Claim', 'GridAggregate', 'MIN_SUPPORT', 'ap_claim',
            'cell_count', 'claims_table', 'convergence_claim', 'grid_aggregate',
-           'small_claim']
+           'resolution_of', 'small_claim']

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import List, Optional, Sequence, Tuple
 
 from ...analysis.grid_verdicts import ANYTIME, FIXED, Verdict, grid_verdicts
+from ...analysis.verdicts import LOGGED_RESOLUTION
 from ..spec import Run, SweepSpec, group_axes, group_key, hashable
 from ..spec.seed_rounds import recorded_options
 from .rows import collect
@@ -71,6 +72,14 @@ class Comparison:
         return [(seed_of(r), r, base[seed_of(r)]) for r in self.runs
                 if seed_of(r) in base
                 and r['_family'] is base[seed_of(r)]['_family']]
+
+    def resolution(self, metric: str = 'primary') -> float:
+        """0 where every paired run's ``metric`` was recomputed at full
+        precision from its detections (:mod:`.rows`), else the logged
+        value's rounding (:data:`...analysis.verdicts.LOGGED_RESOLUTION`)."""
+        exact = all(metric in r.get('_exact', ()) and
+                    metric in b.get('_exact', ()) for _, r, b in self.pairs())
+        return 0.0 if exact and self.pairs() else LOGGED_RESOLUTION
 
     def differences(self, metric: str = 'primary') -> List[float]:
         """The variant's ``metric`` minus its baseline's, seed by seed."""
@@ -129,20 +138,21 @@ def judge(comparisons: Sequence[Comparison], rule: VerdictRule
     """Set each comparison's verdict (primary metric), corrected over all
     of them; returns them."""
     found = grid_verdicts([c.differences() for c in comparisons], rule.kind,
-                          rule.alpha, rule.precision, rule.correction)
+                          rule.alpha, rule.precision, rule.correction,
+                          [c.resolution() for c in comparisons])
     for c, v in zip(comparisons, found):
         c.verdict = v
     return list(comparisons)
 
 
-def interval_of(differences: Sequence[float], rule: VerdictRule
-                ) -> Optional[Verdict]:
+def interval_of(differences: Sequence[float], rule: VerdictRule,
+                resolution: float = LOGGED_RESOLUTION) -> Optional[Verdict]:
     """A secondary metric's difference with the rule's interval (no
     correction: no verdict is drawn from it)."""
     if not differences:
         return None
     return grid_verdicts([list(differences)], rule.kind, rule.alpha,
-                         correction=False)[0]
+                         correction=False, resolution=resolution)[0]
 
 
 def sweep_comparisons(spec: SweepSpec, runs: Sequence[Run],

@@ -23,10 +23,11 @@ from typing import Dict, List, Optional, Sequence
 import numpy as np
 
 from ...analysis.grid_verdicts import FIXED, Verdict, grid_verdicts
+from ...analysis.verdicts import BEATS, LOGGED_RESOLUTION, WORSE
 from .comparison import Comparison, VerdictRule, interval_of
 
 #: convergence words for the verdict code's words
-WORDS = {'beats': 'faster', 'worse': 'slower'}
+WORDS = {BEATS: 'faster', WORSE: 'slower'}
 RATIO_RESAMPLES = 2000
 
 
@@ -113,8 +114,8 @@ def convergence_of(comp: Comparison, rule: VerdictRule) -> Convergence:
     curves = _paired_curves(comp)
     common = sorted(set.intersection(*(set(a) & set(b) for a, b in curves))
                     ) if curves else []
-    per_epoch = [interval_of([a[e] - b[e] for a, b in curves], rule)
-                 for e in common]
+    per_epoch = [interval_of([a[e] - b[e] for a, b in curves], rule,
+                             LOGGED_RESOLUTION) for e in common]
     area = [float(np.mean([a[e] - b[e] for e in common]))
             for a, b in curves] if common else []
     ratios, censored = _ratios(curves)
@@ -126,8 +127,10 @@ def judge_convergence(comps: Sequence[Comparison], rule: VerdictRule
                       ) -> List[Convergence]:
     """Every comparison's convergence, verdicts corrected over the grid."""
     found = [convergence_of(c, rule) for c in comps]
+    # the curves are mmengine's logged values (rounded), never recomputed
     verdicts = grid_verdicts([c.area for c in found], rule.kind, rule.alpha,
-                             correction=rule.correction)
+                             correction=rule.correction,
+                             resolution=LOGGED_RESOLUTION)
     for c, v in zip(found, verdicts):
         c.verdict = v
     return found

@@ -40,7 +40,8 @@ def summarize(spec: SweepSpec, rows: List[dict], rule: VerdictRule
         s = stats[comp.key]
         s.update(baseline=comp.baseline, comparison=comp,
                  d_primary=comp.verdict,
-                 d_small=interval_of(comp.differences(small), rule)
+                 d_small=interval_of(comp.differences(small), rule,
+                                     comp.resolution(small))
                  if small else None,
                  bootstrap=images.pairs(comp.pairs()))
     return list(stats.values()), comps

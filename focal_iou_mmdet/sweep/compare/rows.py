@@ -1,11 +1,15 @@
 """A sweep's results collected from its run folders (mmengine's JSON
 outputs, never logs): one row per run, with the names of its metrics
-(what a comparison is: :mod:`.comparison`)."""
+(what a comparison is: :mod:`.comparison`).  A finished COCO run's final
+metrics are recomputed at full precision from its stored detections where
+they can be (:mod:`...runs.exact_metrics`); ``_exact`` names the metrics
+that were, the others are the logged values (rounded to 0.1 point)."""
 from collections import OrderedDict
 from typing import List, Optional
 
 from ...runs import FAMILIES, MetricFamily
 from ...runs.code_identity import SHORT
+from ...runs.exact_metrics import exact_coco_metrics
 from ..spec import Run, SweepSpec
 from ..observe.state import effective_states
 from .size_support import SizeSupport
@@ -29,12 +33,33 @@ def collect(spec: SweepSpec, runs: List[Run]) -> List[dict]:
     for run in runs:
         row = _row(run, results[run.id], states[spec.run_dir(run.id)], mixed)
         res = results[run.id]
+        _full_precision(row, spec.run_dir(run.id), res, mixed)
         if res.family is not None and res.family.sizes:
             counts, row['_support_note'] = support.of(
                 spec.run_dir(run.id).dumped_config)
             row.update(counts or {})
         rows.append(row)
     return rows
+
+
+def _full_precision(row: dict, run_dir, res, mixed: bool) -> None:
+    """Replace the row's final COCO metrics by their full-precision values
+    where the run's detections give them (module doc)."""
+    row['_exact'] = frozenset()
+    family = res.family
+    if row['state'] != 'done' or family is None or family.name != 'coco':
+        return
+    exact = exact_coco_metrics(run_dir, res.final)
+    if not exact:
+        return
+    for m, v in exact.items():
+        row[metric_label(family, m, mixed)] = None if v is None else v * 100
+    names = {metric_label(family, m, mixed) for m in exact}
+    if family.primary in exact:
+        row['primary'] = None if exact[family.primary] is None else \
+            exact[family.primary] * 100
+        names.add('primary')
+    row['_exact'] = frozenset(names)
 
 
 def epoch_column(primary: str, epoch: int) -> str:

@@ -9,9 +9,11 @@ than)."""
 import statistics
 from typing import List, Optional, Sequence
 
+from ...analysis.verdicts import evidence_gap
 from ...analysis.seed_planning import (MOST_SEEDS, fixed_seeds_needed,
                                        sequential_plan)
 from ..spec import Run, SweepSpec
+from ..spec.seed_rounds import ALPHA, MAX_SEEDS, POINTS, POWER
 from .comparison import sweep_comparisons, verdict_line
 from .cost import per_run_hours
 from .rows import collect, primary_name
@@ -19,21 +21,19 @@ from .rows import collect, primary_name
 
 def check_seed_options(delta: float, power: float, sigma: Optional[float],
                        max_seeds: int, alpha: float = 0.05) -> None:
-    """ValueError naming the option that is out of range."""
-    checks = (('--delta', delta, 0 < delta < float('inf'), 'a number > 0'),
-              ('--alpha', alpha, 0 < alpha < 1, 'in (0, 1)'),
-              ('--power', power, 0 < power < 1, 'in (0, 1)'),
-              ('--sigma', sigma, sigma is None or 0 < sigma < float('inf'),
-               'a number > 0'),
-              ('--max-seeds', max_seeds, max_seeds >= 1, 'at least 1'))
-    for flag, value, ok, need in checks:
-        if not ok:
-            raise ValueError(f'{flag} must be {need}, got {value!r}')
+    """ValueError naming the option that is out of range (the ranges the
+    command line declares, :mod:`..spec.seed_rounds`)."""
+    POINTS.check('--delta', delta)
+    ALPHA.check('--alpha', alpha)
+    POWER.check('--power', power)
+    if sigma is not None:
+        POINTS.check('--sigma', sigma)
+    MAX_SEEDS.check('--max-seeds', max_seeds)
 
 
 def plan_seeds(spec: SweepSpec, runs: Sequence[Run], delta: float,
                power: float = 0.8, sigma: Optional[float] = None,
-               alpha: float = 0.05, max_seeds: int = 50) -> List[str]:
+               alpha: float = 0.05, max_seeds: int = 12) -> List[str]:
     """Per comparison: its verdict line, the spread of its paired
     differences, the seeds a fixed-n paired t-test needs to detect
     ``delta`` with ``power``, and the seeds the sequential mode expects to
@@ -51,7 +51,8 @@ def plan_seeds(spec: SweepSpec, runs: Sequence[Run], delta: float,
              f'; sequential mode up to {max_seeds} seeds:']
     for comp in comps:
         lines.append('  ' + verdict_line(comp, primary_name(rows)))
-        spread, source = _spread(comp.differences(), sigma)
+        spread, source = _spread(comp.differences(), sigma,
+                                 comp.resolution())
         if spread is None:
             lines.append(f'    {source}')
             continue
@@ -84,15 +85,13 @@ def _count(n: Optional[int]) -> str:
             else f'{n:,} seeds')
 
 
-def _spread(diffs: List[float], sigma: Optional[float]):
+def _spread(diffs: List[float], sigma: Optional[float], resolution: float):
+    """The pilot's spread, or why there is none to plan from: the
+    minimum-evidence rule (:func:`...analysis.verdicts.evidence_gap`)."""
     if sigma is not None:
         return sigma, 'given by --sigma'
-    if len(diffs) < 2:
-        return None, (f'{len(diffs)} finished seed pair(s): run at least '
-                      f'{2 - len(diffs)} more seed(s) of both first, or give '
-                      '--sigma')
-    sd = statistics.stdev(diffs)
-    if sd == 0:
-        return None, (f'{len(diffs)} seed pairs with identical differences:'
-                      ' no spread to plan from (give --sigma)')
-    return sd, f'{len(diffs)} pilot seed pairs'
+    why = evidence_gap(diffs, resolution)
+    if why:
+        return None, (f'not enough data to plan from ({why}): run more '
+                      'seeds of both first, or give --sigma')
+    return statistics.stdev(diffs), f'{len(diffs)} pilot seed pairs'

@@ -22,6 +22,10 @@ import sys
 from typing import ClassVar, Dict, List, Optional, Sequence
 
 from ...runs import RunDir, RunStatus
+from ...utils.cli_numbers import Number
+
+#: ``--gpus-per-run``, an option of every launcher: one declaration
+GPUS_PER_RUN = Number(int, 1, 1024)
 
 #: how a launcher starts the worker of one run (its folder follows)
 WORKER_CMD = [sys.executable, '-u', '-m',

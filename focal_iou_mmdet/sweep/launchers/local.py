@@ -15,7 +15,8 @@ import subprocess
 from typing import Dict, List, Optional, Sequence
 
 from ...runs import RunDir, RunLockError, RunStatus
-from .base import TRAIN_TOOL, WORKER_CMD, Launcher, Task
+from ...utils.cli_numbers import Number
+from .base import GPUS_PER_RUN, TRAIN_TOOL, WORKER_CMD, Launcher, Task
 from .gpu_pool import GpuPool, visible_gpus
 from .local_scheduler import LocalScheduler
 from .processes import die_with_parent
@@ -94,10 +95,10 @@ class LocalLauncher(Launcher):
 
     @classmethod
     def add_arguments(cls, parser) -> None:
-        parser.add_argument('--jobs', type=int, default=1,
+        parser.add_argument('--jobs', type=Number(int, 1, 1024), default=1,
                             help='local: runs at a time (default 1)')
         parser.add_argument(
-            '--gpus-per-run', type=int, default=1,
+            '--gpus-per-run', type=GPUS_PER_RUN, default=1,
             help='GPUs per run (default 1); local: each run gets its own '
             'through CUDA_VISIBLE_DEVICES, a run over several starts its '
             'ranks with torchrun')

@@ -27,12 +27,13 @@ from typing import Dict, Iterable, List, Optional, Sequence
 from ...runs import RunDir, RunStatus
 from ...utils.display import relpath
 from ...utils.json_io import write_json
-from .base import (WORKER_CMD, Launcher, SchedulerError, Task,
+from ...utils.cli_numbers import Number
+from .base import (GPUS_PER_RUN, WORKER_CMD, Launcher, SchedulerError, Task,
                    scheduler_call)
-from .slurm_limits import (DEFAULT_MAX_ARRAY_SIZE, array_chunks,
+from .slurm_limits import (DEFAULT_MAX_ARRAY_SIZE, MAX_ARRAY, array_chunks,
                            cluster_limits, queue_limit, queued_tasks)
-from .slurm_task import (DEFAULT_SIGNAL, TIME_LIMIT_SIGNALS, SlurmTask,
-                         parse_signal)
+from .slurm_task import (DEFAULT_SIGNAL, SIGNAL_SECONDS, TIME_LIMIT_SIGNALS,
+                         SlurmTask, check_signal_time, parse_signal)
 
 
 @dataclass
@@ -163,13 +164,14 @@ class SlurmLauncher(Launcher):
     def add_arguments(cls, parser) -> None:
         a = parser.add_argument
         a('--partition', help='slurm: the partition')
-        a('--gpus-per-run', type=int, default=1,
+        a('--gpus-per-run', type=GPUS_PER_RUN, default=1,
           help='GPUs per run (default 1); slurm: the srun tasks (ranks) of '
           'each array task')
-        a('--gpus-per-node', type=int,
+        a('--gpus-per-node', type=Number(int, 1, 64),
           help='slurm: ranks per node (default: min(G, 8))')
-        a('--max-parallel', type=int, help='slurm: array throttle %%K')
-        a('--cpus-per-task', type=int, default=5,
+        a('--max-parallel', type=Number(int, 1, MAX_ARRAY),
+          help='slurm: array throttle %%K')
+        a('--cpus-per-task', type=Number(int, 1, 1024), default=5,
           help='slurm: CPUs per rank (default 5, as mmdet)')
         a('--gres', default=None, help="slurm: default gpu:<ranks per "
           "node>; '' for a cluster without GPUs")
@@ -179,20 +181,23 @@ class SlurmLauncher(Launcher):
           'time limit, on which it checkpoints and requeues itself: '
           + ', '.join(TIME_LIMIT_SIGNALS) + ' (default USR1@300; which '
           'suits a site: docs/clusters.md)')
-        a('--time-limit-warning', type=int, default=300, metavar='S',
+        a('--time-limit-warning', type=SIGNAL_SECONDS, default=300,
+          metavar='S',
           help="slurm: seconds before a task's time limit at which it stops "
           'and requeues itself (default 300; SIG@S in --signal wins)')
-        a('--max-attempts', type=int, default=5,
+        a('--max-attempts', type=Number(int, 1, 1000), default=5,
           help='slurm: starts of one run in all (time limits, preemptions, '
           'requeues) before it is marked failed (default 5)')
-        a('--max-array-size', type=int, default=None,
+        a('--max-array-size', type=Number(int, 1, MAX_ARRAY), default=None,
           help="slurm: tasks per array at most (default: the cluster's "
           'MaxArraySize, 1001 when it cannot be read)')
-        a('--max-submit', type=int, default=None, metavar='N',
+        a('--max-submit', type=Number(int, 1, 10**9), default=None,
+          metavar='N',
           help='slurm: jobs (array tasks count) held in the queue at most '
           '(default: your MaxSubmitJobs limits from sacctmgr); the rest '
           'are submitted as the queue drains')
-        a('--submit-poll', type=float, default=30.0, metavar='S',
+        a('--submit-poll', type=Number(float, 0, 86400, low_open=True),
+          default=30.0, metavar='S',
           help='slurm: seconds between those top-ups (default 30)')
         a('--dry-run', action='store_true',
           help='slurm: print the scripts and submit commands, submit '
@@ -202,16 +207,8 @@ class SlurmLauncher(Launcher):
     def from_args(cls, args, extra) -> 'SlurmLauncher':
         if not args.partition:
             raise ValueError('--launcher slurm needs --partition')
-        if args.time_limit_warning < 1:
-            raise ValueError('--time-limit-warning must be >= 1, got '
-                             f'{args.time_limit_warning}')
         sig, seconds = parse_signal(args.signal, args.time_limit_warning)
-        if args.max_submit is not None and args.max_submit < 1:
-            raise ValueError(f'--max-submit must be >= 1, got '
-                             f'{args.max_submit}')
-        if not args.submit_poll > 0:
-            raise ValueError(f'--submit-poll must be > 0, got '
-                             f'{args.submit_poll}')
+        check_signal_time(seconds, extra)
         return cls(SlurmOptions(
             partition=args.partition, gpus_per_run=args.gpus_per_run,
             gpus_per_node=args.gpus_per_node,

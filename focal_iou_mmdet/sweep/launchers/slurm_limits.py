@@ -19,6 +19,8 @@ from .base import SchedulerError, scheduler_call
 
 #: SLURM's default MaxArraySize (the highest index is one less)
 DEFAULT_MAX_ARRAY_SIZE = 1001
+#: SLURM's own ceiling on MaxArraySize (slurm.conf(5)): no array is larger
+MAX_ARRAY = 4_000_001
 
 
 def cluster_limits() -> Dict[str, int]:

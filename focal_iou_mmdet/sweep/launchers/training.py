@@ -25,6 +25,7 @@ from ...runs import RunDir, RunLockError, RunStateError, RunStatus
 from ...runs.checkpoint_check import unloadable_reason
 from ...runs.code_identity import code_identity
 from ...runs.code_snapshot import TRAIN_SCRIPT, snapshot_of
+from ..spec.schema import check_run_env
 from ...utils.devices import training_device_name
 from . import Task
 from .base import TRAIN_TOOL
@@ -91,6 +92,12 @@ class _Attempt:
             return EXIT_DONE
         if self.max_attempts and status.attempts >= self.max_attempts:
             return self._out_of_attempts(status)
+        refused = self._refused()
+        if refused:
+            print(f'{self.id}: not started: {refused}', flush=True)
+            self._write(status.failed_to_start(
+                refused, max_attempts=self.max_attempts))
+            return EXIT_FAILED
         checkpoint_note = self.run_dir.repair_checkpoint(unloadable_reason)
         if checkpoint_note:
             print(f'{self.id}: {checkpoint_note}', flush=True)
@@ -108,6 +115,17 @@ class _Attempt:
                        device=device, code=identity['hash'],
                        version=identity['version'])
         return self._record(status, session, code)
+
+    def _refused(self) -> Optional[str]:
+        """Why this run may not start: its code snapshot is not the code
+        recorded, or its record sets an environment outside the allow-list
+        (None: it may)."""
+        try:
+            self._snapshot()
+            check_run_env(self.info.get('env', {}))
+        except ValueError as e:
+            return str(e)
+        return None
 
     def _out_of_attempts(self, status: RunStatus) -> int:
         message = (f'not started again: {status.attempts} attempts made, the '
@@ -153,9 +171,11 @@ class _Attempt:
         return code_identity([base] if base and osp.exists(base) else [])
 
     def _env(self) -> Dict[str, str]:
-        env = dict(os.environ, **self.info.get('env', {}))
+        env = dict(os.environ, **check_run_env(self.info.get('env', {})))
         env.update(self.task.env())
         env.update(self.run_dir.train_env())
+        if self._snapshot():  # no bytecode beside the checked sources
+            env['PYTHONDONTWRITEBYTECODE'] = '1'
         return env
 
     def _log_header(self, attempt, checkpoint_note, cmd) -> str:

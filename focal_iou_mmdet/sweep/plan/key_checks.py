@@ -141,6 +141,11 @@ class KeyChecker:
                 f'run {run.id!r}: its overrides do not merge into '
                 f'{relpath(run.base_config)}: '
                 f'{str(e).splitlines()[0][:300]}') from None
+        from ...models.box_loss_check import box_loss_problems
+        problems = box_loss_problems(merged.get('model'))
+        if problems:
+            raise SweepSpecError(f'run {run.id!r}: {problems[0]} (config '
+                                 f'{relpath(run.base_config)})')
         for key in overrides:
             parts = key.split('.')
             for k in range(len(parts), 0, -1):

@@ -100,7 +100,8 @@ def _snapshot_for(spec: SweepSpec, run_dir, base: str, write: bool,
     if not write or root is None:
         return base, None
     if root not in taken:
-        taken[root] = take_snapshot(spec.work_dir, root)
+        taken[root] = take_snapshot(spec.work_dir, root,
+                                    replace_damaged=refresh)
     return osp.relpath(snapshot_base(taken[root], root, base),
                        osp.dirname(run_dir.config_file)), \
         osp.basename(taken[root])
@@ -119,6 +120,10 @@ def plan(spec: SweepSpec, force: bool = False, write: bool = True,
     say_code_outside(spec, bases.values())
     checker = KeyChecker()
     texts, conflicts, taken = {}, [], {}
+    if refresh_code and write:  # repair first: started runs may share it
+        for root in {config_root_of(b) for b in bases.values()} - {None}:
+            taken[root] = take_snapshot(spec.work_dir, root,
+                                        replace_damaged=True)
     progress = _PlanProgress(len(runs))
     for i, run in enumerate(runs):
         progress.step(i, 'checking')

@@ -18,7 +18,7 @@ from ..spec import Run, SweepSpec
 from .claims_section import claims_report
 from .figures import plot
 from .render import text_table, write_csv, write_markdown
-from .verdict_lines import family_header, verdicts
+from .verdict_lines import family_header, precision_note, verdicts
 
 
 def run_notes(rows: List[dict]) -> List[str]:
@@ -73,7 +73,8 @@ def report(spec: SweepSpec, runs: Sequence[Run],
     notes = run_notes(rows)
     said = verdicts(stats, primary_name(rows), small_name(rows) or 'AP_s')
     if said:
-        said = [family_header(comps, rule)] + said
+        said = [family_header(comps, rule) + ' ' + precision_note(
+            comps, primary_name(rows))] + said
     _print(spec, stats, rows, said, notes)
     # the claims, the sweep's cost and any comparison that mixes devices
     cost = [line[2:] for line in claims.cost

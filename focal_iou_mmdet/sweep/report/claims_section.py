@@ -7,8 +7,7 @@ from dataclasses import dataclass, field
 from typing import List, Optional, Sequence
 
 from ..compare.claims import (MIN_SUPPORT, Claim, GridAggregate, ap_claim,
-                              claims_table, convergence_claim, grid_aggregate,
-                              small_claim)
+                              claims_table, convergence_claim, small_claim)
 from ..compare.comparison import Comparison, VerdictRule
 from ..compare.convergence import Convergence, judge_convergence
 from ..compare.cost import cost_lines
@@ -125,10 +124,9 @@ def claims_report(stats: List[dict], comps: Sequence[Comparison],
     claims = [convergence_claim(found, rule, metric),
               ap_claim(comps, rule, metric),
               small_claim(comps, rule, small, supports, min_support)]
-    aggregate = grid_aggregate({c.label: c.differences() for c in comps},
-                               rule)
     return ClaimsReport(claims, found, stats, metric, small, min_support,
-                        aggregate, cost_lines(comps, rows) if rows else [])
+                        claims[1].aggregate,
+                        cost_lines(comps, rows) if rows else [])
 
 
 __all__ = ['ClaimsReport', 'claims_report']

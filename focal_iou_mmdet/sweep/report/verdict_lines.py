@@ -6,8 +6,29 @@ evidence when there is one seed."""
 from typing import List
 
 from ...analysis.grid_verdicts import ANYTIME
+from ...analysis.verdicts import LOGGED_RESOLUTION, MIN_SEED_PAIRS
 from ..compare.comparison import Comparison, VerdictRule, verdict_line
 from ..compare.per_seed_bootstrap import ImageBootstrap
+
+
+def precision_note(comps: List[Comparison], metric: str) -> str:
+    """Where the compared values come from: full precision recomputed
+    from the runs' detections, or the logged values (rounded), and what
+    that means for a verdict (:mod:`...analysis.verdicts`)."""
+    runs = {r['run_id']: r for c in comps for _, a, b in c.pairs()
+            for r in (a, b)}
+    exact = sum(1 for r in runs.values() if 'primary' in r.get('_exact', ()))
+    if not runs:
+        return ''
+    if exact == len(runs):
+        return (f'{metric} of all {len(runs)} compared runs recomputed at '
+                'full precision from their stored detections.')
+    return (f'{metric} recomputed at full precision from stored detections '
+            f'for {exact} of {len(runs)} compared runs; the others are the '
+            f'logged values, rounded to {LOGGED_RESOLUTION:g} point, so a '
+            'comparison whose differences vary by less than that has not '
+            f'enough data. Verdicts need at least {MIN_SEED_PAIRS} seed '
+            'pairs.')
 
 
 def family_header(comps: List[Comparison], rule: VerdictRule) -> str:

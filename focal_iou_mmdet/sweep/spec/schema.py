@@ -10,9 +10,12 @@ source, a shell script or a path outside the work root, so
 * values are scalars (a bool, an int, a finite float, a string without
   control characters, or null), or lists and mappings of them, at most
   :data:`MAX_DEPTH` deep and :data:`MAX_NODES` in all;
-* ``env`` names are upper-case and never one that changes how a program
-  starts (:data:`ENV_REFUSED`); ``tracking`` is a closed list
-  (:mod:`.tracking`).
+* ``env`` is an allow-list (:data:`ENV_ALLOWED`): a few names whose values
+  cannot name code or a path (thread counts, flags, log levels), each value
+  checked against its own pattern; every other name is refused, the
+  allowed ones named in the error.  Data roots go under ``options:``
+  (``train_dataloader.dataset.data_root``) or the launching environment;
+  ``tracking`` is a closed list (:mod:`.tracking`).
 
 :func:`validate` checks a mapping against it and raises
 :class:`.values.SweepSpecError` with one line naming the key and the
@@ -30,11 +33,43 @@ from .values import NAME, SweepSpecError
 
 #: an axis, option or baseline key
 DOTTED = re.compile(r'[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*')
-#: an environment variable a spec may set
-ENV_NAME = re.compile(r'[A-Z_][A-Z0-9_]*')
-#: variables that change how a program starts or what it loads
-ENV_REFUSED = re.compile(r'PATH|PYTHON.*|LD_.*|DYLD_.*|.*_PRELOAD|'
-                         r'BASH_ENV|ENV|SHELLOPTS|IFS|HOME')
+_COUNT = (r'[1-9][0-9]{0,3}', 'a thread count, 1-9999')
+_FLAG = (r'[01]', '0 or 1')
+#: the environment variables a spec may set: name -> (the value's
+#: pattern, what it is).  None of these values names code or a path.
+ENV_ALLOWED = {
+    'OMP_NUM_THREADS': _COUNT, 'MKL_NUM_THREADS': _COUNT,
+    'OPENBLAS_NUM_THREADS': _COUNT, 'NUMEXPR_NUM_THREADS': _COUNT,
+    'VECLIB_MAXIMUM_THREADS': _COUNT,
+    'CUDA_LAUNCH_BLOCKING': _FLAG,
+    'CUBLAS_WORKSPACE_CONFIG': (r':(4096|16):[0-9]{1,2}',
+                                'cuBLAS determinism, :4096:8 or :16:8'),
+    'PYTORCH_CUDA_ALLOC_CONF': (
+        r'[a-z_]+:[A-Za-z0-9.]+(,[a-z_]+:[A-Za-z0-9.]+)*',
+        'allocator options, e.g. expandable_segments:True'),
+    'NCCL_DEBUG': (r'VERSION|WARN|INFO|TRACE', 'an NCCL log level'),
+    'NCCL_P2P_DISABLE': _FLAG, 'NCCL_IB_DISABLE': _FLAG,
+    'TORCH_NCCL_ASYNC_ERROR_HANDLING': (r'[0-3]', '0-3'),
+    'TORCH_DISTRIBUTED_DEBUG': (r'OFF|INFO|DETAIL', 'OFF, INFO or DETAIL'),
+}
+#: what a run's record may carry on top: the plan's own (:mod:`.tracking`)
+RUN_ENV_ALLOWED = dict(ENV_ALLOWED,
+                       MLFLOW_ALLOW_FILE_STORE=(r'true', 'true'))
+
+
+def check_run_env(env: Any) -> Dict[str, str]:
+    """A run record's ``env`` (the worker reads it back from the run
+    folder, which may have been sent by someone else): the allow-list
+    again, ValueError naming the first name or value outside it."""
+    if not isinstance(env, dict):
+        raise ValueError(f'the run record\'s env is not a mapping: {env!r}')
+    for k, v in env.items():
+        rule = RUN_ENV_ALLOWED.get(k)
+        if rule is None or not re.fullmatch(rule[0], str(v)):
+            raise ValueError(f'the run record sets {k}={v!r}, outside the '
+                             f'allowed environment ({", ".join(ENV_ALLOWED)})'
+                             ': refused')
+    return {str(k): str(v) for k, v in env.items()}
 #: control characters (newlines included): never in a spec string
 CONTROL = re.compile(r'[\x00-\x1f\x7f-\x9f\u2028\u2029]')
 MAX_DEPTH, MAX_NODES, MAX_STRING = 4, 20_000, 1_000
@@ -196,16 +231,18 @@ class SpecSchema(BaseModel):
     def _env(cls, v):
         _mapping(v or {}, 'env')
         for k, value in (v or {}).items():
-            if not ENV_NAME.fullmatch(k):
-                raise _bad(f'env: {k!r} is not an upper-case variable '
-                                 'name ([A-Z_][A-Z0-9_]*)')
-            if ENV_REFUSED.fullmatch(k):
-                raise _bad(f'env: {k} changes how programs start or '
-                                 'what they load; a spec may not set it')
-            if isinstance(value, (bool, list, dict)) or value is None:
+            if k not in ENV_ALLOWED:
+                raise _bad(f'env: {k!r} is not a variable a spec may set; '
+                           f'allowed: {", ".join(ENV_ALLOWED)} (a data root '
+                           "goes under options:, e.g. train_dataloader."
+                           'dataset.data_root)')
+            if isinstance(value, (bool, list, dict, float)) or \
+                    value is None:
                 raise _bad(f'env: {k}={value!r}: a value must be a string '
-                           'or a number')
-            _walk(value, f'env.{k}')
+                           'or an integer')
+            pattern, what = ENV_ALLOWED[k]
+            if not re.fullmatch(pattern, str(value)):
+                raise _bad(f'env: {k}={value!r}: must be {what}')
         return v
 
     @field_validator('tracking')
@@ -247,5 +284,6 @@ def _first(error: ValidationError) -> str:
     return f'{where}: {msg} (got {value})'
 
 
-__all__ = ['DOTTED', 'ENV_NAME', 'ENV_REFUSED', 'MAX_DEPTH', 'MAX_NODES',
+__all__ = ['DOTTED', 'ENV_ALLOWED', 'MAX_DEPTH', 'MAX_NODES',
+           'RUN_ENV_ALLOWED', 'check_run_env',
            'SpecSchema', 'validate']

@@ -11,12 +11,25 @@ import os.path as osp
 from dataclasses import dataclass
 from typing import List, Optional, Set, Tuple
 
+from ...utils.cli_numbers import Number
 from ...utils.json_io import write_json
 from .expansion import expand, group_axes, group_key, hashable
 from .sweep_spec import Run, SweepSpec, SweepSpecError
 
 #: the record's file name in the sweep's folder
 SEQUENTIAL_STATE = 'until_decided.json'
+
+
+#: the options' ranges, declared once (``run`` and ``seeds`` share
+#: ``--max-seeds``, seeds per comparison at most)
+MAX_SEEDS = Number(int, 2, 1000)
+SEEDS_PER_ROUND = Number(int, 1, 1000)
+PRECISION = Number(float, 0, 100, low_open=True)
+POLL = Number(float, 0, 86400, low_open=True)
+ALPHA = Number(float, 0, 1, low_open=True, high_open=True)
+#: ``seeds``: a difference or a spread in points, and the power
+POINTS = Number(float, 0, 100, low_open=True)
+POWER = Number(float, 0, 1, low_open=True, high_open=True)
 
 
 @dataclass
@@ -31,18 +44,12 @@ class UntilDecided:
     poll: float = 30.0
 
     def __post_init__(self):
-        checks = (('--max-seeds', self.max_seeds, self.max_seeds >= 2,
-                   'at least 2'),
-                  ('--seeds-per-round', self.seeds_per_round,
-                   self.seeds_per_round >= 1, 'at least 1'),
-                  ('--precision', self.precision, self.precision is None or
-                   0 < self.precision < float('inf'), 'a number > 0'),
-                  ('alpha', self.alpha, 0 < self.alpha < 1, 'in (0, 1)'),
-                  ('--poll', self.poll, 0 < self.poll < float('inf'),
-                   'seconds > 0'))
-        for flag, value, ok, need in checks:
-            if not ok:
-                raise ValueError(f'{flag} must be {need}, got {value!r}')
+        MAX_SEEDS.check('--max-seeds', self.max_seeds)
+        SEEDS_PER_ROUND.check('--seeds-per-round', self.seeds_per_round)
+        if self.precision is not None:
+            PRECISION.check('--precision', self.precision)
+        ALPHA.check('alpha', self.alpha)
+        POLL.check('--poll', self.poll)
 
 
 def seed_axis_for_rounds(spec: SweepSpec) -> str:

@@ -16,7 +16,7 @@ Example (``configs/sweeps/`` has more)::
       - {loss: [baseline, iou], box_head.loss_bbox.gamma: [1.0, 3.0]}
     options: {train_cfg.val_interval: 1} # fixed overrides for every run
     baseline: {loss: iou}                # what report's deltas compare to
-    env: {SHAPES_ROOT: work_dirs/data/shapes/}
+    env: {OMP_NUM_THREADS: 1}
 
 Axes are of three kinds:
 

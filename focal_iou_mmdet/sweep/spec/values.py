@@ -7,6 +7,8 @@ import math
 import re
 from typing import Any, Dict
 
+from ...utils.display import short_message
+
 #: a detector or sweep name: a plain path component
 NAME = re.compile(r'[A-Za-z0-9][A-Za-z0-9._-]*')
 #: characters a path or an environment value may not hold: control
@@ -18,7 +20,11 @@ SEED_RANGE = (0, 2**32)
 
 
 class SweepSpecError(ValueError):
-    """A sweep spec that cannot be planned; the message names the key."""
+    """A sweep spec that cannot be planned; the message names the key (one
+    line, any overlong value in it cut: :func:`...utils.display.short_message`)."""
+
+    def __init__(self, message='', *args):
+        super().__init__(short_message(message), *args)
 
 
 def check_name(what: str, name) -> str:

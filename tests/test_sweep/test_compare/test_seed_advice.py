@@ -32,12 +32,15 @@ def test_the_exact_figure_however_large(pilot, capsys):
 
 
 @pytest.mark.parametrize('extra, message', [
-    (['--power', '1.5'], '--power must be in (0, 1), got 1.5'),
-    (['--power', '0'], '--power must be in (0, 1), got 0.0'),
-    (['--max-seeds', '0'], '--max-seeds must be at least 1, got 0'),
-    (['--max-seeds', '-5'], '--max-seeds must be at least 1, got -5'),
-    (['--sigma', '-2'], '--sigma must be a number > 0, got -2.0'),
-    (['--alpha', '1'], '--alpha must be in (0, 1), got 1.0'),
+    (['--power', '1.5'], "--power: must be a number > 0 and < 1, got '1.5'"),
+    (['--power', '0'], "--power: must be a number > 0 and < 1, got '0'"),
+    (['--max-seeds', '0'], "--max-seeds: must be an integer from 2 to "
+     "1,000, got '0'"),
+    (['--max-seeds', '-5'], "--max-seeds: must be an integer from 2 to "
+     "1,000, got '-5'"),
+    (['--sigma', '-2'], "--sigma: must be a number > 0 and <= 100, got "
+     "'-2'"),
+    (['--alpha', '1'], "--alpha: must be a number > 0 and < 1, got '1'"),
 ])
 def test_options_out_of_range_are_one_error_line(pilot, capsys, extra,
                                                  message):

@@ -51,11 +51,12 @@ def test_local_sweep_killed_and_restarted(tmp_path, tiny_shapes):
         axes={'loss': ['baseline', 'focal-ciou']},
         exclude=[{'detector': 'ssd', 'loss': 'baseline'},
                  {'detector': 'retinanet', 'loss': 'focal-ciou'}],
-        options=dict(TINY, epochs=2), env={'SHAPES_ROOT': tiny_shapes})
+        options=dict(TINY, epochs=2))
     spec = load_spec(spec_path)
     d = {r.id: spec.run_dir(r.id) for r in expand(spec)}
     cmd = SWEEP + ['run', spec_path, '--launcher', 'local', '--jobs', '1']
-    first = subprocess.Popen(cmd, cwd=str(tmp_path), env=subprocess_env(),
+    first = subprocess.Popen(cmd, cwd=str(tmp_path), env=subprocess_env(
+                                 SHAPES_ROOT=tiny_shapes),
                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                              text=True)
     # kill -9 the sweep once run 1 is done and run 2 is mid-way
@@ -70,7 +71,8 @@ def test_local_sweep_killed_and_restarted(tmp_path, tiny_shapes):
     table = status_table(spec, expand(spec))
     assert '1 done' in table, table
 
-    second = subprocess.run(cmd, cwd=str(tmp_path), env=subprocess_env(),
+    second = subprocess.run(cmd, cwd=str(tmp_path),
+                            env=subprocess_env(SHAPES_ROOT=tiny_shapes),
                             capture_output=True, text=True, timeout=600)
     out2 = second.stdout + second.stderr
     assert second.returncode == 0, out1 + out2
@@ -96,7 +98,8 @@ def test_local_sweep_killed_and_restarted(tmp_path, tiny_shapes):
     assert 'Epoch(train) [2]' in second_try
 
     rep = subprocess.run(SWEEP + ['report', spec_path], cwd=str(tmp_path),
-                         env=subprocess_env(), capture_output=True, text=True)
+                         env=subprocess_env(SHAPES_ROOT=tiny_shapes),
+                         capture_output=True, text=True)
     assert rep.returncode == 0, rep.stderr
     rows = list(csv.DictReader(open(work_dir / 'results.csv')))
     assert [r['run_id'] for r in rows] == list(d)

@@ -116,9 +116,10 @@ def test_until_decided_rounds_in_arrays_each_run_once(
         tmp_path / 'ten.yaml', name='ten', work_dir=str(tmp_path / 'wd'),
         configs={'retinanet': 'retinanet_r18-c16_fpn_{loss}_12e_shapes.py'},
         axes={'loss': ['iou', 'focal-iou'], 'seed': [0, 1]},
-        options=dict(TINY, epochs=1), env={'SHAPES_ROOT': tiny_shapes})
+        options=dict(TINY, epochs=1))
     spec = load_spec(spec_path)
-    env = subprocess_env(SLURM_CONF=slurm_cluster.conf, OMP_NUM_THREADS='1')
+    env = subprocess_env(SLURM_CONF=slurm_cluster.conf, OMP_NUM_THREADS='1',
+                         SHAPES_ROOT=tiny_shapes)
     sub = subprocess.run(
         SWEEP + ['run', spec_path, '--launcher', 'slurm', '--partition',
                  slurm_cluster.partition, '--gres', '', '--cpus-per-task',
@@ -171,11 +172,11 @@ def test_slurm_array_sweep_requeued_at_its_time_limit(slurm_cluster, tmp_path,
         tmp_path / 'slurm.yaml', name='slurm', work_dir=str(tmp_path / 'wd'),
         configs={'retinanet': 'retinanet_r18-c16_fpn_{loss}_12e_shapes.py'},
         axes={'loss': ['focal-iou']},
-        options=dict(TINY, epochs=EPOCHS), env={'SHAPES_ROOT': tiny_shapes})
+        options=dict(TINY, epochs=EPOCHS))
     spec = load_spec(spec_path)
     d = {r.id: spec.run_dir(r.id) for r in expand(spec)}
     env = subprocess_env(SLURM_CONF=slurm_cluster.conf, OMP_NUM_THREADS='1',
-               MASTER_PORT='29500')  # the worker gives each task its own
+               MASTER_PORT='29500', SHAPES_ROOT=tiny_shapes)  # the worker gives each task its own
     sub = subprocess.run(
         SWEEP + ['run', spec_path, '--launcher', 'slurm', '--partition',
                  slurm_cluster.partition, '--gpus-per-run', '1',

@@ -70,8 +70,9 @@ def test_max_submit_never_overfills_the_queue(slurm_cluster, tmp_path,
         tmp_path / 'q.yaml', name='q', work_dir=str(tmp_path / 'wd'),
         configs={'retinanet': 'retinanet_r18-c16_fpn_{loss}_12e_shapes.py'},
         axes={'loss': ['iou', 'giou', 'focal-iou']},
-        options=dict(TINY, epochs=1), env={'SHAPES_ROOT': tiny_shapes})
-    env = subprocess_env(SLURM_CONF=slurm_cluster.conf, OMP_NUM_THREADS='1')
+        options=dict(TINY, epochs=1))
+    env = subprocess_env(SLURM_CONF=slurm_cluster.conf, OMP_NUM_THREADS='1',
+                         SHAPES_ROOT=tiny_shapes)
     stop, seen = threading.Event(), []
     watcher = threading.Thread(target=_count_queue,
                                args=(slurm_cluster, stop, seen))

@@ -61,9 +61,9 @@ def _submit(slurm_cluster, tmp_path, tiny_shapes, sig):
         tmp_path / f'{sig}.yaml', name=f'sig-{sig}',
         work_dir=str(tmp_path / sig),
         configs={'retinanet': 'retinanet_r18-c16_fpn_{loss}_12e_shapes.py'},
-        axes={'loss': ['focal-iou']}, options=dict(TINY, epochs=EPOCHS),
-        env={'SHAPES_ROOT': tiny_shapes})
-    env = subprocess_env(SLURM_CONF=slurm_cluster.conf, OMP_NUM_THREADS='1')
+        axes={'loss': ['focal-iou']}, options=dict(TINY, epochs=EPOCHS))
+    env = subprocess_env(SLURM_CONF=slurm_cluster.conf, OMP_NUM_THREADS='1',
+                         SHAPES_ROOT=tiny_shapes)
     sub = subprocess.run(
         SWEEP + ['run', path, '--launcher', 'slurm', '--partition',
                  slurm_cluster.partition, '--gres', '', '--cpus-per-task',

@@ -55,7 +55,7 @@ def test_report_aggregates_seeds_and_deltas(tmp_path):
     assert '`retinanet_focal-iou_seed1`: pending' in md
     # one seed pair is no evidence either way, and the report says so
     assert ('- retinanet, focal-iou vs retinanet, iou: ΔAP +8.0 (n=1 seed): '
-            'one pair: no interval, no verdict') in md
+            'not enough data (1 seed pair; a verdict needs at least 3)') in md
     assert [os.path.basename(f) for f in out['figures']] == [
         'training_curves.png', 'ap_by_size.png', 'forest_plot.png',
         'convergence.png']

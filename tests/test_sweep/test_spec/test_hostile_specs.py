@@ -28,11 +28,13 @@ def _spec(tmp_path, body, name='s.yaml', raw=None):
 
 @pytest.mark.parametrize('body,message', [
     ("axes: {loss: [iou]}\nbaseline: iou\n", "'baseline' must map an axis"),
-    ("axes: {loss: [iou]}\nenv: [SHAPES_ROOT]\n", "'env' must map"),
-    ("axes: {loss: [iou]}\nenv: {'A B': x}\n", "env: 'A B' is not an "
-     'upper-case variable name'),
-    ("axes: {loss: [iou]}\nenv: {SHAPES_ROOT: {a: 1}}\n", 'a value must be '
-     'a string or a number'),
+    ("axes: {loss: [iou]}\nenv: [OMP_NUM_THREADS]\n", "'env' must map"),
+    ("axes: {loss: [iou]}\nenv: {'A B': x}\n", "env: 'A B' is not a "
+     'variable a spec may set; allowed: OMP_NUM_THREADS'),
+    ("axes: {loss: [iou]}\nenv: {OMP_NUM_THREADS: {a: 1}}\n", 'a value '
+     'must be a string or an integer'),
+    ("axes: {loss: [iou]}\nenv: {OMP_NUM_THREADS: '1; rm'}\n",
+     "OMP_NUM_THREADS='1; rm': must be a thread count"),
     ("axes: {loss: [iou], box_head.loss_bbox.gamma: [.nan]}\n",
      'nan is not a finite number'),
     ("axes: {loss: [iou], box_head.loss_bbox.gamma: [.inf]}\n",
@@ -93,7 +95,8 @@ def test_env_payload_never_runs(tmp_path, capsys):
     path = _spec(tmp_path, 'axes: {loss: [iou]}\nenv: {SHAPES_ROOT: "'
                  + payload.replace('"', '\\"') + '"}\n')
     assert sweep_main(['plan', path]) == 2
-    assert "env: SHAPES_ROOT" in capsys.readouterr().err
+    assert "env: 'SHAPES_ROOT' is not a variable a spec may set" in \
+        capsys.readouterr().err
     # the config reads the variable as a value, never as source
     code = ('from mmengine.config import Config; '
             'from focal_iou_mmdet.runs import config_path; '

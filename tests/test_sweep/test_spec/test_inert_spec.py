@@ -4,15 +4,21 @@ spec to code, and more).  Each finding reproduced: every one is one
 import ast
 import glob
 import os
+import re
 import time
 
 import pytest
 import yaml
 from helpers import SHAPES_RETINANET
 from helpers.sweep_specs import cpu_spec
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from focal_iou_mmdet.sweep.__main__ import main as sweep_main
 from focal_iou_mmdet.sweep.plan import plan
+from focal_iou_mmdet.sweep.spec.schema import (ENV_ALLOWED, check_run_env,
+                                               validate)
+from focal_iou_mmdet.sweep.spec.values import SweepSpecError
 
 
 def _spec(tmp_path, text, name='s.yaml'):
@@ -64,16 +70,22 @@ PAYLOAD = 'exec("open(\'PWNED\', \'w\').write(\'x\')")#'
      "wandb takes no option 'dir'"),
     ('axes: {loss: [iou]}\ntracking: [{type: wandb, project: ../x}]\n',
      'wandb.project must be a plain name'),
-    # 4. env that changes how every training run starts
-    ('axes: {loss: [iou]}\nenv: {PYTHONPATH: /tmp/x}\n', 'PYTHONPATH '
-     'changes how programs start'),
+    # 4. env outside the allow-list: names that change how a program
+    # starts, load code (a planted yapf grammar in XDG_CACHE_HOME) or write
+    # files elsewhere (TORCH_LOGS_OUT, MPLCONFIGDIR)
+    ('axes: {loss: [iou]}\nenv: {PYTHONPATH: /tmp/x}\n', "'PYTHONPATH' is "
+     'not a variable a spec may set; allowed: OMP_NUM_THREADS'),
     ('axes: {loss: [iou]}\nenv: {LD_PRELOAD: /tmp/x.so}\n', 'LD_PRELOAD'),
-    ('axes: {loss: [iou]}\nenv: {PYTHONSTARTUP: /tmp/x.py}\n',
-     'PYTHONSTARTUP'),
-    ('axes: {loss: [iou]}\nenv: {DYLD_INSERT_LIBRARIES: /x}\n', 'DYLD_'),
-    ('axes: {loss: [iou]}\nenv: {PATH: /tmp}\n', 'PATH changes'),
+    ('axes: {loss: [iou]}\nenv: {XDG_CACHE_HOME: /tmp/x}\n',
+     "'XDG_CACHE_HOME' is not a variable a spec may set"),
+    ('axes: {loss: [iou]}\nenv: {TORCH_LOGS_OUT: /tmp/x}\n',
+     "'TORCH_LOGS_OUT' is not"),
+    ('axes: {loss: [iou]}\nenv: {MPLCONFIGDIR: /tmp/x}\n',
+     "'MPLCONFIGDIR' is not"),
     ('axes: {loss: [iou]}\nenv: {shapes_root: /tmp}\n',
-     'not an upper-case variable name'),
+     "'shapes_root' is not a variable a spec may set"),
+    ('axes: {loss: [iou]}\nenv: {OMP_NUM_THREADS: ../x}\n',
+     "OMP_NUM_THREADS='../x': must be a thread count"),
     # YAML tags and aliases, case-insensitive detector names, a config
     # that is not one
     ('axes: {loss: !!python/object/apply:os.system [id]}\n', 'a YAML tag'),
@@ -196,3 +208,38 @@ def test_a_mapping_where_the_config_has_a_number_is_one_error(tmp_path,
     path = _spec(tmp_path, 'axes: {loss: [iou], train_cfg.val_interval: '
                  '[{}]}\n')
     _refused(capsys, ['plan', path], 'its overrides do not merge into')
+
+
+#: names a spec's env could try: the whole environment here, names known
+#: to load code or write files, the allowed ones, and any other text
+ENV_NAMES = st.one_of(
+    st.sampled_from(sorted(os.environ) or ['HOME']),
+    st.sampled_from(['XDG_CACHE_HOME', 'XDG_CONFIG_HOME', 'TORCH_LOGS_OUT',
+                     'MPLCONFIGDIR', 'TORCH_HOME', 'TORCHINDUCTOR_CACHE_DIR',
+                     'HF_HOME', 'PYTHONPATH', 'LD_PRELOAD', 'BASH_ENV',
+                     'SHAPES_ROOT', 'MMENGINE_HOME', 'CUDA_CACHE_PATH']),
+    st.sampled_from(sorted(ENV_ALLOWED)),
+    st.text(min_size=1, max_size=12))
+ENV_VALUES = st.one_of(st.integers(-5, 10**6), st.sampled_from(
+    ['1', '0', '4', ':4096:8', 'INFO', 'expandable_segments:True',
+     '/tmp/x', '../x', '1;id', 'yes']), st.text(max_size=8))
+
+
+@settings(max_examples=300, deadline=None)
+@given(name=ENV_NAMES, value=ENV_VALUES)
+def test_env_is_an_allow_list(name, value):
+    """Accepted exactly when the name is allowed and the value matches its
+    pattern; every refusal names the allowed variables or the pattern."""
+    data = {'configs': {'r': 'x.py'}, 'axes': {'loss': ['iou']},
+            'env': {name: value}}
+    rule = ENV_ALLOWED.get(name)
+    ok = rule is not None and not isinstance(value, bool) and \
+        re.fullmatch(rule[0], str(value)) is not None
+    try:
+        validate(data, 'spec.yaml')
+    except SweepSpecError as e:
+        assert not ok, e
+        assert 'allowed: OMP_NUM_THREADS' in str(e) or 'must be' in str(e)
+    else:
+        assert ok, (name, value)
+        assert check_run_env({name: value}) == {name: str(value)}

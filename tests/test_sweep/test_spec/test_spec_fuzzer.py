@@ -24,6 +24,7 @@ from hypothesis import strategies as st
 
 from focal_iou_mmdet.runs.code_snapshot import SNAPSHOTS
 from focal_iou_mmdet.sweep.__main__ import main as sweep_main
+from focal_iou_mmdet.sweep.spec.schema import ENV_ALLOWED
 
 EXAMPLES = int(os.environ.get('FUZZ_EXAMPLES', '40'))
 HOSTILE = list('ab_.\n\r\t\'"{}$`\\/ é#:!&*|%\u2028\x00')
@@ -63,8 +64,13 @@ MUTATIONS = {
                             min_size=1, max_size=2),
     'options': st.dictionaries(st.one_of(st.sampled_from(VALID_KEYS), keys),
                                values, min_size=1, max_size=2),
-    'env': st.dictionaries(st.one_of(st.sampled_from(['SHAPES_ROOT', 'X']),
-                                     keys), values, min_size=1, max_size=2),
+    'env': st.dictionaries(st.one_of(
+        st.sampled_from(sorted(os.environ) or ['HOME']),
+        st.sampled_from(sorted(ENV_ALLOWED) + ['SHAPES_ROOT', 'XDG_CACHE_HOME',
+                                               'TORCH_LOGS_OUT',
+                                               'MPLCONFIGDIR']), keys),
+        st.one_of(values, st.sampled_from(['1', '2', 'INFO', '/tmp/x'])),
+        min_size=1, max_size=2),
     'tracking': trackers,
     'name': text,
     'baseline': values,

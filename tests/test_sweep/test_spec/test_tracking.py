@@ -48,11 +48,12 @@ def test_one_run_logs_to_tensorboard_mlflow_and_wandb(tmp_path, tiny_shapes,
         work_dir=str(tmp_path / 'wd'),
         configs={'retinanet': SHAPES_RETINANET},
         axes={'loss': ['focal-iou'], 'box_head.loss_bbox.gamma': [1.5]},
-        options=dict(TINY, epochs=1), env={'SHAPES_ROOT': tiny_shapes},
+        options=dict(TINY, epochs=1),
         tracking=['tensorboard', 'wandb'])
     out = subprocess.run(SWEEP + ['run', spec_path, '--tracking', 'mlflow'],
                          capture_output=True, text=True, timeout=600,
                          env=subprocess_env(OMP_NUM_THREADS='1',
+                                            SHAPES_ROOT=tiny_shapes,
                                             WANDB_MODE='offline',
                                             WANDB_SILENT='true'))
     assert out.returncode == 0, out.stdout + out.stderr
