@@ -83,7 +83,7 @@ def snapshot_key(config_root: str) -> str:
     """The content hash (short) of this package and ``config_root``."""
     configs = [osp.join(d, f) for d, _, fs in os.walk(config_root)
                for f in fs if f.endswith('.py')]
-    return code_hash(configs)[:SHORT]
+    return code_hash(configs, PACKAGE_DIR)[:SHORT]
 
 
 def _ignore(folder, names):

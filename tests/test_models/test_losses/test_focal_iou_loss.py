@@ -592,3 +592,50 @@ def test_fused_falls_back_to_eager_when_compiling_fails(monkeypatch):
     assert not loss.fused
     torch.testing.assert_close(value, FocalIoULoss(iou_variant='ciou')(pred,
                                                                      target))
+
+
+# --------------------------------------------------------------------------
+# Wise-IoU's running mean never takes a non-finite row, and a checkpoint
+# holding a non-finite mean is refused.
+
+
+@pytest.mark.parametrize('bad', [float('nan'), float('inf')])
+@pytest.mark.parametrize('where', ['pred', 'target'])
+def test_a_non_finite_row_never_enters_the_wise_iou_mean(bad, where):
+    loss = FocalIoULoss(formula='wise_iou').train()
+    pred, target = random_boxes(6)
+    (pred if where == 'pred' else target)[2, 3] = bad
+    loss(pred, target, weight=torch.ones(6))
+    clean = FocalIoULoss(formula='wise_iou').train()
+    keep = torch.arange(6) != 2
+    clean(pred[keep], target[keep])
+    assert torch.isfinite(loss.wiou_mean)
+    assert loss.wiou_mean.item() == pytest.approx(clean.wiou_mean.item())
+    # every later batch is finite
+    p2, t2 = random_boxes(5, seed=1)
+    assert torch.isfinite(loss(p2, t2))
+
+
+@pytest.mark.parametrize('mean', [float('nan'), float('inf'), 0.0, -1.0])
+def test_a_checkpoint_with_a_bad_wise_iou_mean_is_refused(mean):
+    loss = FocalIoULoss(formula='wise_iou')
+    state = loss.state_dict()
+    state['wiou_mean'] = torch.tensor(mean)
+    with pytest.raises(RuntimeError, match='wiou_mean is .*a Wise-IoU '
+                       'running mean must be a finite number > 0'):
+        loss.load_state_dict(state)
+    assert loss.wiou_mean.item() == 1.0  # unchanged
+    state['wiou_mean'] = torch.tensor(0.7)
+    loss.load_state_dict(state)
+    assert loss.wiou_mean.item() == pytest.approx(0.7)
+
+
+@pytest.mark.parametrize('name, value', [
+    ('focal_factor', 'yes'), ('focal_factor', 'false'), ('focal_factor', 1),
+    ('focal_factor', None), ('detach_focal', 'no'), ('fused', 1),
+    ('fused', 'True')])
+def test_flags_are_bools_not_truthy_values(name, value):
+    kwargs = dict(formula='wise_iou') if name == 'focal_factor' else {}
+    with pytest.raises(ValueError, match=f'{name} must be True or False, '
+                       f'got {value!r}'):
+        FocalIoULoss(**kwargs, **{name: value})
