@@ -10,6 +10,7 @@ import pytest
 from helpers import SHAPES_RETINANET, fake_coco_run
 from helpers.sweep_specs import cpu_spec
 
+from focal_iou_mmdet.sweep.__main__ import main as sweep_main
 from focal_iou_mmdet.sweep.compare.comparison import (VerdictRule,
                                                       find_comparisons,
                                                       sweep_comparisons)
@@ -167,3 +168,36 @@ def test_a_comparison_pairs_by_seed_within_a_metric_family(tmp_path):
     assert comp.differences() == pytest.approx([1.0, 1.0])
     [judged] = sweep_comparisons(spec, runs)
     assert judged.verdict.kind == VerdictRule.of(spec).kind == 'fixed'
+
+
+@pytest.mark.parametrize('differences, word', [
+    ([0.1, 0.1], 'not enough data'),           # two seeds, tied
+    ([0.1, 0.1, 0.1], 'not enough data'),      # no spread
+    ([-0.1, -0.1, -0.2], 'not enough data'),   # below the log's 0.1
+    ([1.0, 2.0, 1.5], 'beats'),
+])
+def test_every_command_says_the_same_on_degenerate_data(tmp_path, capsys,
+                                                        differences, word):
+    """``report``, ``report --claims-only`` and ``seeds`` on the same runs:
+    one verdict, and never a decision from degenerate evidence."""
+    spec = cpu_spec(tmp_path, axes={'loss': ['iou', 'focal-iou'],
+                                    'seed': list(range(len(differences)))},
+                    exclude=[], configs=SHAPES, baseline={'loss': 'iou'})
+    runs = plan(spec)
+    ap = _ap_from({'focal-iou': differences})
+    for r in runs:
+        fake_coco_run(spec.run_dir(r.id), [ap(r.values)])
+    rep = report(spec, runs)
+    [comp] = rep['comparisons']
+    assert comp.verdict.corrected == word
+    claim = {c.claim: c for c in rep['claims'].claims}['higher AP']
+    assert claim.verdict == {'beats': 'supported'}.get(word, word)
+    capsys.readouterr()
+    assert sweep_main(['report', spec.path, '--claims-only']) == 0
+    table = capsys.readouterr().out
+    assert f'| higher AP | {claim.verdict} |' in table
+    seeds = plan_seeds(spec, runs, delta=0.5)
+    assert any(line.strip().endswith(f': {word}') or f': {word} (' in line
+               for line in seeds), seeds
+    md = open(rep['md']).read()
+    assert f'| higher AP | {claim.verdict} |' in md
