@@ -26,7 +26,7 @@ def relpath(path: str) -> str:
 
 
 #: a run of text without spaces longer than this is cut in messages
-LONGEST_WORD = 80
+LONGEST_WORD = 300
 
 
 def short_message(text: str, longest: int = LONGEST_WORD) -> str:

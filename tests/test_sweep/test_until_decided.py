@@ -52,12 +52,13 @@ def test_seeds_plans_from_the_pilot_spread(tmp_path, capsys):
 def test_seeds_says_how_many_pilot_seeds_to_run_first(tmp_path, capsys):
     spec, _ = _pilot(tmp_path, [1.0])
     assert sweep_main(['seeds', spec.path, '--delta', '1.0']) == 0
-    assert '1 finished seed pair(s): run at least 1 more seed(s)' in \
+    assert 'not enough data to plan from (1 seed pair; a verdict needs at ' \
+        'least 3): run more seeds of both first, or give --sigma' in \
         capsys.readouterr().out
     with pytest.raises(SystemExit) as e:
         sweep_main(['seeds', spec.path, '--delta', '-1'])
     assert e.value.code == 2
-    assert '--delta must be a number > 0' in capsys.readouterr().err
+    assert '--delta: must be a number > 0' in capsys.readouterr().err
 
 
 def test_report_corrects_the_whole_grid(tmp_path):
@@ -119,14 +120,14 @@ def test_a_sequential_report_draws_each_confidence_sequence(tmp_path):
 
 @pytest.mark.parametrize('extra, message', [
     (['--until-decided', '--max-seeds', '1'],
-     '--max-seeds must be at least 2, got 1'),
+     "--max-seeds: must be an integer from 2 to 1,000, got '1'"),
     (['--until-decided', '--seeds-per-round', '0'],
-     '--seeds-per-round must be at least 1, got 0'),
+     "--seeds-per-round: must be an integer from 1 to 1,000, got '0'"),
     (['--until-decided', '--precision', '-1'],
-     '--precision must be a number > 0, got -1.0'),
+     "--precision: must be a number > 0 and <= 100, got '-1'"),
     (['--until-decided', '--precision', 'nan'],
-     '--precision must be a number > 0, got nan'),
-    (['--until-decided', '--poll', '0'], '--poll must be seconds > 0'),
+     "--precision: must be a number > 0 and <= 100, got 'nan'"),
+    (['--until-decided', '--poll', '0'], "--poll: must be a number > 0"),
     (['--max-seeds', '8'], '--max-seeds is an option of --until-decided'),
     (['--poll', '5'], '--poll is an option of --until-decided'),
     (['--dry-run'],

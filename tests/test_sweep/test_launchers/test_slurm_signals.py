@@ -38,7 +38,9 @@ def test_parse_signal(text, expected):
 
 @pytest.mark.parametrize('text, match', [
     ('KILL', "'KILL' names no signal of USR1, USR2, TERM, HUP"),
-    ('USR1@0', 'whole number >= 1'), ('USR1@x', 'whole number >= 1'),
+    ('USR1@0', 'S must be an integer from 1 to 65,535, got 0'),
+    ('USR1@x', 'must be an integer from 1 to 65,535'),
+    ('USR1@70000', 'S must be an integer from 1 to 65,535, got 70000'),
     ('', 'names no signal')])
 def test_bad_signal_is_named(text, match):
     with pytest.raises(ValueError, match=match):
