@@ -1,11 +1,11 @@
-"""Which code a run trained with: the package's version and a content
-hash of its Python files and of the config files the run used, so that a
-checkout edited while runs wait in a queue shows in the results instead
-of silently mixing two codes in one comparison."""
+"""A content hash of the package's Python files and of config files, the
+same wherever the checkout lies: what a run's code identity
+(:mod:`.config_chain`) and a code snapshot's key (:mod:`.code_snapshot`)
+are made of."""
 import hashlib
 import os
 import os.path as osp
-from typing import Iterable, Optional
+from typing import Dict, Iterable, Optional
 
 #: the package whose code is hashed (this installation's)
 PACKAGE_DIR = osp.dirname(osp.dirname(osp.abspath(__file__)))
@@ -21,10 +21,13 @@ def _update(digest, path: str, name: str) -> None:
 
 
 def code_hash(configs: Iterable[str] = (),
-              package_dir: Optional[str] = None) -> str:
+              package_dir: Optional[str] = None,
+              user_configs: Optional[Dict[str, bytes]] = None) -> str:
     """sha256 (hex) over the package's ``*.py`` files (relative path and
-    content, in sorted order) and the given config files (their content,
-    named by basename, so a moved checkout hashes the same)."""
+    content, in sorted order), the given config files (their content,
+    named by basename, so a moved checkout hashes the same) and
+    ``user_configs`` (name -> content: a snapshot's copies of configs from
+    outside the shipped tree)."""
     root = package_dir or PACKAGE_DIR
     digest = hashlib.sha256()
     files = []
@@ -35,13 +38,10 @@ def code_hash(configs: Iterable[str] = (),
         _update(digest, path, osp.relpath(path, root).replace(os.sep, '/'))
     for path in sorted(set(configs)):
         _update(digest, path, 'config:' + osp.basename(path))
+    for name in sorted(user_configs or {}):
+        digest.update(f'user-config:{name}'.encode() + b'\0'
+                      + user_configs[name] + b'\0')
     return digest.hexdigest()
 
 
-def code_identity(configs: Iterable[str] = ()) -> dict:
-    """``{'version': ..., 'hash': ...}`` of this installation."""
-    from ..version import __version__
-    return dict(version=__version__, hash=code_hash(configs))
-
-
-__all__ = ['PACKAGE_DIR', 'SHORT', 'code_hash', 'code_identity']
+__all__ = ['PACKAGE_DIR', 'SHORT', 'code_hash']

@@ -35,6 +35,7 @@ from typing import Dict, List, Optional
 
 from .code_identity import PACKAGE_DIR, SHORT, code_hash
 from .config_lookup import shipped_config_roots
+from .snapshot_layout import USER_CONFIGS
 
 #: the snapshots' folder in a sweep folder
 SNAPSHOTS = '_code'
@@ -79,11 +80,14 @@ def config_root_of(path: str) -> Optional[str]:
     return None
 
 
-def snapshot_key(config_root: str) -> str:
-    """The content hash (short) of this package and ``config_root``."""
+def snapshot_key(config_root: Optional[str],
+                 user_configs: Optional[Dict[str, bytes]] = None) -> str:
+    """The content hash (short) of this package, ``config_root`` (None:
+    no shipped tree) and the user configs' copies
+    (:mod:`.snapshot_layout`)."""
     configs = [osp.join(d, f) for d, _, fs in os.walk(config_root)
-               for f in fs if f.endswith('.py')]
-    return code_hash(configs, PACKAGE_DIR)[:SHORT]
+               for f in fs if f.endswith('.py')] if config_root else []
+    return code_hash(configs, PACKAGE_DIR, user_configs)[:SHORT]
 
 
 def _ignore(folder, names):
@@ -147,7 +151,9 @@ def verify_snapshot(path: str, key: str) -> str:
     files = _files(path)
     odd = sorted(n for n in files if n not in (TRAIN_SCRIPT, MANIFEST) and
                  not (n.split('/')[0] in _PARTS and n.endswith('.py')) and
-                 not (n.startswith('configs/') and n.endswith(_DATA)))
+                 not (n.startswith('configs/') and n.endswith(_DATA)) and
+                 not (n.startswith(USER_CONFIGS + '/') and n.count('/') == 1
+                      and n.endswith('.py')))
     if odd:
         raise SnapshotError(f'code snapshot {path} holds files no snapshot '
                             f'has: {", ".join(odd[:5])}: refused')
@@ -157,7 +163,13 @@ def verify_snapshot(path: str, key: str) -> str:
     except (KeyError, OSError, UnicodeDecodeError):
         train_ok = False
     configs = [p for n, p in files.items() if n.startswith('configs/')]
-    digest = code_hash(configs, osp.join(path, 'focal_iou_mmdet'))[:SHORT]
+    user = {}
+    for n, p in files.items():
+        if n.startswith(USER_CONFIGS + '/'):
+            with open(p, 'rb') as f:
+                user[n.split('/', 1)[1]] = f.read()
+    digest = code_hash(configs, osp.join(path, 'focal_iou_mmdet'),
+                       user)[:SHORT]
     if not train_ok or digest != key:
         changed = _changed(path, files)
         raise SnapshotError(
@@ -178,14 +190,16 @@ def _write_manifest(tmp: str) -> None:
                   indent=0)
 
 
-def take_snapshot(work_dir: str, config_root: str,
-                  replace_damaged: bool = False) -> str:
-    """``<work_dir>/_code/<key>`` holding this package, ``config_root`` and
-    the training script (copied once; written to a temporary folder and
-    renamed, so a snapshot is whole or absent).  One there already is
-    verified (:func:`verify_snapshot`); a damaged one is an error, or
-    with ``replace_damaged`` replaced."""
-    key = snapshot_key(config_root)
+def take_snapshot(work_dir: str, config_root: Optional[str],
+                  replace_damaged: bool = False,
+                  user_configs: Optional[Dict[str, bytes]] = None) -> str:
+    """``<work_dir>/_code/<key>`` holding this package, ``config_root``
+    (None: none), the ``user_configs`` copies and the training script
+    (copied once; written to a temporary folder and renamed, so a snapshot
+    is whole or absent).  One there already is verified
+    (:func:`verify_snapshot`); a damaged one is an error, or with
+    ``replace_damaged`` replaced."""
+    key = snapshot_key(config_root, user_configs)
     dest = osp.join(work_dir, SNAPSHOTS, key)
     if osp.lexists(dest):
         try:
@@ -202,8 +216,14 @@ def take_snapshot(work_dir: str, config_root: str,
     try:
         shutil.copytree(PACKAGE_DIR, osp.join(tmp, 'focal_iou_mmdet'),
                         ignore=_ignore)
-        shutil.copytree(config_root, osp.join(tmp, 'configs'),
-                        ignore=_ignore)
+        if config_root:
+            shutil.copytree(config_root, osp.join(tmp, 'configs'),
+                            ignore=_ignore)
+        if user_configs:
+            os.makedirs(osp.join(tmp, USER_CONFIGS))
+            for name, content in user_configs.items():
+                with open(osp.join(tmp, USER_CONFIGS, name), 'wb') as f:
+                    f.write(content)
         with open(osp.join(tmp, TRAIN_SCRIPT), 'w') as f:
             f.write(_TRAIN_SOURCE)
         _write_manifest(tmp)

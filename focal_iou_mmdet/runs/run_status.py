@@ -133,7 +133,7 @@ class RunStatus:
 
     @property
     def code_hashes(self) -> List[str]:
-        """The code (:mod:`.code_identity` hash) its sessions trained
+        """The code (:mod:`.config_chain` identity) its sessions trained
         with, in order, once each."""
         return list(dict.fromkeys(s['code'] for s in self.sessions
                                   if s.get('code')))

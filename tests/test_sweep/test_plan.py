@@ -134,7 +134,8 @@ def test_the_cli_answers_without_torch_or_mmdet(tmp_path, command):
 
 def test_plan_records_the_code_and_run_says_when_it_changed(tmp_path,
                                                             capsys):
-    from focal_iou_mmdet.runs.code_identity import code_identity
+    from focal_iou_mmdet.runs.config_chain import (chain_identity,
+                                                   config_chain)
     from focal_iou_mmdet.sweep.__main__ import main as sweep_main
     from focal_iou_mmdet.sweep.plan.planner import code_changes
     from focal_iou_mmdet.sweep.spec.seed_rounds import sweep_runs
@@ -142,8 +143,8 @@ def test_plan_records_the_code_and_run_says_when_it_changed(tmp_path,
     runs = plan(spec)
     run = runs[0]
     info = spec.run_dir(run.id).read_info()
-    assert info['code'] == dict(code_identity([run.base_config]),
-                                snapshot=run.snapshot)
+    assert info['code'] == dict(chain_identity(config_chain(
+        run.base_config)), snapshot=run.snapshot, entry=run.snapshot_entry)
     assert code_changes(spec, sweep_runs(spec)) == []
     # the checkout changed after the plan: the first plan's code stays
     # recorded, and run (here its dry run) says so before re-planning

@@ -3,9 +3,12 @@ hours of all attempts, :meth:`~...runs.RunStatus.device_hours`) per run,
 per comparison (its variant and baseline runs) and per sweep, the device
 types behind each comparison (a comparison that mixes GPU types mixes
 their numerics and speed into its noise) and the code each trained with
-(:mod:`...runs.code_identity`; a comparison that mixes code is warned)."""
+(:mod:`...runs.config_chain`; a comparison that mixes code is warned,
+naming what changed)."""
 from typing import List, Optional, Sequence
 
+from ...runs.code_identity import SHORT
+from ...runs.config_chain import identity_difference
 from .comparison import Comparison
 
 
@@ -33,6 +36,20 @@ def distinct(rows: Sequence[dict], column: str = 'device') -> List[str]:
     return names
 
 
+def changed_text(rows: Sequence[dict], codes: Sequence[str]) -> str:
+    """``; changed: configs/..., mmdet 3.3.0 -> 3.3.1`` from the runs'
+    planned code records of the first two codes, or ''."""
+    records = []
+    for code in codes[:2]:
+        records.append(next((r['_planned_code'] for r in rows
+                             if (r.get('_planned_code') or {}).get(
+                                 'hash', '')[:SHORT] == code), None))
+    if None in records:
+        return ''
+    what = identity_difference(*records)
+    return f'; changed: {", ".join(what[:5])}' if what else ''
+
+
 def cost_lines(comps: Sequence[Comparison], rows: Sequence[dict]
                ) -> List[str]:
     """``- label: 1.20 device-hours (6 runs) on NVIDIA H100`` per
@@ -53,7 +70,8 @@ def cost_lines(comps: Sequence[Comparison], rows: Sequence[dict]
         if len(codes) > 1:
             line += (f' -- **warning: its runs trained with {len(codes)} '
                      f'versions of the code** ({", ".join(codes)}): the '
-                     'code changed while the sweep ran')
+                     'code changed while the sweep ran'
+                     + changed_text(runs, codes))
         out.append(line)
     out.append(f'- the sweep: {hours_of(rows):.2f} device-hours over '
                f'{len(rows)} runs' + (f' on {", ".join(distinct(rows))}'

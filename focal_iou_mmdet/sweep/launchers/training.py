@@ -23,8 +23,9 @@ from typing import Dict, List, Optional
 
 from ...runs import RunDir, RunLockError, RunStateError, RunStatus
 from ...runs.checkpoint_check import unloadable_reason
-from ...runs.code_identity import code_identity
 from ...runs.code_snapshot import TRAIN_SCRIPT, snapshot_of
+from ...runs.config_chain import (ConfigChain, ConfigChainError,
+                                  chain_identity, config_chain)
 from ..spec.schema import check_run_env
 from ...utils.devices import training_device_name
 from . import Task
@@ -162,13 +163,19 @@ class _Attempt:
                            (self.info.get('code') or {}).get('snapshot'))
 
     def _code(self) -> dict:
-        """``{'hash', 'version'}`` of the code this attempt trains with:
-        its snapshot's key, or the installed code's hash."""
-        if self._snapshot():
-            code = self.info['code']
-            return dict(hash=code['snapshot'], version=code.get('version'))
+        """``{'hash', 'version'}`` of the code this attempt trains with
+        (:func:`...runs.config_chain.chain_identity`: the package and the
+        config files its runs share): the planned one where it trains from
+        its verified snapshot, else that of the code installed now."""
+        code = self.info.get('code') or {}
+        if self._snapshot() and code.get('hash'):
+            return dict(hash=code['hash'], version=code.get('version'))
         base = self.info.get('base_config')
-        return code_identity([base] if base and osp.exists(base) else [])
+        try:
+            found = chain_identity(config_chain(base))
+        except (TypeError, OSError, ConfigChainError):
+            found = chain_identity(ConfigChain((), {}))
+        return dict(hash=found['hash'], version=found['version'])
 
     def _env(self) -> Dict[str, str]:
         env = dict(os.environ, **check_run_env(self.info.get('env', {})))

@@ -14,9 +14,11 @@ import time
 from typing import Any, Dict, List, Optional
 
 from ...runs import config_path
-from ...runs.code_identity import SHORT, code_identity
-from ...runs.code_snapshot import (config_root_of, snapshot_base, snapshot_of,
-                                   take_snapshot)
+from ...runs.code_identity import SHORT
+from ...runs.code_snapshot import config_root_of, snapshot_of, take_snapshot
+from ...runs.config_chain import (ConfigChainError, chain_identity,
+                                  config_chain, identity_difference)
+from ...runs.snapshot_layout import snapshot_layout
 from ...runs.config_lookup import shipped_config_roots
 from ..spec.expansion import expand
 from ..spec.sweep_spec import Run, SweepSpec, SweepSpecError
@@ -80,31 +82,58 @@ def say_code_outside(spec: SweepSpec, paths) -> List[str]:
     return outside
 
 
-def _snapshot_for(spec: SweepSpec, run_dir, base: str, write: bool,
-                  refresh: bool, taken: Dict[str, str]) -> tuple:
-    """``(the _base_ the run's config names, its snapshot key or None)``:
-    a run keeps the snapshot it was planned with (none if planned before
-    snapshots); a new run, or with ``refresh`` one not started yet, gets
-    the current code's (:mod:`...runs.code_snapshot`, taken once per
-    config tree).  A dry plan takes none."""
-    planned = _planned_code(run_dir)
-    if planned is not None and not (refresh and not run_dir.has_started()):
-        key = planned.get('snapshot')
-        snap = snapshot_of(run_dir.path, key)
-        root = config_root_of(base)
-        if snap is None or root is None:
-            return base, None
-        return osp.relpath(snapshot_base(snap, root, base),
-                           osp.dirname(run_dir.config_file)), key
-    root = config_root_of(base)
-    if not write or root is None:
-        return base, None
-    if root not in taken:
-        taken[root] = take_snapshot(spec.work_dir, root,
-                                    replace_damaged=refresh)
-    return osp.relpath(snapshot_base(taken[root], root, base),
-                       osp.dirname(run_dir.config_file)), \
-        osp.basename(taken[root])
+class _Snapshots:
+    """The plan's snapshots (:mod:`...runs.code_snapshot`): each run's
+    config chain laid out once per config file, a snapshot taken once per
+    content (with ``refresh``, a damaged one is replaced)."""
+
+    def __init__(self, spec: SweepSpec, refresh: bool):
+        self.spec, self.refresh = spec, refresh
+        self.layouts: Dict[str, Any] = {}
+        self.taken: Dict[tuple, str] = {}
+
+    def layout(self, base: str):
+        if base not in self.layouts:
+            try:
+                self.layouts[base] = snapshot_layout(config_chain(base))
+            except (ConfigChainError, OSError) as e:
+                raise SweepSpecError(str(e)) from None
+        return self.layouts[base]
+
+    def take(self, base: str) -> tuple:
+        """``(snapshot folder, the run's entry in it)``."""
+        layout = self.layout(base)
+        group = (layout.config_root, tuple(sorted(
+            layout.user_configs.items())))
+        if group not in self.taken:
+            self.taken[group] = take_snapshot(
+                self.spec.work_dir, layout.config_root, self.refresh,
+                layout.user_configs)
+        return self.taken[group], layout.entry
+
+    def for_run(self, run_dir, base: str, write: bool) -> tuple:
+        """``(the _base_ the run's config names, its snapshot key, its
+        entry)``: a run keeps the snapshot it was planned with (none if
+        planned before snapshots); a new run, or with ``refresh`` one not
+        started yet, gets the current code's.  A dry plan takes none."""
+        planned = _planned_code(run_dir)
+        here = osp.dirname(run_dir.config_file)
+        if planned is not None and not (self.refresh and
+                                        not run_dir.has_started()):
+            key = planned.get('snapshot')
+            snap = snapshot_of(run_dir.path, key)
+            root = config_root_of(base)
+            entry = planned.get('entry') or (
+                'configs/' + osp.relpath(osp.realpath(base), root)
+                if root else None)
+            if snap is None or entry is None:
+                return base, None, None
+            return osp.relpath(osp.join(snap, entry), here), key, entry
+        if not write:
+            return base, None, None
+        snap, entry = self.take(base)
+        return osp.relpath(osp.join(snap, entry), here), \
+            osp.basename(snap), entry
 
 
 def plan(spec: SweepSpec, force: bool = False, write: bool = True,
@@ -119,11 +148,11 @@ def plan(spec: SweepSpec, force: bool = False, write: bool = True,
     bases = _base_configs(spec, runs)
     say_code_outside(spec, bases.values())
     checker = KeyChecker()
-    texts, conflicts, taken = {}, [], {}
+    texts, conflicts = {}, []
+    snapshots = _Snapshots(spec, refresh_code)
     if refresh_code and write:  # repair first: started runs may share it
-        for root in {config_root_of(b) for b in bases.values()} - {None}:
-            taken[root] = take_snapshot(spec.work_dir, root,
-                                        replace_damaged=True)
+        for base in set(bases.values()):
+            snapshots.take(base)
     progress = _PlanProgress(len(runs))
     for i, run in enumerate(runs):
         progress.step(i, 'checking')
@@ -134,8 +163,8 @@ def plan(spec: SweepSpec, force: bool = False, write: bool = True,
         run.base_config = base
         run.overrides = overrides
         run_dir = spec.run_dir(run.id)
-        shown, run.snapshot = _snapshot_for(spec, run_dir, base, write,
-                                            refresh_code, taken)
+        shown, run.snapshot, run.snapshot_entry = snapshots.for_run(
+            run_dir, base, write)
         texts[run.id] = config_text(spec, run, shown, overrides, tracking)
         old = run_dir.config_text()
         if old is not None and comparable(old) != comparable(
@@ -159,26 +188,35 @@ def _planned_code(run_dir) -> Optional[dict]:
         return None
 
 
+def _identity_now(base: str) -> dict:
+    """The code a run of ``base`` would train with if planned now."""
+    try:
+        return chain_identity(config_chain(config_path(base)))
+    except (FileNotFoundError, ConfigChainError, OSError):
+        return dict(hash='')
+
+
 def code_changes(spec: SweepSpec, runs: List[Run]) -> List[str]:
-    """Lines naming the runs not yet done whose planned code (package and
-    config hash, recorded by :func:`plan`) differs from this
-    installation's: they would train with other code than planned."""
-    now: Dict[str, str] = {}
+    """Lines naming the runs not yet done whose planned code (the package,
+    the config files they share and mmdet's version, recorded by
+    :func:`plan`) differs from what is installed now, and what changed:
+    they train with the sweep's snapshot of the planned code."""
+    now: Dict[str, dict] = {}
     changed = []
     for run in runs:
         d = spec.run_dir(run.id)
-        planned = (_planned_code(d) or {}).get('hash')
-        if not planned or d.is_done():
+        planned = _planned_code(d) or {}
+        if not planned.get('hash') or d.is_done():
             continue
-        base = run.base_config
-        if base not in now:
-            try:
-                now[base] = code_identity([config_path(base)])['hash']
-            except FileNotFoundError:
-                now[base] = ''
-        if now[base] != planned:
-            changed.append(f'{run.id} (planned {planned[:SHORT]}, now '
-                           f'{now[base][:SHORT] or "its config is gone"})')
+        if run.base_config not in now:
+            now[run.base_config] = _identity_now(run.base_config)
+        current = now[run.base_config]
+        if current['hash'] != planned['hash']:
+            what = identity_difference(planned, current) if current['hash'] \
+                else ['its config is gone']
+            changed.append(f'{run.id} (planned {planned["hash"][:SHORT]}, '
+                           f'now {current["hash"][:SHORT] or "-"}: '
+                           f'{", ".join(what[:3])})')
     if not changed:
         return []
     return [f'note: the code installed now differs from the plan\'s for '
@@ -200,12 +238,14 @@ def _write(spec: SweepSpec, runs: List[Run], texts: Dict[str, str],
         run_dir = spec.run_dir(run.id)
         run_dir.write_config(texts[run.id])
         if run.base_config not in codes:
-            codes[run.base_config] = code_identity([run.base_config])
+            codes[run.base_config] = chain_identity(config_chain(
+                run.base_config))
         # the code of the first plan stays (a later one only compares),
         # unless --refresh-code renews it for a run not started
         code = _planned_code(run_dir)
         if code is None or (refresh_code and not run_dir.has_started()):
-            code = dict(codes[run.base_config], snapshot=run.snapshot)
+            code = dict(codes[run.base_config], snapshot=run.snapshot,
+                        entry=run.snapshot_entry)
         run_dir.write_info(dict(
             id=run.id, sweep=spec.name, spec=spec.path,
             values=run.values, base_config=run.base_config,

@@ -64,6 +64,8 @@ class Run:
     #: the sweep's code snapshot it trains with (set by plan; None: the
     #: code installed when it starts)
     snapshot: Optional[str] = None
+    #: its own config inside the snapshot (a relative path)
+    snapshot_entry: Optional[str] = None
 
     @property
     def detector(self) -> str:
