@@ -24,11 +24,15 @@ import warnings
 
 import yaml
 
+from focal_iou_mmdet.models.losses.box_iou import IOU_VARIANTS
 from focal_iou_mmdet.sweep import SweepSpecError
 from focal_iou_mmdet.sweep.launchers import LocalLauncher
 from focal_iou_mmdet.sweep.one_axis_sweep import comparison_spec, run_comparison
 
-LOSS_TOKEN = re.compile(r'_((?:focal-)?[a-z]*iou)_')
+#: a loss in a config name: an IoU variant (the one record of them,
+#: ``box_iou.IOU_VARIANTS``), with or without ``focal-``
+LOSS_TOKEN = re.compile(r'_((?:focal-)?(?:%s))_' % '|'.join(
+    sorted(IOU_VARIANTS, key=len, reverse=True)))
 
 
 def loss_and_template(config: str):

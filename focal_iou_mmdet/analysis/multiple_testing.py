@@ -14,8 +14,6 @@ whenever the family is looked at (e.g. Ramdas, Grünwald, Vovk & Shafer,
 Sci. 38(4), 2023, sec. 8; Johari, Pekelis & Walsh, "Always valid
 inference", Oper. Res. 70(3), 2022, sec. 5).
 """
-from typing import List, Optional, Sequence
-
 import numpy as np
 
 
@@ -36,14 +34,4 @@ def holm_adjusted_array(p_values) -> np.ndarray:
     return np.where(present, out, np.nan)
 
 
-def holm_adjusted(p_values: Sequence[Optional[float]]
-                  ) -> List[Optional[float]]:
-    """Holm-adjusted p-values, in the input order (None stays None and is
-    not counted in the family): reject comparison i at level alpha iff its
-    adjusted p-value is <= alpha."""
-    arr = holm_adjusted_array([np.nan if p is None else p
-                               for p in p_values])
-    return [None if np.isnan(a) else float(a) for a in arr]
-
-
-__all__ = ['holm_adjusted', 'holm_adjusted_array']
+__all__ = ['holm_adjusted_array']

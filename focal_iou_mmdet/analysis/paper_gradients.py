@@ -28,6 +28,7 @@ over all cases at once):
 boxes given as four component tensors;
 :func:`focal_multiplier` the scalar a focal loss puts on that step.
 """
+import functools
 import math
 from typing import Dict, Tuple
 
@@ -179,25 +180,31 @@ def paper_direction(box: Components, gt_box: Components, variant: str
     return grad, iou, value
 
 
-def focal_multiplier(value: Tensor, low: float, scale: float,
+def focal_multiplier(value: Tensor, variant: str, scale: float,
                      confidence_weight: float = 0.5, gamma: float = 2.0,
                      reading: str = 'full') -> Tensor:
-    """The scalar a focal loss ``L = s (1 - a c)^g (1 - V)`` (``c = (V -
-    low) / (1 - low)``) puts on the step up ``V``'s gradient, ``-dL/dV``:
+    """The scalar a focal loss puts on the step up ``V``'s gradient,
+    ``-dL/dV``, taken by autograd through the loss's own formula
+    (:meth:`...models.losses.FocalIoULoss.loss_of_value`, so a change of
+    the formula reaches the simulation):
 
     - ``'full'``, reading (a): the chain rule, the focal factor's own
-      derivative included, ``s [(1 - a c)^g + g a c' (1 - a c)^(g-1)
-      (1 - V)]`` (the authors' training code does not detach the factor);
-    - ``'weight'``, reading (b): the factor as a constant weight,
-      ``s (1 - a c)^g``.
+      derivative included (the authors' training code does not detach the
+      factor);
+    - ``'weight'``, reading (b): the factor as a constant weight
+      (``detach_focal=True``), ``s (1 - a c)^g``.
     """
-    c = (value - low) / (1 - low)
-    base = 1 - confidence_weight * c
-    weight = base**gamma
-    if reading == 'weight':
-        return scale * weight
-    if reading != 'full':
+    if reading not in ('full', 'weight'):
         raise ValueError(f"reading must be 'full' or 'weight', got "
                          f'{reading!r}')
-    return scale * (weight + gamma * confidence_weight / (1 - low) *
-                    base**(gamma - 1) * (1 - value))
+    loss = _focal_loss(variant, float(scale), float(confidence_weight),
+                       float(gamma), reading == 'weight')
+    return -torch.func.grad(lambda v: loss.loss_of_value(v).sum())(value)
+
+
+@functools.lru_cache(maxsize=32)
+def _focal_loss(variant, scale, confidence_weight, gamma, detach):
+    from ..models.losses import FocalIoULoss
+    return FocalIoULoss(iou_variant=variant, scale=scale, gamma=gamma,
+                        confidence_weight=confidence_weight,
+                        detach_focal=detach)

@@ -32,7 +32,6 @@ from typing import Dict, List, Optional, Sequence
 import torch
 
 from ..models.losses import FocalIoULoss, iou_terms
-from ..models.losses.box_iou import CONFIDENCE_LOW
 from ..models.losses.focal_iou_loss import REFERENCE_SCALE
 from .paper_gradients import (PAPER_VARIANTS, focal_multiplier,
                               paper_direction)
@@ -122,7 +121,7 @@ def _paper_step(box, targets, lr, variant: str, focal: bool,
     grad, iou, value = paper_direction(box, targets, variant)
     scale = lr * (2 - iou)
     if focal:
-        scale = scale * focal_multiplier(value, CONFIDENCE_LOW[variant],
+        scale = scale * focal_multiplier(value, variant,
                                          REFERENCE_SCALE[variant],
                                          reading=reading)
     box = tuple(b + scale * d for b, d in zip(box, grad))

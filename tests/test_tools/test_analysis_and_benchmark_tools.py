@@ -76,9 +76,9 @@ def test_focal_multiplier_readings(variant, low, scale):
     c = (v - low) / (1 - low)
     loss = scale * (1 - 0.5 * c)**2 * (1 - v)
     (grad, ) = torch.autograd.grad(loss.sum(), v)
-    full = focal_multiplier(v.detach(), low, scale, reading='full')
+    full = focal_multiplier(v.detach(), variant, scale, reading='full')
     torch.testing.assert_close(full, -grad)
-    weight = focal_multiplier(v.detach(), low, scale, reading='weight')
+    weight = focal_multiplier(v.detach(), variant, scale, reading='weight')
     torch.testing.assert_close(weight, scale * (1 - 0.5 * c.detach())**2)
 
 

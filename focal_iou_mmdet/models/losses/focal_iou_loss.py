@@ -84,7 +84,8 @@ from .box_iou_field import piou_v2_focusing
 from .fused import compiled_per_box
 from .ignored_rows import without_ignored, zero_loss
 from .loss_args import (base_variant, bool_arg, check_focal_args,
-                        check_focal_factor, check_uiou_args, check_wiou_args,
+                        check_focal_factor, check_reduction, check_uiou_args,
+                        check_wiou_args,
                         checked_inputs, real_arg, variant_options)
 from .unified_iou import scaled_about_centres, uiou_ratio
 from .wise_iou import (bad_mean, distance_factor, finite_rows, focusing,
@@ -92,17 +93,10 @@ from .wise_iou import (bad_mean, distance_factor, finite_rows, focusing,
 
 FORMULAS = ('focal_iou', 'focal_eiou', 'alpha_iou', 'wise_iou', 'piou_v2',
             'uiou')
-REDUCTIONS = ('none', 'mean', 'sum')
 
 #: ``V0`` behind the authors' constants (see module docstring); used only to
 #: document and test how the constants of the other variants were chosen.
 REFERENCE_SCALE_V0 = 0.717
-
-
-def _check_reduction(name: str, value: Optional[str], allow_none: bool):
-    allowed = REDUCTIONS + ((None, ) if allow_none else ())
-    if value not in allowed:
-        raise ValueError(f'{name} must be one of {allowed}, got {value!r}')
 
 
 @MODELS.register_module()
@@ -113,10 +107,9 @@ class FocalIoULoss(nn.Module):
         iou_variant (str | dict): the base variant ``V``: one of
             :data:`.box_iou.IOU_VARIANTS` (the table in ``docs/losses.md``),
             or the config (or registered name) of another IoU-style loss in
-            ``MODELS`` (e.g.
-            ``dict(type='BoundedIoULoss')``); such a loss is evaluated per box
-            with ``reduction_override='none'``, ``V = 1 - loss`` and the focal
-            confidence ``c`` is the plain IoU.
+            ``MODELS`` (e.g. ``dict(type='BoundedIoULoss')``), evaluated per
+            box (``reduction_override='none'``, ``V = 1 - loss``, the focal
+            confidence ``c`` the plain IoU).
         formula (str): one of :data:`FORMULAS` (module doc); default
             ``'focal_iou'``.
         confidence_weight (float): ``a`` in ``(1 - a * c) ** gamma``, in
@@ -189,9 +182,9 @@ class FocalIoULoss(nn.Module):
                  focal_factor: bool = False) -> None:
         super().__init__()
         if formula not in FORMULAS:
-            raise ValueError(
-                f'formula must be one of {FORMULAS}, got {formula!r}')
-        _check_reduction('reduction', reduction, allow_none=False)
+            raise ValueError(f'formula must be one of {FORMULAS}, got '
+                             f'{formula!r}')
+        check_reduction('reduction', reduction, allow_none=False)
         if gamma is None:
             gamma = 0.5 if formula == 'focal_eiou' else 2.0
         check_focal_args(confidence_weight, gamma, power, eps, ciou_gate,
@@ -210,10 +203,9 @@ class FocalIoULoss(nn.Module):
                 if self.focal_factor else 1.0
         self.formula, self.scale = formula, real_arg('scale', scale, 0.0,
                                                      False)
-        self.confidence_weight, self.gamma = float(confidence_weight), \
-            float(gamma)
+        self.confidence_weight, self.gamma, self.power = float(
+            confidence_weight), float(gamma), float(power)
         self.detach_focal = bool_arg('detach_focal', detach_focal)
-        self.power = float(power)
         self.ciou_gate, self.eps, self.reduction = ciou_gate, eps, reduction
         self.loss_weight, self.fused = loss_weight, bool_arg('fused', fused)
 
@@ -240,9 +232,8 @@ class FocalIoULoss(nn.Module):
         self.epoch = int(epoch)
 
     def extra_repr(self) -> str:
-        return (f'iou_variant={self.iou_variant!r}, '
-                f'formula={self.formula!r}, '
-                f'confidence_weight={self.confidence_weight}, '
+        return (f'iou_variant={self.iou_variant!r}, formula={self.formula!r}'
+                f', confidence_weight={self.confidence_weight}, '
                 f'gamma={self.gamma}, scale={self.scale}, '
                 f'loss_weight={self.loss_weight}')
 
@@ -316,13 +307,18 @@ class FocalIoULoss(nn.Module):
         update_running_mean(self.wiou_mean, l_iou, keep, self.wiou[3])
 
     def _load_from_state_dict(self, state_dict, prefix, *args):
-        """A checkpoint whose Wise-IoU running mean is not a finite number
-        > 0 is refused, with the reason (:func:`.wise_iou.bad_mean`)."""
+        """Refuses a bad Wise-IoU mean (:func:`.wise_iou.bad_mean`)."""
         why = bad_mean(state_dict.get(prefix + 'wiou_mean'), prefix)
         if why:
             args[-1].append(why)  # error_msgs
             return
         super()._load_from_state_dict(state_dict, prefix, *args)
+
+    def loss_of_value(self, value: Tensor) -> Tensor:
+        """The focal loss as a function of the variant's ``V`` alone (base
+        ``1 - V``), for simulations that step along ``V``'s gradient."""
+        return self._modulated(1 - value, confidence(value,
+                                                     self.iou_variant), value)
 
     def _modulated(self, base: Tensor, c: Tensor, iou: Tensor) -> Tensor:
         """The focal formulas, written once: ``s (1 - a c)^gamma base``
@@ -372,7 +368,7 @@ class FocalIoULoss(nn.Module):
             reduction_override (str, optional): ``'none'``, ``'mean'`` or
                 ``'sum'``.
         """
-        _check_reduction('reduction_override', reduction_override,
+        check_reduction('reduction_override', reduction_override,
                          allow_none=True)
         reduction = reduction_override or self.reduction
         # every argument is checked before any state changes

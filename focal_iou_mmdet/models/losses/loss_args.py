@@ -145,6 +145,17 @@ def _interval(value):
     return d, u
 
 
+#: mmdet's loss reductions
+REDUCTIONS = ('none', 'mean', 'sum')
+
+
+def check_reduction(name: str, value: Optional[str], allow_none: bool):
+    """ValueError naming ``name`` unless ``value`` is a reduction."""
+    allowed = REDUCTIONS + ((None, ) if allow_none else ())
+    if value not in allowed:
+        raise ValueError(f'{name} must be one of {allowed}, got {value!r}')
+
+
 def bool_arg(name: str, value) -> bool:
     """``value`` if it is a bool (True/False, as a config writes it), else
     ValueError naming the argument: ``'yes'``, ``'false'``, 1 and None are

@@ -11,11 +11,4 @@ LAUNCHERS: Dict[str, Type[Launcher]] = {
     cls.name: cls for cls in (LocalLauncher, SlurmLauncher)}
 
 
-def launcher_class(name: str) -> Type[Launcher]:
-    if name not in LAUNCHERS:
-        raise ValueError(f'launcher {name!r}: one of {sorted(LAUNCHERS)}')
-    return LAUNCHERS[name]
-
-
-__all__ = ['LAUNCHERS', 'Launcher', 'LocalLauncher', 'SlurmLauncher', 'Task',
-           'launcher_class']
+__all__ = ['LAUNCHERS', 'Launcher', 'LocalLauncher', 'SlurmLauncher', 'Task']

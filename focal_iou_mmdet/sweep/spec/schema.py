@@ -25,8 +25,8 @@ import math
 import re
 from typing import Any, Dict, List, Optional, Union
 
-from pydantic import (BaseModel, ConfigDict, StrictBool, StrictFloat,
-                      StrictInt, StrictStr, ValidationError, field_validator)
+from pydantic import (BaseModel, ConfigDict, StrictStr, ValidationError,
+                      field_validator)
 from pydantic_core import PydanticCustomError
 
 from .values import NAME, SweepSpecError
@@ -73,7 +73,6 @@ def check_run_env(env: Any) -> Dict[str, str]:
 #: control characters (newlines included): never in a spec string
 CONTROL = re.compile(r'[\x00-\x1f\x7f-\x9f\u2028\u2029]')
 MAX_DEPTH, MAX_NODES, MAX_STRING = 4, 20_000, 1_000
-Scalar = Union[StrictBool, StrictInt, StrictFloat, StrictStr, None]
 
 
 def _bad(message: str) -> PydanticCustomError:

@@ -72,10 +72,6 @@ def _read(spec: SweepSpec) -> Optional[dict]:
         return json.load(f)
 
 
-def ran_until_decided(spec: SweepSpec) -> bool:
-    return osp.exists(_state_path(spec))
-
-
 def recorded_options(spec: SweepSpec) -> Optional[UntilDecided]:
     """The options the rounds decided with (None: not run in rounds)."""
     data = _read(spec)
@@ -121,5 +117,5 @@ def sweep_runs(spec: SweepSpec) -> List[Run]:
 
 
 __all__ = ['SEQUENTIAL_STATE', 'UntilDecided', 'added_seeds',
-           'ran_until_decided', 'record_rounds', 'recorded_options',
+           'record_rounds', 'recorded_options',
            'seed_axis_for_rounds', 'sweep_runs']
