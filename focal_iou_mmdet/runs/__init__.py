@@ -7,12 +7,13 @@ from .metric_families import (COCO_METRICS, FAMILIES, VOC_METRICS,
 from .results import RunResult, read_results
 from .run_dir import RunDir, RunStateError
 from .run_lock import RunLock, RunLockError
-from .run_status import STATES, VIEW_STATES, RunStatus, RunStatusError
+from .run_status import (STATES, VIEW_STATES, RunState, RunStatus,
+                         RunStatusError)
 from .tiny_run_options import TINY_RUN_OPTIONS, as_cfg_options
 
 __all__ = [
     'config_path', 'COCO_METRICS', 'FAMILIES', 'VOC_METRICS', 'MetricFamily',
     'family_of', 'RunResult', 'read_results', 'RunDir', 'RunStateError',
-    'RunLock', 'RunLockError', 'RunStatus', 'RunStatusError', 'STATES',
-    'VIEW_STATES', 'TINY_RUN_OPTIONS', 'as_cfg_options'
+    'RunLock', 'RunLockError', 'RunState', 'RunStatus', 'RunStatusError',
+    'STATES', 'VIEW_STATES', 'TINY_RUN_OPTIONS', 'as_cfg_options'
 ]

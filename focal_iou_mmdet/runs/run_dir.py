@@ -32,7 +32,7 @@ from typing import Callable, Dict, List, Optional, Sequence
 from ..utils.json_io import atomic_write, write_json
 from .results import RunResult, read_results
 from .run_lock import RunLock
-from .run_status import RunStatus, RunStatusError
+from .run_status import RunState, RunStatus, RunStatusError
 
 class RunStateError(RuntimeError):
     """A run's status file cannot be read (the message is
@@ -155,7 +155,7 @@ class RunDir:
 
     def is_done(self) -> bool:
         try:
-            return self.read_status().state == 'done'
+            return self.read_status().state == RunState.DONE
         except RunStateError:
             return False
 

@@ -1,22 +1,17 @@
 """A run's status: the one place that knows its states and transitions.
 
 Every write of a run's ``status.json`` goes through a transition method of
-:class:`RunStatus`; readers get the dataclass, never a dict::
+:class:`RunStatus`; readers get the dataclass, never a dict.  The
+transitions, each from the states it allows (:data:`TRANSITIONS`; a test
+reads this table against it)::
 
-              queued(launcher, job)            started(host, pid, ...)
-    pending ------------------------> queued ----------------------> running
-       |  ^                             |                               |
-       |  |  interrupted(...)           | (job left the queue:          |
-       |  +-----------------------------+-- read as pending, not written)|
-       |  +-------------------------------------------------------------+
-       |                     started(...)                                |
-       +---------------------------------------------------------> running
-                                                                        |
-                            finished(session, rc == 0) --> done          |
-                            finished(session, rc != 0) --> failed <------+
-    failed --started(...) (--retry-failed)--> running
-    any    --failed_to_start(message)--> failed    (lock unusable, attempts
-                                                    used up)
+    method             from                              to
+    queued             pending, failed, queued           queued
+    started            pending, queued, failed, running  running
+    finished           running                           done (exit 0) or failed
+    interrupted        running, pending                  pending
+    failed_to_start    any                               failed
+    noted              any                               the same state
 
 ``interrupted`` (a signal, a time limit that requeues the task) returns the
 run to ``pending``: it resumes from its last checkpoint.  A ``running`` or
@@ -28,13 +23,44 @@ file that cannot be read is shown as the view-only state ``unreadable``
 import dataclasses
 import time
 from dataclasses import dataclass, field
+from enum import Enum
 from typing import List, Optional
 
+
+class RunState(str, Enum):
+    """A run's states: the five written to status.json, and the view-only
+    ``UNREADABLE`` of a run whose status file or lock cannot be read.  A
+    member equals, hashes and prints as its value (``'done'``), so the
+    JSON records and the counts keyed by name read as before."""
+    PENDING = 'pending'
+    QUEUED = 'queued'
+    RUNNING = 'running'
+    DONE = 'done'
+    FAILED = 'failed'
+    UNREADABLE = 'unreadable'
+
+    def __str__(self) -> str:
+        return self.value
+
+    def __format__(self, spec: str) -> str:
+        return format(self.value, spec)
+
+
 #: the states written to status.json
-STATES = ('pending', 'queued', 'running', 'done', 'failed')
-#: the states a view shows: the stored ones, and ``unreadable`` for a run
-#: whose status file or lock cannot be read (with the path and the reason)
-VIEW_STATES = STATES + ('unreadable', )
+STATES = tuple(s for s in RunState if s is not RunState.UNREADABLE)
+#: transition method -> the states it may start from (module doc)
+TRANSITIONS = {
+    'queued': (RunState.PENDING, RunState.FAILED, RunState.QUEUED),
+    'started': (RunState.PENDING, RunState.QUEUED, RunState.FAILED,
+                RunState.RUNNING),
+    'finished': (RunState.RUNNING, ),
+    'interrupted': (RunState.RUNNING, RunState.PENDING),
+    'failed_to_start': STATES,
+    'noted': STATES,
+}
+#: the states a view shows: the stored ones, and ``unreadable`` (with the
+#: path and the reason)
+VIEW_STATES = tuple(RunState)
 #: fields of a view that are never written
 _VIEW_ONLY = ('stale', 'unverified')
 
@@ -155,7 +181,7 @@ class RunStatus:
 
     def queued(self, launcher: str, job: str) -> 'RunStatus':
         """Handed to a launcher that starts it later (a SLURM array)."""
-        return self._to('queued', ('pending', 'failed', 'queued'),
+        return self._to(RunState.QUEUED, TRANSITIONS['queued'],
                         launcher=launcher, job=job, submitted=time.time(),
                         message=None)
 
@@ -165,7 +191,7 @@ class RunStatus:
                 checkpoint_note: Optional[str] = None) -> 'RunStatus':
         """A worker started training it: one more attempt."""
         return self._to(
-            'running', ('pending', 'queued', 'failed', 'running'),
+            RunState.RUNNING, TRANSITIONS['started'],
             attempts=self.attempts + 1, launcher=launcher, host=host,
             pid=pid, job=job, started_at=time.time(), message=None,
             max_attempts=max_attempts,
@@ -176,7 +202,8 @@ class RunStatus:
         """Its training process exited: ``done`` when with 0 (the one
         rule), else ``failed`` with ``message``."""
         ok = session.get('exit') == 0
-        return self._to('done' if ok else 'failed', ('running', ),
+        return self._to(RunState.DONE if ok else RunState.FAILED,
+                        TRANSITIONS['finished'],
                         sessions=self.sessions + [session],
                         finished_at=time.time() if ok else None,
                         message=None if ok else message)
@@ -186,17 +213,18 @@ class RunStatus:
         """Stopped before the end (a signal, a time limit): pending again,
         it resumes from its last checkpoint."""
         sessions = self.sessions + ([session] if session else [])
-        return self._to('pending', ('running', 'pending'),
+        return self._to(RunState.PENDING, TRANSITIONS['interrupted'],
                         sessions=sessions, message=message)
 
     def failed_to_start(self, message: str, **changes) -> 'RunStatus':
         """Not trained (its lock is unusable, its attempts are used up, a
         time limit on its last attempt)."""
-        return self._to('failed', STATES, message=message, **changes)
+        return self._to(RunState.FAILED, TRANSITIONS['failed_to_start'],
+                        message=message, **changes)
 
     def noted(self, message: str) -> 'RunStatus':
         """The same state with another message."""
-        return self._to(self.state, STATES, message=message)
+        return self._to(self.state, TRANSITIONS['noted'], message=message)
 
     def as_unverified(self, why: str) -> 'RunStatus':
         """The view of an active record its launcher could not check."""
@@ -205,7 +233,7 @@ class RunStatus:
     def as_stale(self, why: str) -> 'RunStatus':
         """The view of a queued/running record whose process is gone:
         pending (never written; the next worker restarts it)."""
-        return dataclasses.replace(self, state='pending', stale=why)
+        return dataclasses.replace(self, state=RunState.PENDING, stale=why)
 
     @classmethod
     def rebuilt(cls, why: str) -> 'RunStatus':
@@ -214,4 +242,5 @@ class RunStatus:
         return cls(updated=time.time(), message=f'status rebuilt ({why})')
 
 
-__all__ = ['RunStatus', 'RunStatusError', 'STATES', 'VIEW_STATES']
+__all__ = ['RunState', 'RunStatus', 'RunStatusError', 'STATES',
+           'TRANSITIONS', 'VIEW_STATES']

@@ -4,6 +4,7 @@ over seeds, through the same plan -> run -> report as any sweep."""
 import os.path as osp
 from typing import Any, Dict, Optional, Sequence
 
+from ..runs.run_status import RunState
 from .launchers import Launcher
 from .plan import plan
 from .report import report
@@ -37,7 +38,7 @@ def run_comparison(spec: SweepSpec, launcher: Launcher
     launcher.launch(SweepState(spec, runs))
     out = report(spec, runs)
     final = SweepState(spec, runs).counts()
-    if final['failed'] or final['pending']:
+    if final[RunState.FAILED] or final[RunState.PENDING]:
         raise RuntimeError(
             f'{final["failed"]} run(s) failed, {final["pending"]} did not '
             f'finish; see the run folders under {spec.work_dir}')

@@ -16,6 +16,7 @@ verdicts, from the same code.
 import time
 from typing import List, Sequence, Tuple
 
+from ..runs.run_status import RunState
 from ..analysis.sequential import fewest_seeds_to_decide
 from .compare.comparison import VerdictRule, sweep_comparisons, verdict_line
 from .compare.rows import collect, primary_name
@@ -35,7 +36,8 @@ def next_round(spec: SweepSpec, runs: Sequence[Run], opts: UntilDecided
     rows = collect(spec, list(runs))
     metric = primary_name(rows)
     new = []
-    for comp in sweep_comparisons(spec, runs, VerdictRule.of(spec), rows):
+    rule = VerdictRule.sequential(opts)  # the options it holds, not a file
+    for comp in sweep_comparisons(spec, runs, rule, rows):
         print('  ' + verdict_line(comp, metric), flush=True)
         n = comp.verdict.n if comp.verdict else 0
         if (comp.verdict is None or not comp.verdict.decided) and \
@@ -88,14 +90,15 @@ def _train(launcher, sweep: SweepState, retry_failed, force,
     for _ in range(3):  # a submission whose tasks stopped is resubmitted
         code = launcher.launch(sweep, retry_failed, force)
         if launcher.blocks:  # trained, or stopped (a signal): no retry
-            return code == 0 and sweep.counts()['done'] == len(sweep.runs)
+            return code == 0 and \
+                sweep.counts()[RunState.DONE] == len(sweep.runs)
         while True:
             c = sweep.counts()
-            if not c['queued'] and not c['running']:
+            if not c[RunState.QUEUED] and not c[RunState.RUNNING]:
                 break
             time.sleep(poll)
-        if c['done'] == len(sweep.runs):
+        if c[RunState.DONE] == len(sweep.runs):
             return True
-        if c['failed'] or c['unreadable']:
+        if c[RunState.FAILED] or c[RunState.UNREADABLE]:
             return False
     return False

@@ -85,3 +85,39 @@ def test_the_docstring_draws_every_state():
     from focal_iou_mmdet.runs import run_status
     for state in STATES:
         assert state in run_status.__doc__
+
+
+def test_the_documented_transitions_are_the_codes():
+    """The table in the module doc, read against TRANSITIONS; and every
+    transition outside it is refused."""
+    from focal_iou_mmdet.runs import run_status
+    doc = run_status.__doc__.split('    method ')[1].split('\n\n')[0]
+    rows = {}
+    for line in doc.splitlines()[1:]:
+        name, rest = line.split(None, 1)
+        allowed = rest.split('  ')[0].strip()
+        rows[name] = allowed
+    assert set(rows) == set(run_status.TRANSITIONS)
+    for name, allowed in rows.items():
+        states = run_status.TRANSITIONS[name]
+        expect = 'any' if set(states) == set(run_status.STATES) else \
+            ', '.join(states)
+        assert allowed == expect, (name, allowed, expect)
+
+
+@pytest.mark.parametrize('state', ['pending', 'queued', 'running', 'done',
+                                   'failed'])
+def test_transitions_outside_the_table_are_refused(state):
+    from focal_iou_mmdet.runs.run_status import (TRANSITIONS, RunStatus,
+                                                 RunStatusError)
+    status = RunStatus(state=state)
+    calls = {'queued': lambda s: s.queued('slurm', '1'),
+             'started': lambda s: s.started('local', 'h', 1),
+             'finished': lambda s: s.finished(dict(exit=0)),
+             'interrupted': lambda s: s.interrupted(None, 'x')}
+    for name, call in calls.items():
+        if state in TRANSITIONS[name]:
+            assert call(status).state != ''
+        else:
+            with pytest.raises(RunStatusError, match=f'a {state} run cannot'):
+                call(status)

@@ -18,6 +18,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import List, Optional, Sequence, Tuple
 
+from ...runs.run_status import RunState
 from ...analysis.grid_verdicts import ANYTIME, FIXED, Verdict, grid_verdicts
 from ...analysis.verdicts import LOGGED_RESOLUTION
 from ..spec import Run, SweepSpec, group_axes, group_key, hashable
@@ -35,9 +36,15 @@ class VerdictRule:
 
     @classmethod
     def of(cls, spec: SweepSpec, correction: bool = True) -> 'VerdictRule':
+        """The sweep's rule, from its record (fixed n without one)."""
         opts = recorded_options(spec)
         if opts is None:
             return cls(FIXED, correction=correction)
+        return cls.sequential(opts, correction)
+
+    @classmethod
+    def sequential(cls, opts, correction: bool = True) -> 'VerdictRule':
+        """The anytime rule of ``run --until-decided``'s options."""
         return cls(ANYTIME, opts.alpha, opts.precision, correction)
 
 
@@ -117,7 +124,7 @@ def baseline_of(spec: SweepSpec, key: Tuple, keys: Sequence[Tuple]):
 def finished(rows: Sequence[dict]) -> List[dict]:
     """The rows that count: done, with a primary metric."""
     return [r for r in rows
-            if r['state'] == 'done' and r['primary'] is not None]
+            if r['state'] == RunState.DONE and r['primary'] is not None]
 
 
 def find_comparisons(spec: SweepSpec, rows: Sequence[dict]

@@ -9,6 +9,7 @@ from typing import List, Optional, Sequence
 
 from ...runs.code_identity import SHORT
 from ...runs.config_chain import identity_difference
+from ...runs.run_status import RunState
 from .comparison import Comparison
 
 
@@ -20,7 +21,7 @@ def hours_of(rows: Sequence[dict]) -> float:
 def per_run_hours(rows: Sequence[dict]) -> Optional[float]:
     """Mean device-hours of the finished runs that recorded them."""
     found = [r['device_hours'] for r in rows
-             if r.get('device_hours') and r.get('state') == 'done']
+             if r.get('device_hours') and r.get('state') == RunState.DONE]
     return sum(found) / len(found) if found else None
 
 

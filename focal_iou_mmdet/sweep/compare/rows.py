@@ -10,6 +10,7 @@ from typing import List, Optional
 from ...runs import FAMILIES, MetricFamily
 from ...runs.code_identity import SHORT
 from ...runs.exact_metrics import exact_coco_metrics
+from ...runs.run_status import RunState
 from ..spec import Run, SweepSpec
 from ..observe.state import effective_states
 from .size_support import SizeSupport
@@ -57,7 +58,8 @@ def _full_precision(row: dict, run_dir, res, mixed: bool) -> None:
     where the run's detections give them (module doc)."""
     row['_exact'] = frozenset()
     family = res.family
-    if row['state'] != 'done' or family is None or family.name != 'coco':
+    if row['state'] != RunState.DONE or family is None or \
+            family.name != 'coco':
         return
     exact = exact_coco_metrics(run_dir, res.final)
     if not exact:

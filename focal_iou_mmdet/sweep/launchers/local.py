@@ -15,6 +15,7 @@ import subprocess
 from typing import Dict, List, Optional, Sequence
 
 from ...runs import RunDir, RunLockError, RunStatus
+from ...runs.run_status import RunState
 from ...utils.cli_numbers import Number
 from .base import GPUS_PER_RUN, TRAIN_TOOL, WORKER_CMD, Launcher, Task
 from .gpu_pool import GpuPool, visible_gpus
@@ -111,8 +112,9 @@ class LocalLauncher(Launcher):
     def launch(self, sweep, retry_failed: bool = False,
                force: bool = False) -> int:
         final = LocalScheduler(self, sweep).run(retry_failed, force)
-        return 0 if not (final['failed'] or final['pending'] or
-                         final['unreadable']) else 1
+        return 0 if not (final[RunState.FAILED] or
+                         final[RunState.PENDING] or
+                         final[RunState.UNREADABLE]) else 1
 
     def start_worker(self, run_dir: RunDir, env: Dict[str, str]
                      ) -> tuple:
@@ -163,7 +165,7 @@ class LocalLauncher(Launcher):
     def cancel(cls, records: Dict[RunDir, RunStatus]) -> List[str]:
         host, said = socket.gethostname(), []
         for d, s in records.items():
-            if s.state != 'running' or not s.pid:
+            if s.state != RunState.RUNNING or not s.pid:
                 continue
             if s.host != host:
                 said.append(f'{d.id}: runs on {s.host}; cancel it there')

@@ -6,7 +6,7 @@ import signal
 import time
 from typing import Dict, List
 
-from ...runs import RunDir, RunStateError
+from ...runs import RunDir, RunState, RunStateError
 from ...utils.display import fmt_duration
 from .processes import error_tail, wait_or_kill, worker_env
 from .live_view import LiveView, wants_live_view
@@ -85,7 +85,7 @@ class LocalScheduler:
 
     def _print_plan(self, todo, held, states, retry_failed):
         for d, st in states.items():
-            if st.state == 'unreadable':
+            if st.state == RunState.UNREADABLE:
                 print(f'  skip   {d.id}: {st.message}'
                       + (' (--force rebuilds its status)'
                          if st.message.startswith('unreadable:') else ''),
@@ -93,9 +93,10 @@ class LocalScheduler:
         c = self.sweep.counts(states)
         print(f'sweep {self.spec.name!r}: {len(self.runs)} runs: '
               f'{c["done"]} done, {len(todo)} to run now, {c["failed"]} '
-              'failed' + ('' if retry_failed or not c['failed'] else
+              'failed' + ('' if retry_failed or not c[RunState.FAILED] else
                           ' (--retry-failed reruns them)')
-              + (f', {c["unreadable"]} unreadable' if c['unreadable'] else '')
+              + (f', {c["unreadable"]} unreadable'
+                 if c[RunState.UNREADABLE] else '')
               + (f', {len(held)} held by another live worker' if held else '')
               + f'; {self.launcher.describe(self.env)}', flush=True)
 
@@ -156,11 +157,11 @@ def print_finished(run_dir: RunDir, code: int, seconds: float) -> None:
     except RunStateError as e:
         print(f'  failed {run_dir.id}: {e}', flush=True)
         return
-    note = run_dir.results().note() if st.state == 'done' else \
+    note = run_dir.results().note() if st.state == RunState.DONE else \
         st.first_message_line()
     print(f'  {st.state:<6} {run_dir.id} after {fmt_duration(seconds)} '
           f'{note}'.rstrip(), flush=True)
-    if st.state == 'failed':
+    if st.state == RunState.FAILED:
         print('    ' + (st.message or '').replace('\n', '\n    ')[-1500:],
               flush=True)
     elif code not in (EXIT_DONE, EXIT_FAILED, EXIT_LOCKED, EXIT_INTERRUPTED):

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Dict, Iterable, List, Optional, Sequence
 
 from ...runs import RunDir, RunStatus
+from ...runs.run_status import RunState
 from ...utils.display import relpath
 from ...utils.json_io import write_json
 from ...utils.cli_numbers import Number
@@ -272,7 +273,7 @@ class SlurmLauncher(Launcher):
         spec = sweep.spec
         todo, _, states = sweep.to_start(retry_failed, force=force)
         for d, st in states.items():
-            if st.state == 'unreadable':
+            if st.state == RunState.UNREADABLE:
                 print(f'  skip   {d.id}: {st.message}', flush=True)
         room = self._room(len(todo))
         self.waiting = len(todo) - room

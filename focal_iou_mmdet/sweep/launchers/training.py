@@ -21,7 +21,8 @@ import sys
 import time
 from typing import Dict, List, Optional
 
-from ...runs import RunDir, RunLockError, RunStateError, RunStatus
+from ...runs import (RunDir, RunLockError, RunState, RunStateError,
+                     RunStatus)
 from ...runs.checkpoint_check import unloadable_reason
 from ...runs.code_snapshot import TRAIN_SCRIPT, snapshot_of
 from ...runs.config_chain import (ConfigChain, ConfigChainError,
@@ -88,7 +89,7 @@ class _Attempt:
 
     def run(self) -> int:
         status = self.run_dir.read_status()
-        if status.state == 'done':
+        if status.state == RunState.DONE:
             print(f'{self.id}: done already, skipped', flush=True)
             return EXIT_DONE
         if self.max_attempts and status.attempts >= self.max_attempts:

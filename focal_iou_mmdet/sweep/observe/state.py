@@ -9,7 +9,8 @@ resumes from its checkpoint.
 """
 from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
-from ...runs import VIEW_STATES, RunDir, RunStateError, RunStatus
+from ...runs import (VIEW_STATES, RunDir, RunState, RunStateError,
+                     RunStatus)
 from ..launchers import LAUNCHERS
 from ..spec import Run, SweepSpec
 
@@ -60,10 +61,10 @@ def counts(statuses: Iterable[RunStatus]) -> Dict[str, int]:
 def eta_seconds(statuses: List[RunStatus], parallel: int) -> Optional[float]:
     """Remaining time: mean training time of done runs x runs left /
     runs in parallel (None until one run is done)."""
-    done = [s.train_seconds for s in statuses if s.state == 'done']
+    done = [s.train_seconds for s in statuses if s.state == RunState.DONE]
     done = [d for d in done if d]
-    left = sum(1 for s in statuses if s.state in ('pending', 'queued',
-                                                  'running'))
+    left = sum(1 for s in statuses if s.state in (
+        RunState.PENDING, RunState.QUEUED, RunState.RUNNING))
     if not done or not left:
         return 0.0 if not left else None
     return sum(done) / len(done) * left / max(1, parallel)
@@ -100,14 +101,14 @@ class SweepState:
                 continue
             d = self.spec.run_dir(r.id)
             s = states[d]
-            if s.state == 'unreadable' and force and \
+            if s.state == RunState.UNREADABLE and force and \
                     s.message.startswith('unreadable:'):
                 d.reset_status('unreadable, rebuilt by --force')
                 s = states[d] = read_view(d)
-            if s.state == 'pending' or (retry_failed and
-                                        s.state == 'failed'):
+            if s.state == RunState.PENDING or (retry_failed and
+                                        s.state == RunState.FAILED):
                 todo.append(r)
-            elif s.state == 'running' and launcher_of(s) and \
+            elif s.state == RunState.RUNNING and launcher_of(s) and \
                     LAUNCHERS[launcher_of(s)].blocks:
                 held.append(r)
         return todo, held, states

@@ -5,6 +5,7 @@ import time
 from typing import List, Sequence, Tuple
 
 from ...runs import RunStatus
+from ...runs.run_status import RunState
 from ...utils.display import fmt_duration
 from ..spec import Run, SweepSpec
 from .state import counts, effective_states, eta_seconds
@@ -19,9 +20,9 @@ def _note(st: RunStatus) -> str:
         note = f'interrupted ({st.stale})'
     elif st.unverified:
         note = (note + ': ' if note else '') + st.unverified
-    elif st.state == 'unreadable':
+    elif st.state == RunState.UNREADABLE:
         note = st.message
-    elif st.state == 'failed':
+    elif st.state == RunState.FAILED:
         note = st.first_message_line()[:60]
     if st.checkpoint_note:
         note = (note + '; ' if note else '') + st.checkpoint_note
@@ -33,11 +34,11 @@ def _row(spec: SweepSpec, run: Run, st: RunStatus) -> Tuple[List[str], bool]:
     res = spec.run_dir(run.id).results()
     epoch = str(max(res.val)) if res.val else '-'
     secs = st.train_seconds
-    if st.state == 'running' and st.started_at:
+    if st.state == RunState.RUNNING and st.started_at:
         secs = (secs or 0) + max(0.0, time.time() - st.started_at)
     attempts = str(st.attempts) + (f'/{st.max_attempts}'
                                    if st.max_attempts else '')
-    problems = res.problems(st.state == 'done')
+    problems = res.problems(st.state == RunState.DONE)
     note = '; '.join([n for n in [_note(st)] if n] + problems)
     hours = st.device_hours
     return ([run.id, st.state, epoch, attempts, fmt_duration(secs),
@@ -54,18 +55,19 @@ def status_table(spec: SweepSpec, runs: Sequence[Run],
             'job / note']
     rows = [(st, _row(spec, r, st)) for r, st in zip(runs, sts)]
     body = [cells for st, (cells, flagged) in rows
-            if not (hide and st.state in ('done', 'pending') and not flagged)]
+            if not (hide and not flagged and
+                    st.state in (RunState.DONE, RunState.PENDING))]
     widths = [max(len(x[i]) for x in [head] + body) for i in range(len(head))]
     lines = ['  '.join(c_.ljust(w) for c_, w in zip(row, widths)).rstrip()
              for row in [head] + body]
     c = counts(sts)
-    parallel = max(1, c['running'])
+    parallel = max(1, c[RunState.RUNNING])
     eta = eta_seconds(sts, parallel)
     lines.append(
         f'{len(runs)} runs: {c["done"]} done, {c["running"]} running, '
         f'{c["queued"]} queued, {c["pending"]} pending, {c["failed"]} '
         f'failed' + (f', {c["unreadable"]} unreadable'
-                     if c['unreadable'] else '')
+                     if c[RunState.UNREADABLE] else '')
         + f'; ETA {fmt_duration(eta)}'
         + (f' at {parallel} in parallel' if eta else '')
         + f'; {sum(st.device_hours or 0 for st in sts):.2f} device-hours '

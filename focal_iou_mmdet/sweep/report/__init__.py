@@ -8,6 +8,7 @@ import os
 import os.path as osp
 from typing import Dict, List, Optional, Sequence
 
+from ...runs.run_status import RunState
 from ...utils.display import relpath
 from ..compare.claims import MIN_SUPPORT
 from ..compare.comparison import VerdictRule
@@ -26,12 +27,12 @@ def run_notes(rows: List[dict]) -> List[str]:
     need a caveat (skipped lines, diverged, nothing evaluated)."""
     out = []
     for r in rows:
-        st, done = r['_status'], r['state'] == 'done'
+        st, done = r['_status'], r['state'] == RunState.DONE
         why = r['_result'].problems(done)
         if not done:
             why.insert(0, r['state'] + (
                 f' ({st.first_message_line()})'
-                if r['state'] == 'unreadable' else ''))
+                if r['state'] == RunState.UNREADABLE else ''))
         if why:
             out.append(f'- `{r["run_id"]}`: ' + '; '.join(why))
     return out

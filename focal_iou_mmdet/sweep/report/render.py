@@ -7,6 +7,7 @@ import sys
 import time
 from typing import List, Tuple
 
+from ...runs.run_status import RunState
 from ...analysis.grid_verdicts import ANYTIME
 from ...analysis.descriptive import format_mean_std
 from ...utils.json_io import atomic_write
@@ -130,7 +131,7 @@ def write_markdown(spec, rows, stats, c, notes, said, figures, md_path,
             'the cells lies above 0 (contradicted: below; the cells\' own '
             'verdicts, corrected by Holm, beside it); the tables and '
             'sections below are its evidence.', '']
-    missing = sum(1 for r in rows if r['state'] != 'done'
+    missing = sum(1 for r in rows if r['state'] != RunState.DONE
                   or r['primary'] is None)
     if missing:
         lines += [f'**Partial sweep: {missing} of {len(rows)} runs are '
