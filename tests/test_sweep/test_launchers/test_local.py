@@ -122,7 +122,12 @@ def test_local_sweep_killed_and_restarted(tmp_path, tiny_shapes):
     [snapshot] = os.listdir(work_dir / '_code')
     for path in d.values():
         assert f'_code/{snapshot}/train.py' in attempts_of(path)[-1]
-        assert path.read_status().sessions[-1]['code'] == snapshot
+        # the code it trained with: the planned identity, the same for
+        # both attempts of the killed run
+        code = path.read_info()['code']
+        assert code['snapshot'] == snapshot
+        assert {x['code'] for x in path.read_status().sessions} == {
+            code['hash']}
     # a line per finished epoch, with the run's own primary metric
     assert re.search(r'epoch  retinanet_baseline 1/2 mAP \d+\.\d', out1), out1
     assert re.search(r'epoch  retinanet_baseline 2/2 mAP [\d.]+; sweep ETA',
