@@ -1,8 +1,10 @@
-"""Ablation sweeps: plan, run (local, or SLURM arrays), status, report.
+"""Ablation sweeps: plan, run (local, or SLURM arrays), status, report,
+seeds, cancel.
 
-    python tools/sweep.py {plan,run,status,report} SPEC [options]
+    python tools/sweep.py {plan,run,status,report,seeds,cancel} SPEC [options]
 
-See ``python tools/sweep.py -h`` and the README ("Sweeps").
+``python tools/sweep.py -h`` gives each command's usage (from its parser);
+docs/sweeps.md says more.
 """
 import sys
 

@@ -1,34 +1,18 @@
-"""Ablation sweeps: plan, run (local, or a SLURM array), status, report,
-cancel.
-
-    tools/sweep.py plan   SPEC [--force]
-    tools/sweep.py run    SPEC --launcher local [--jobs N] [--retry-failed]
-                          [--gpus-per-run G]
-    tools/sweep.py run    SPEC --launcher slurm --partition P
-                          [--gpus-per-run G] [--gpus-per-node N]
-                          [--max-parallel K] [--max-array-size N]
-                          [--cpus-per-task C] [--gres GRES] [--dry-run]
-                          [--time-limit-warning S] [--max-attempts K]
-                          [sbatch args, e.g. --time=48:00:00]
-                          (SLURM arrays of at most MaxArraySize tasks)
-    tools/sweep.py run    SPEC ... --until-decided [--max-seeds N]
-                          [--seeds-per-round K] [--precision P]
-                          [--poll SECONDS]
-    tools/sweep.py status SPEC [--all]
-    tools/sweep.py report SPEC [--out-dir DIR] [--no-correction]
-                          [--min-support N] [--claims-only]
-    tools/sweep.py seeds  SPEC --delta D [--power 0.8] [--sigma S]
-    tools/sweep.py cancel SPEC
+"""Ablation sweeps: plan, run (local, or SLURM arrays), status, report,
+seeds, cancel.
 
 Installed from a wheel, the same tool is ``focal-iou-sweep`` (or
-``python -m focal_iou_mmdet.sweep``).  SPEC is a YAML/JSON/Python file
-(see focal_iou_mmdet/sweep/spec.py and configs/sweeps/).  Every command may
-be repeated: done runs are never trained again, interrupted ones resume
-from their last checkpoint.
+``python -m focal_iou_mmdet.sweep``; ``tools/sweep.py`` in a checkout).
+SPEC is a YAML or JSON file (configs/sweeps/ has examples; docs/sweeps.md
+says what it holds).  Every command may be repeated: done runs are never
+trained again, interrupted ones resume from their last checkpoint.
+``run --launcher slurm`` hands the options it does not know to sbatch
+(e.g. ``--time=48:00:00``).
 """
 import argparse
 import os
 import sys
+import textwrap
 import warnings
 
 from .launchers import LAUNCHERS
@@ -155,9 +139,8 @@ def build_parser() -> argparse.ArgumentParser:
     # --time=1 must not be read as our --time-limit-warning
     p = argparse.ArgumentParser(
         prog=_prog_name(), allow_abbrev=False,
-        description=__doc__.splitlines()[0],
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog='\n'.join(__doc__.splitlines()[2:]))
+        description=' '.join(__doc__.split('\n\n')[0].split()),
+        formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('--work-root', default='work_dirs',
                    help="where a spec without 'work_dir' puts its runs")
     sub = p.add_subparsers(dest='command', required=True)
@@ -196,7 +179,17 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser('cancel', help="stop the sweep's queued and running "
                        'runs (they resume next time)')
     s.add_argument('spec')
+    p.epilog = usage_text(sub) + '\n\n' + __doc__.split('\n\n', 1)[1]
     return p
+
+
+def usage_text(sub) -> str:
+    """Every command's usage, from its own parser (so it cannot drift)."""
+    return 'commands:\n' + '\n'.join(textwrap.fill(
+        ' '.join(parser.format_usage().split()[1:]), 79,
+        initial_indent='  ', subsequent_indent=' ' * 6,
+        break_on_hyphens=False)
+        for parser in sub.choices.values())
 
 
 def parse_args(argv=None):
