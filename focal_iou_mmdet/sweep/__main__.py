@@ -42,8 +42,9 @@ _SEQUENTIAL_OPTIONS = ('--max-seeds', '--seeds-per-round', '--precision',
 class _OptionRecorder:
     """Adds a launcher's options to ``run``'s parser and notes which are
     whose (``owners``: flag -> (dest, default, launcher names)); an option
-    two launchers share (``--gpus-per-run``) is added once.  One
-    launcher's options are refused with another."""
+    two launchers share (``--gpus-per-run``) is added once, its help
+    joining both launchers' words.  One launcher's options are refused
+    with another."""
 
     def __init__(self, parser, owners: dict, name: str):
         self.parser, self.owners, self.name = parser, owners, name
@@ -52,14 +53,18 @@ class _OptionRecorder:
         flag = names[0]
         if flag not in self.owners:
             action = self.parser.add_argument(*names, **kwargs)
-            self.owners[flag] = (action.dest, action.default, [])
+            self.owners[flag] = (action.dest, action.default, [], action)
+        elif kwargs.get('help'):
+            action = self.owners[flag][3]
+            action.help = f'{action.help}; {kwargs["help"]}' if \
+                action.help else kwargs['help']
         self.owners[flag][2].append(self.name)
 
 
 def _check_run_options(p, args) -> None:
     """Options of another launcher, or sequential options without
     --until-decided, are errors, not silently ignored."""
-    for flag, (dest, default, names) in p.launcher_options.items():
+    for flag, (dest, default, names, _) in p.launcher_options.items():
         if args.launcher not in names and getattr(args, dest) != default:
             p.error(f'{flag} is an option of --launcher '
                     f'{" and ".join(names)}, not of --launcher '

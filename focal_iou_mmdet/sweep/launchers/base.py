@@ -166,6 +166,13 @@ class Launcher(abc.ABC):
         """Stop the live runs among ``records``; one line per action."""
 
     @classmethod
+    def add_task_arguments(cls, parser: argparse.ArgumentParser) -> None:
+        """Add the worker's options this launcher's task side takes (its
+        parent side writes them into the worker command); none here."""
+
+    @classmethod
     @abc.abstractmethod
-    def task(cls, nproc: int = 1) -> Task:
-        """The task side, in a worker started by this launcher."""
+    def task(cls, args: Optional[argparse.Namespace] = None) -> Task:
+        """The task side, in a worker started by this launcher: ``args``
+        are the worker's options (:meth:`add_task_arguments`; None: their
+        defaults)."""

@@ -177,8 +177,14 @@ class LocalLauncher(Launcher):
 
     # -- task side ------------------------------------------------------
     @classmethod
-    def task(cls, nproc: int = 1) -> Task:
-        return LocalTask(nproc)
+    def add_task_arguments(cls, parser) -> None:
+        parser.add_argument('--nproc', type=GPUS_PER_RUN, default=1,
+                            help='local: ranks of a run over several GPUs '
+                            '(torchrun)')
+
+    @classmethod
+    def task(cls, args=None) -> Task:
+        return LocalTask(getattr(args, 'nproc', 1))
 
 
 __all__ = ['LocalLauncher', 'LocalTask', 'worker_command']

@@ -166,8 +166,7 @@ class SlurmLauncher(Launcher):
         a = parser.add_argument
         a('--partition', help='slurm: the partition')
         a('--gpus-per-run', type=GPUS_PER_RUN, default=1,
-          help='GPUs per run (default 1); slurm: the srun tasks (ranks) of '
-          'each array task')
+          help='slurm: the srun tasks (ranks) of each array task')
         a('--gpus-per-node', type=Number(int, 1, 64),
           help='slurm: ranks per node (default: min(G, 8))')
         a('--max-parallel', type=Number(int, 1, MAX_ARRAY),
@@ -380,6 +379,11 @@ class SlurmLauncher(Launcher):
 
     # -- task side ------------------------------------------------------
     @classmethod
-    def task(cls, nproc: int = 1, time_limit_signal: str = DEFAULT_SIGNAL
-             ) -> Task:
-        return SlurmTask(time_limit_signal)
+    def add_task_arguments(cls, parser) -> None:
+        parser.add_argument('--time-limit-signal', default=DEFAULT_SIGNAL,
+                            help='slurm: the signal that warns of the time '
+                            f'limit (default {DEFAULT_SIGNAL})')
+
+    @classmethod
+    def task(cls, args=None) -> Task:
+        return SlurmTask(getattr(args, 'time_limit_signal', DEFAULT_SIGNAL))
