@@ -39,7 +39,7 @@ from .multiple_testing import holm_adjusted_array
 from .sequential import fewest_pairs_for_a_verdict, running_decisions
 from .verdicts import (ANYTIME, BEATS, DECISIONS, EQUIVALENT, FIXED,
                        MIN_SEED_PAIRS, NOT_ENOUGH, UNDECIDED, WORSE,
-                       evidence_gap, verdict_words)
+                       evidence_gap, level_text, verdict_words)
 
 
 @dataclass(frozen=True)
@@ -67,7 +67,7 @@ class Verdict:
     @property
     def interval_name(self) -> str:
         """``anytime 95%`` or ``95% t``, as the tables' headers say."""
-        level = f'{100 * (1 - self.alpha):.0f}%'
+        level = level_text(self.alpha)
         return f'anytime {level}' if self.kind == ANYTIME else f'{level} t'
 
     @property

@@ -159,7 +159,8 @@ SequencePath = Tuple[str, str, list, list, list, list]
 
 
 def plot_confidence_sequences(paths: List[SequencePath], path: str,
-                              title: str = '', metric: str = 'AP') -> str:
+                              title: str = '', metric: str = 'AP',
+                              level: str = '95%') -> str:
     """Per comparison (a panel): the paired difference's running mean and
     its anytime-valid interval against the seeds spent, with the zero
     line; where the interval is still the whole line nothing is drawn."""
@@ -169,12 +170,12 @@ def plot_confidence_sequences(paths: List[SequencePath], path: str,
         paths = paths[:MAX_PANELS]
     fig, axes, cols = _grid(len(paths), 1, 4.5, 3.4)
     for k, one in enumerate(paths):
-        _sequence_panel(axes[k // cols][k % cols], one, metric)
-    return _save(fig, path, 'anytime-valid 95% confidence sequences'
+        _sequence_panel(axes[k // cols][k % cols], one, metric, level)
+    return _save(fig, path, f'anytime-valid {level} confidence sequences'
                  + (f': {title}' if title else ''), notes)
 
 
-def _sequence_panel(ax, one: SequencePath, metric: str) -> None:
+def _sequence_panel(ax, one: SequencePath, metric: str, level: str) -> None:
     label, verdict, n, mean, low, high = one
     bounded = [i for i in range(len(n))
                if math.isfinite(low[i]) and math.isfinite(high[i])]
@@ -183,7 +184,7 @@ def _sequence_panel(ax, one: SequencePath, metric: str) -> None:
     if bounded:
         ax.fill_between([n[i] for i in bounded], [low[i] for i in bounded],
                         [high[i] for i in bounded], alpha=0.25,
-                        label='anytime 95%')
+                        label=f'anytime {level}')
     first = n[bounded[0]] if bounded else None
     ax.set(xlabel='seeds', ylabel=f'Δ{metric} (points)',
            title=textwrap.fill(f'{label}: {verdict}', 45))
@@ -202,7 +203,7 @@ ForestRow = Tuple[str, float, object, object, str]
 
 
 def plot_forest(rows: List[ForestRow], aggregate, path: str,
-                metric: str = 'AP', interval: str = '95%') -> str:
+                metric: str = 'AP', interval: str = '95% t') -> str:
     """One row per cell: its paired difference and interval, coloured by
     verdict; the grid's aggregate ``(mean, low, high)`` (or None) as a
     diamond at the bottom; the zero line."""
@@ -237,7 +238,7 @@ PairedCurve = Tuple[str, list, list, list, list]
 
 
 def plot_paired_curves(curves: List[PairedCurve], path: str,
-                       metric: str = 'AP', interval: str = '95%') -> str:
+                       metric: str = 'AP', interval: str = '95% t') -> str:
     """Per comparison (a panel): the paired Δ of the metric at each epoch
     with its interval over the seed pairs, and the zero line."""
     notes = []

@@ -43,7 +43,7 @@ from typing import Optional, Union
 import numpy as np
 
 from .verdicts import (ANYTIME, DECISIONS, MIN_SEED_PAIRS, evidence_gaps,
-                       verdict_words)
+                       level_text, verdict_words)
 
 #: precision of the mixture's prior on the standardised effect
 MIXTURE_PRECISION = 1.0
@@ -67,7 +67,7 @@ class Decision:
     def format(self, metric: str = 'AP') -> str:
         """``ΔAP +0.6, anytime 95% [+0.1, +1.2] (n=7 seeds, p=0.012):
         beats`` (one sequence)."""
-        return (f'Δ{metric} {self.mean:+.1f}, anytime {100 * (1 - self.alpha):.0f}% '
+        return (f'Δ{metric} {self.mean:+.1f}, anytime {level_text(self.alpha)} '
                 f'[{self.low:+.1f}, {self.high:+.1f}] (n={self.n} seeds, '
                 f'p={self.p_value:.3g}): {self.verdict}')
 

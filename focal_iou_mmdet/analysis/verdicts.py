@@ -46,6 +46,16 @@ NOT_SHOWN = 'not shown'
 MIN_SEED_PAIRS = 3
 #: AP points: mmdet's CocoMetric logs round(AP, 3), VOCMetric likewise
 LOGGED_RESOLUTION = 0.1
+#: the sweep's error level unless its spec says ``alpha:``
+DEFAULT_ALPHA = 0.05
+
+
+def level_text(alpha: float) -> str:
+    """The confidence level of ``alpha`` as every label prints it:
+    ``95%`` (``99.5%`` where a whole number would round it)."""
+    level = 100 * (1 - alpha)
+    return f'{level:.0f}%' if abs(level - round(level)) < 1e-9 else \
+        f'{level:.3g}%'
 
 
 #: a spread this small relative to the differences is float round-off
@@ -123,7 +133,8 @@ def verdict_words(low, high, precision: Optional[float] = None,
     return verdict
 
 
-__all__ = ['ANYTIME', 'BEATS', 'CLAIM_WORDS', 'DECISIONS', 'EQUIVALENT',
+__all__ = ['ANYTIME', 'BEATS', 'CLAIM_WORDS', 'DECISIONS', 'DEFAULT_ALPHA',
+           'EQUIVALENT', 'level_text',
            'FIXED', 'LOGGED_RESOLUTION', 'MIN_SEED_PAIRS', 'NOT_ENOUGH',
            'NOT_SHOWN', 'UNDECIDED', 'WORSE', 'ZERO_SPREAD', 'claim_word',
            'evidence_gap', 'evidence_gaps', 'is_zero_spread',

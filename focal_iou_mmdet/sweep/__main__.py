@@ -10,6 +10,7 @@ trained again, interrupted ones resume from their last checkpoint.
 (e.g. ``--time=48:00:00``).
 """
 import argparse
+import dataclasses
 import os
 import sys
 import textwrap
@@ -20,7 +21,7 @@ from .spec import SweepSpecError, load_spec
 from .spec.expansion import spec_summary
 from ..utils.cli_numbers import Number
 from ..utils.display import short_message
-from .spec.seed_rounds import (ALPHA, MAX_SEEDS, POINTS, POLL, POWER,
+from .spec.seed_rounds import (MAX_SEEDS, POINTS, POLL, POWER,
                                PRECISION, SEEDS_PER_ROUND, UntilDecided,
                                sweep_runs)
 
@@ -135,8 +136,6 @@ def _add_seeds_parser(sub) -> None:
                    default=UntilDecided.max_seeds,
                    help='seeds per comparison at most, as run '
                    f'--until-decided takes it (default {UntilDecided.max_seeds})')
-    s.add_argument('--alpha', type=ALPHA, default=0.05,
-                   help='the family-wise error (default 0.05)')
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -208,7 +207,7 @@ def parse_args(argv=None):
         from .compare.seed_advice import check_seed_options
         try:
             check_seed_options(args.delta, args.power, args.sigma,
-                               args.max_seeds, args.alpha)
+                               args.max_seeds)
         except ValueError as e:
             p.error(str(e))
     if args.command == 'run':
@@ -271,7 +270,8 @@ def _run(args, spec, runs) -> int:
         return args.launcher_obj.launch(SweepState(spec, runs),
                                         args.retry_failed, args.force)
     from .until_decided import run_until_decided
-    return run_until_decided(spec, args.launcher_obj, args.sequential,
+    opts = dataclasses.replace(args.sequential, alpha=spec.alpha)
+    return run_until_decided(spec, args.launcher_obj, opts,
                              args.retry_failed, args.force)
 
 
@@ -310,7 +310,7 @@ def _dispatch(args, spec, runs) -> int:
     elif args.command == 'seeds':
         from .compare.seed_advice import plan_seeds
         print('\n'.join(plan_seeds(spec, runs, args.delta, args.power,
-                                   args.sigma, args.alpha, args.max_seeds)))
+                                   args.sigma, args.max_seeds)))
     elif args.command == 'cancel':
         return _cancel(spec, runs)
     return 0

@@ -18,13 +18,15 @@ from typing import List, Sequence, Tuple
 
 from ..runs.run_status import RunState
 from ..analysis.sequential import fewest_seeds_to_decide
+from ..analysis.verdicts import level_text
 from .compare.comparison import VerdictRule, sweep_comparisons, verdict_line
 from .compare.rows import collect, primary_name
 from .observe.state import SweepState
 from .plan import plan
 from .spec import Run, SweepSpec
 from .spec.seed_rounds import (UntilDecided, added_seeds, record_rounds,
-                               seed_axis_for_rounds, sweep_runs)
+                               recorded_options, seed_axis_for_rounds,
+                               sweep_runs)
 
 
 def next_round(spec: SweepSpec, runs: Sequence[Run], opts: UntilDecided
@@ -51,7 +53,7 @@ def next_round(spec: SweepSpec, runs: Sequence[Run], opts: UntilDecided
 def _warn_if_too_few(opts: UntilDecided) -> None:
     fewest = fewest_seeds_to_decide(opts.alpha)
     if opts.max_seeds < fewest:
-        print(f'note: the anytime {100 * (1 - opts.alpha):.0f}% sequence '
+        print(f'note: the anytime {level_text(opts.alpha)} sequence '
               f'decides nothing before {fewest} seeds; with --max-seeds '
               f'{opts.max_seeds} every comparison ends undecided',
               flush=True)
@@ -62,6 +64,7 @@ def run_until_decided(spec: SweepSpec, launcher, opts: UntilDecided,
     """Rounds of training and deciding (see the module doc); the exit
     code: 0 when every round trained, 1 when a run failed or stopped."""
     seed_axis_for_rounds(spec)
+    recorded_options(spec)  # an error where the record's level differs
     _warn_if_too_few(opts)
     added = added_seeds(spec)
     record_rounds(spec, added, opts)  # marks the sweep as sequential

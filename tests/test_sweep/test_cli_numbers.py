@@ -57,7 +57,7 @@ def _argv(command, flag, value):
     return argv + [flag, value]
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300, deadline=None, derandomize=True)
 @given(option=st.sampled_from(NUMERIC),
        value=st.one_of(st.integers(-10**9, 10**12), st.floats(
            allow_nan=True, allow_infinity=True), st.sampled_from(

@@ -39,7 +39,7 @@ class VerdictRule:
         """The sweep's rule, from its record (fixed n without one)."""
         opts = recorded_options(spec)
         if opts is None:
-            return cls(FIXED, correction=correction)
+            return cls(FIXED, spec.alpha, correction=correction)
         return cls.sequential(opts, correction)
 
     @classmethod

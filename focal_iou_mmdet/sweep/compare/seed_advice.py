@@ -14,7 +14,7 @@ from ...analysis.seed_planning import (MOST_SEEDS, fixed_seeds_needed,
                                        sequential_plan)
 from ..spec import Run, SweepSpec
 from ..spec.seed_rounds import ALPHA, MAX_SEEDS, POINTS, POWER
-from .comparison import sweep_comparisons, verdict_line
+from .comparison import VerdictRule, sweep_comparisons, verdict_line
 from .cost import per_run_hours
 from .rows import collect, primary_name
 
@@ -33,14 +33,16 @@ def check_seed_options(delta: float, power: float, sigma: Optional[float],
 
 def plan_seeds(spec: SweepSpec, runs: Sequence[Run], delta: float,
                power: float = 0.8, sigma: Optional[float] = None,
-               alpha: float = 0.05, max_seeds: int = 12) -> List[str]:
+               max_seeds: int = 12) -> List[str]:
     """Per comparison: its verdict line, the spread of its paired
     differences, the seeds a fixed-n paired t-test needs to detect
     ``delta`` with ``power``, and the seeds the sequential mode expects to
     spend."""
+    rule = VerdictRule.of(spec)  # the sweep's level: its verdicts' own
+    alpha = rule.alpha
     check_seed_options(delta, power, sigma, max_seeds, alpha)
     rows = collect(spec, list(runs))
-    comps = sweep_comparisons(spec, runs, rows=rows)
+    comps = sweep_comparisons(spec, runs, rule, rows)
     if not comps:
         return ['no comparison: the spec has no baseline group']
     m = len(comps)

@@ -8,6 +8,7 @@ from ...analysis.plots import (plot_ap_by_size, plot_confidence_sequences,
                                plot_training_curves)
 from ...analysis.grid_verdicts import ANYTIME
 from ...analysis.sequential import sequence_path
+from ...analysis.verdicts import level_text
 from ..spec import SweepSpec
 from ..compare.comparison import value_text
 from ..compare.rows import families, primary_name
@@ -47,8 +48,15 @@ def plot(spec: SweepSpec, stats: List[dict], rows: List[dict],
     if paths:
         figures.append(plot_confidence_sequences(
             paths, osp.join(out_dir, 'confidence_sequences.png'),
-            f'sweep {spec.name}', metric=primary_name(rows)))
+            f'sweep {spec.name}', metric=primary_name(rows),
+            level=level_text(_alpha(stats))))
     return figures
+
+
+def _alpha(stats: List[dict]) -> float:
+    """The level the sweep's verdicts were made at."""
+    return next(s['comparison'].verdict.alpha for s in stats
+                if s.get('comparison') and s['comparison'].verdict)
 
 
 def _sequence_paths(stats: List[dict]) -> list:

@@ -9,6 +9,7 @@ from typing import List, Tuple
 
 from ...runs.run_status import RunState
 from ...analysis.grid_verdicts import ANYTIME
+from ...analysis.verdicts import level_text
 from ...analysis.descriptive import format_mean_std
 from ...utils.json_io import atomic_write
 from ...utils.display import fmt_duration
@@ -104,7 +105,7 @@ def caption(spec: SweepSpec, rows: List[dict], rule: VerdictRule) -> str:
     what = ' and '.join(f.description for f in fams) or 'No metrics yet'
     deltas = ', '.join('Δ' + m for m in (primary_name(rows), small_name(rows))
                        if m)
-    level = f'{100 * (1 - rule.alpha):.0f}%'
+    level = level_text(rule.alpha)
     interval = (f'its anytime-valid {level} confidence sequence over the '
                 'seeds in the order they ran (the sweep added seeds until '
                 'decided, so a fixed-n interval would not hold)'

@@ -6,7 +6,8 @@ evidence when there is one seed."""
 from typing import List
 
 from ...analysis.grid_verdicts import ANYTIME
-from ...analysis.verdicts import LOGGED_RESOLUTION, MIN_SEED_PAIRS
+from ...analysis.verdicts import (LOGGED_RESOLUTION, MIN_SEED_PAIRS,
+                                  level_text)
 from ..compare.comparison import Comparison, VerdictRule, verdict_line
 from ..compare.per_seed_bootstrap import ImageBootstrap
 
@@ -34,7 +35,7 @@ def precision_note(comps: List[Comparison], metric: str) -> str:
 def family_header(comps: List[Comparison], rule: VerdictRule) -> str:
     """``Intervals: ...; verdicts corrected for 3 comparisons (Holm, ...)``."""
     m = sum(1 for c in comps if c.verdict and c.verdict.p_value is not None)
-    level = f'{100 * (1 - rule.alpha):.0f}%'
+    level = level_text(rule.alpha)
     kind = (f'anytime-valid {level} confidence sequences (Lai\'s '
             't-mixture), the seeds in the order they ran'
             if rule.kind == ANYTIME else
@@ -43,7 +44,7 @@ def family_header(comps: List[Comparison], rule: VerdictRule) -> str:
         kind += f'; equivalent: within ±{rule.precision:g} points'
     family = f'{m} comparison' + ('s' if m != 1 else '')
     fwer = (f'verdicts corrected for {family} (Holm, family-wise '
-            f'error {rule.alpha:.0%})' if rule.correction else
+            f'error {100 * rule.alpha:g}%)' if rule.correction else
             'verdicts not corrected for the number of comparisons '
             '(--no-correction)')
     return f'Intervals: {kind}; {fwer}.'

@@ -25,8 +25,8 @@ import math
 import re
 from typing import Any, Dict, List, Optional, Union
 
-from pydantic import (BaseModel, ConfigDict, StrictStr, ValidationError,
-                      field_validator)
+from pydantic import (BaseModel, ConfigDict, StrictFloat, StrictStr,
+                      ValidationError, field_validator)
 from pydantic_core import PydanticCustomError
 
 from .values import NAME, SweepSpecError
@@ -173,6 +173,16 @@ class SpecSchema(BaseModel):
     baseline: Any = None
     env: Any = None
     tracking: Union[List[Any], StrictStr, Dict[StrictStr, Any], None] = None
+    #: the sweep's error level: every interval, verdict and plan uses it
+    alpha: Optional[StrictFloat] = None
+
+    @field_validator('alpha')
+    @classmethod
+    def _alpha(cls, v):
+        if v is not None and not 0.001 <= v <= 0.2:
+            raise _bad(f'alpha: {v!r} must be in [0.001, 0.2] (0.05: 95% '
+                       'intervals)')
+        return v
 
     @field_validator('name')
     @classmethod

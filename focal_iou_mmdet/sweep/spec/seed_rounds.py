@@ -78,8 +78,15 @@ def recorded_options(spec: SweepSpec) -> Optional[UntilDecided]:
     if data is None:
         return None
     known = {f.name for f in dataclasses.fields(UntilDecided)}
-    return UntilDecided(**{k: v for k, v in data.get('options', {}).items()
+    opts = UntilDecided(**{k: v for k, v in data.get('options', {}).items()
                            if k in known})
+    if abs(opts.alpha - spec.alpha) > 1e-12:
+        raise SweepSpecError(
+            f'sweep {spec.name!r} decided its rounds at alpha {opts.alpha:g}'
+            f' ({_state_path(spec)}); its spec now says alpha '
+            f'{spec.alpha:g}: one level for the whole sweep (put alpha '
+            f'{opts.alpha:g} back, or give the sweep a new name)')
+    return opts
 
 
 def added_seeds(spec: SweepSpec) -> List[Tuple[tuple, int]]:

@@ -41,6 +41,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional
 
+from ...analysis.verdicts import DEFAULT_ALPHA
 from ...runs import RunDir
 from .schema import validate
 from .spec_file import read_spec_file
@@ -86,6 +87,8 @@ class SweepSpec:
     env: Dict[str, str]
     #: trackers every run logs to (:mod:`.tracking`)
     tracking: List[Any] = field(default_factory=list)
+    #: the error level of every interval, verdict and plan (``alpha:``)
+    alpha: float = DEFAULT_ALPHA
 
     def run_dir(self, run_id: str) -> RunDir:
         return RunDir(osp.join(self.work_dir, run_id))
@@ -169,7 +172,8 @@ def make_spec(data: dict, path: str, work_root: str = 'work_dirs'
                      work_dir=osp.abspath(work_dir), configs=configs,
                      axes=axes, zip=zips, exclude=exclude, options=options,
                      baseline=baseline, env=env,
-                     tracking=check_tracking(data.get('tracking')))
+                     tracking=check_tracking(data.get('tracking')),
+                     alpha=float(data.get('alpha') or DEFAULT_ALPHA))
 
 
 def _configs(configs) -> 'OrderedDict[str, str]':
