@@ -52,6 +52,7 @@ def test_slurm_commands_live_in_the_slurm_launcher():
                    if words.search(_code_without_docs(p)))
     assert where == ['sweep/launchers/slurm.py',
                      'sweep/launchers/slurm_limits.py',
+                     'sweep/launchers/slurm_options.py',
                      'sweep/launchers/slurm_task.py',
                      'utils/cpu_dist.py'], where
 

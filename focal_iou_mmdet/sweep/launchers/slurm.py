@@ -21,60 +21,18 @@ import os.path as osp
 import shlex
 import shutil
 import time
-from dataclasses import dataclass, field
 from typing import Dict, Iterable, List, Optional, Sequence
 
 from ...runs import RunDir, RunStatus
 from ...runs.run_status import RunState
 from ...utils.display import relpath
 from ...utils.json_io import write_json
-from ...utils.cli_numbers import Number
-from .base import (GPUS_PER_RUN, WORKER_CMD, Launcher, SchedulerError, Task,
-                   scheduler_call)
-from .slurm_limits import (DEFAULT_MAX_ARRAY_SIZE, MAX_ARRAY, array_chunks,
+from .base import WORKER_CMD, Launcher, SchedulerError, Task, scheduler_call
+from .slurm_limits import (DEFAULT_MAX_ARRAY_SIZE, array_chunks,
                            cluster_limits, queue_limit, queued_tasks)
-from .slurm_task import (DEFAULT_SIGNAL, SIGNAL_SECONDS, TIME_LIMIT_SIGNALS,
-                         SlurmTask, check_signal_time, parse_signal)
-
-
-@dataclass
-class SlurmOptions:
-    """How each array task is sized and where it runs.
-
-    ``gpus_per_run`` srun tasks (ranks) per run, ``gpus_per_node`` of them
-    per node (default: all on one node, at most 8), ``gres`` default
-    ``gpu:<ranks per node>`` (``''``: a cluster without GPUs, the ranks use
-    gloo), ``max_parallel`` the array throttle, ``extra_args`` passed to
-    sbatch as they are (e.g. ``--time=48:00:00``)."""
-    partition: str
-    gpus_per_run: int = 1
-    gpus_per_node: Optional[int] = None
-    cpus_per_task: int = 5
-    gres: Optional[str] = None
-    max_parallel: Optional[int] = None
-    job_name: Optional[str] = None
-    time_limit_warning_s: int = 300
-    #: the signal SLURM sends time_limit_warning_s before the end
-    time_limit_signal: str = DEFAULT_SIGNAL
-    max_attempts: int = 5
-    extra_args: List[str] = field(default_factory=list)
-    #: tasks per array at most (None: the cluster's MaxArraySize)
-    max_array_size: Optional[int] = None
-    #: jobs (array tasks) held in the queue at most (None: the user's
-    #: MaxSubmitJobs limits from sacctmgr, where accounting runs)
-    max_submit: Optional[int] = None
-    #: seconds between top-ups while runs wait for room in the queue
-    submit_poll_s: float = 30.0
-    #: print the scripts and sbatch commands instead of submitting
-    dry_run: bool = False
-
-    @property
-    def ranks_per_node(self) -> int:
-        return self.gpus_per_node or min(self.gpus_per_run, 8)
-
-    @property
-    def nodes(self) -> int:
-        return -(-self.gpus_per_run // self.ranks_per_node)
+from .slurm_options import (SlurmOptions, add_slurm_arguments,
+                            slurm_options_from_args)
+from .slurm_task import DEFAULT_SIGNAL, SlurmTask, parse_signal
 
 
 def sbatch_script(sweep: str, index: str,
@@ -163,61 +121,11 @@ class SlurmLauncher(Launcher):
 
     @classmethod
     def add_arguments(cls, parser) -> None:
-        a = parser.add_argument
-        a('--partition', help='slurm: the partition')
-        a('--gpus-per-run', type=GPUS_PER_RUN, default=1,
-          help='slurm: the srun tasks (ranks) of each array task')
-        a('--gpus-per-node', type=Number(int, 1, 64),
-          help='slurm: ranks per node (default: min(G, 8))')
-        a('--max-parallel', type=Number(int, 1, MAX_ARRAY),
-          help='slurm: array throttle %%K')
-        a('--cpus-per-task', type=Number(int, 1, 1024), default=5,
-          help='slurm: CPUs per rank (default 5, as mmdet)')
-        a('--gres', default=None, help="slurm: default gpu:<ranks per "
-          "node>; '' for a cluster without GPUs")
-        a('--job-name')
-        a('--signal', default=DEFAULT_SIGNAL, metavar='SIG[@S]',
-          help='slurm: the signal SLURM sends S seconds before a task\'s '
-          'time limit, on which it checkpoints and requeues itself: '
-          + ', '.join(TIME_LIMIT_SIGNALS) + ' (default USR1@300; which '
-          'suits a site: docs/clusters.md)')
-        a('--time-limit-warning', type=SIGNAL_SECONDS, default=300,
-          metavar='S',
-          help="slurm: seconds before a task's time limit at which it stops "
-          'and requeues itself (default 300; SIG@S in --signal wins)')
-        a('--max-attempts', type=Number(int, 1, 1000), default=5,
-          help='slurm: starts of one run in all (time limits, preemptions, '
-          'requeues) before it is marked failed (default 5)')
-        a('--max-array-size', type=Number(int, 1, MAX_ARRAY), default=None,
-          help="slurm: tasks per array at most (default: the cluster's "
-          'MaxArraySize, 1001 when it cannot be read)')
-        a('--max-submit', type=Number(int, 1, 10**9), default=None,
-          metavar='N',
-          help='slurm: jobs (array tasks count) held in the queue at most '
-          '(default: your MaxSubmitJobs limits from sacctmgr); the rest '
-          'are submitted as the queue drains')
-        a('--submit-poll', type=Number(float, 0, 86400, low_open=True),
-          default=30.0, metavar='S',
-          help='slurm: seconds between those top-ups (default 30)')
-        a('--dry-run', action='store_true',
-          help='slurm: print the scripts and submit commands, submit '
-          'nothing')
+        add_slurm_arguments(parser)
 
     @classmethod
     def from_args(cls, args, extra) -> 'SlurmLauncher':
-        if not args.partition:
-            raise ValueError('--launcher slurm needs --partition')
-        sig, seconds = parse_signal(args.signal, args.time_limit_warning)
-        check_signal_time(seconds, extra)
-        return cls(SlurmOptions(
-            partition=args.partition, gpus_per_run=args.gpus_per_run,
-            gpus_per_node=args.gpus_per_node,
-            cpus_per_task=args.cpus_per_task, gres=args.gres,
-            max_parallel=args.max_parallel, job_name=args.job_name,
-            time_limit_warning_s=seconds, time_limit_signal=sig,
-            max_attempts=args.max_attempts, extra_args=list(extra),
-            max_array_size=args.max_array_size, dry_run=args.dry_run,
-            max_submit=args.max_submit, submit_poll_s=args.submit_poll))
+        return cls(slurm_options_from_args(args, extra))
 
     # -- parent side ----------------------------------------------------
     def launch(self, sweep, retry_failed: bool = False,

@@ -17,11 +17,11 @@ from helpers import (LONG_CLUSTER_TESTS, ROOT, SWEEP, attempts_of,
 
 from focal_iou_mmdet.runs import TINY_RUN_OPTIONS as TINY
 from focal_iou_mmdet.sweep import expand, load_spec
-from focal_iou_mmdet.sweep.launchers.slurm import (TIME_LIMIT_SIGNALS,
-                                                   SlurmOptions,
-                                                   parse_signal,
+from focal_iou_mmdet.sweep.launchers.slurm import (SlurmOptions,
                                                    sbatch_command,
                                                    sbatch_script)
+from focal_iou_mmdet.sweep.launchers.slurm_task import (TIME_LIMIT_SIGNALS,
+                                                        parse_signal)
 
 EPOCHS = 6
 #: USR2 (not the default) in ``make test``; every signal with
