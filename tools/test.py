@@ -11,10 +11,10 @@ unless ``--allow-partial-checkpoint`` is given.
 import sys
 
 from focal_iou_mmdet import register_all_modules
-from focal_iou_mmdet.runs.tool_arguments import (ToolArgumentError,
+from focal_iou_mmdet.runs.config_lookup import (ToolArgumentError,
                                                  with_config_resolved)
 from focal_iou_mmdet.utils import run_mmdet_tool
-from focal_iou_mmdet.utils.checkpoint_fit import checkpoint_fit
+from focal_iou_mmdet.utils.checkpoint_globals import checkpoint_fit
 
 PARTIAL = '--allow-partial-checkpoint'
 

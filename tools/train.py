@@ -10,7 +10,7 @@ import sys
 
 from focal_iou_mmdet import register_all_modules
 from focal_iou_mmdet.models.box_loss_check import check_box_losses
-from focal_iou_mmdet.runs.tool_arguments import (ToolArgumentError,
+from focal_iou_mmdet.runs.config_lookup import (ToolArgumentError,
                                                  with_config_resolved)
 from focal_iou_mmdet.utils import run_mmdet_tool
 

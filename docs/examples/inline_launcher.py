@@ -5,9 +5,9 @@ to Ray, writes each run's record with ``queued`` and returns instead).
 Add the class to the tuple in ``focal_iou_mmdet/sweep/launchers/__init__.py``
 and ``run --launcher inline`` uses it; ``tests/test_sweep/test_launchers/
 test_third_launcher.py`` trains a sweep with it."""
-from focal_iou_mmdet.sweep.launchers.base import TRAIN_TOOL, Launcher, Task
+from focal_iou_mmdet.sweep.launchers.base import (EXIT_DONE, TRAIN_TOOL,
+                                                   Launcher, Task)
 from focal_iou_mmdet.sweep.launchers.training import train
-from focal_iou_mmdet.sweep.launchers.worker_exit import EXIT_DONE
 
 
 class InlineTask(Task):

@@ -18,8 +18,13 @@ real checkpoints' pickles):
 
 Anything else (a foreign class, ``os.system``, a ``getattr`` on another
 object) is still refused.
+
+Every checkpoint the package opens goes through it: whether one can be
+resumed from (:func:`unloadable_reason`), and whether one fits a config's
+model (:func:`checkpoint_fit`).
 """
 import pickle
+from typing import Optional, Tuple
 
 import numpy as np
 import torch
@@ -87,3 +92,37 @@ def load_checkpoint_safely(path: str):
     allow_mmengine_checkpoint_globals()
     return torch.load(path, map_location='cpu', weights_only=True,
                       mmap=True)
+
+
+def unloadable_reason(path: str) -> Optional[str]:
+    """Whether a checkpoint can be resumed from, without trusting it: None
+    when ``path`` loads the way mmengine resumes
+    (:func:`load_checkpoint_safely`); else why not (one line)."""
+    try:
+        load_checkpoint_safely(path)
+    except Exception as e:  # noqa: BLE001  (any failure: not resumable)
+        first = (str(e).splitlines() or [''])[0][:160]
+        return f'{type(e).__name__}: {first}'
+    return None
+
+
+def checkpoint_fit(config: str, checkpoint: str) -> Tuple[int, int, list]:
+    """Does a checkpoint fit a config's model?  mmengine loads one of
+    another architecture with a warning about missing keys and evaluates a
+    partly random model (AP near 0, exit 0), so ``tools/test.py`` asks:
+    ``(parameters of the model found in the checkpoint with their shape,
+    parameters of the model, a few missing names)``."""
+    from mmdet.registry import MODELS
+    from mmdet.utils import register_all_modules
+    from mmengine.config import Config
+    register_all_modules()
+    model = MODELS.build(Config.fromfile(config).model)
+    ckpt = load_checkpoint_safely(checkpoint)
+    state = ckpt.get('state_dict', ckpt) if isinstance(ckpt, dict) else {}
+    state = {k[len('module.'):] if k.startswith('module.') else k: v
+             for k, v in state.items()}
+    wanted = dict(model.named_parameters())
+    fit = [k for k, v in wanted.items()
+           if k in state and tuple(state[k].shape) == tuple(v.shape)]
+    missing = [k for k in wanted if k not in set(fit)][:3]
+    return len(fit), len(wanted), missing

@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from focal_iou_mmdet.runs import RunDir
-from focal_iou_mmdet.runs.checkpoint_check import unloadable_reason
+from focal_iou_mmdet.utils.checkpoint_globals import unloadable_reason
 
 
 def _save(d, epoch):

@@ -23,7 +23,7 @@ from focal_iou_mmdet.sweep.observe.state import effective_states, runs_to_start
 from focal_iou_mmdet.sweep.observe.status_view import status_table
 from focal_iou_mmdet.sweep.launchers.training import _Attempt
 from focal_iou_mmdet.sweep.launchers.training import train as train_run
-from focal_iou_mmdet.sweep.launchers.worker_exit import (EXIT_FAILED, EXIT_INTERRUPTED,
+from focal_iou_mmdet.sweep.launchers.base import (EXIT_FAILED, EXIT_INTERRUPTED,
                                                EXIT_LOCKED)
 
 CONFIG = SHAPES_RETINANET

@@ -9,7 +9,7 @@ import pytest
 import torch
 from helpers import ROOT, subprocess_env
 
-from focal_iou_mmdet.runs.tool_arguments import (ToolArgumentError,
+from focal_iou_mmdet.runs.config_lookup import (ToolArgumentError,
                                                  with_config_resolved)
 
 RETINANET = 'retinanet_r18-c16_fpn_focal-ciou_12e_shapes.py'
@@ -52,7 +52,7 @@ def _state_dict_of(config):
 
 
 def test_a_checkpoint_of_another_architecture_is_refused(tmp_path):
-    from focal_iou_mmdet.utils.checkpoint_fit import checkpoint_fit
+    from focal_iou_mmdet.utils.checkpoint_globals import checkpoint_fit
     ckpt = str(tmp_path / 'ssd.pth')
     torch.save({'state_dict': _state_dict_of(SSD)}, ckpt)
     found, total, missing = checkpoint_fit(

@@ -37,6 +37,8 @@ TRAIN_TOOL = ['-c', 'from focal_iou_mmdet import register_all_modules; '
               'run_mmdet_tool("train.py")']
 #: seconds a scheduler command (squeue, sbatch, ...) may take
 SCHEDULER_TIMEOUT_S = 30.0
+#: the worker's exit codes (:mod:`.worker`), which the local launcher reads
+EXIT_DONE, EXIT_FAILED, EXIT_LOCKED, EXIT_INTERRUPTED = 0, 1, 4, 143
 
 
 class SchedulerError(RuntimeError):

@@ -11,7 +11,7 @@ from ...utils.display import fmt_duration
 from .processes import error_tail, wait_or_kill, worker_env
 from .live_view import LiveView, wants_live_view
 from .local_progress import SweepProgress
-from .worker_exit import (EXIT_DONE, EXIT_FAILED, EXIT_INTERRUPTED,
+from .base import (EXIT_DONE, EXIT_FAILED, EXIT_INTERRUPTED,
                            EXIT_LOCKED)
 
 

@@ -23,7 +23,7 @@ from typing import Dict, List, Optional
 
 from ...runs import (RunDir, RunLockError, RunState, RunStateError,
                      RunStatus)
-from ...runs.checkpoint_check import unloadable_reason
+from ...utils.checkpoint_globals import unloadable_reason
 from ...runs.code_snapshot import TRAIN_SCRIPT, snapshot_of
 from ...runs.config_chain import (ConfigChain, ConfigChainError,
                                   chain_identity, config_chain)
@@ -32,7 +32,7 @@ from ...utils.devices import training_device_name
 from . import Task
 from .base import TRAIN_TOOL
 from .processes import die_with_parent, disk_full, error_tail
-from .worker_exit import (EXIT_DONE, EXIT_FAILED, EXIT_INTERRUPTED,
+from .base import (EXIT_DONE, EXIT_FAILED, EXIT_INTERRUPTED,
                           EXIT_LOCKED)
 
 #: seconds a training process gets to stop after SIGTERM

@@ -3,7 +3,7 @@
     python -m focal_iou_mmdet.sweep.launchers.worker RUN_DIR
         [--launcher NAME] [--max-attempts K] [the launcher's task options]
 
-Exit codes (:mod:`.worker_exit`): 0 done, 1 failed (also: its lock or
+Exit codes (:mod:`.base`): 0 done, 1 failed (also: its lock or
 status cannot be used; the message says why), 4 another live worker holds
 the run, 143 interrupted (the run stays pending and resumes next time).
 The attempt itself is :mod:`.training`; the launcher's task side says how
