@@ -12,7 +12,7 @@ from ..compare.comparison import Comparison, VerdictRule
 from ..compare.convergence import Convergence, judge_convergence
 from ..compare.cost import cost_lines
 from ..compare.noise_split import noise_split
-from ..compare.size_support import SIZE_RANGES, SUPPORT_COLUMNS
+from ..compare.size_support import SIZE_RANGES
 
 
 @dataclass
@@ -103,20 +103,12 @@ class ClaimsReport:
         return ['## Where the noise comes from', ''] + lines + ['']
 
 
-def _support_of(s: dict) -> Optional[dict]:
-    done = [r for r in s['done']
-            if all(r.get(k) is not None for k in SUPPORT_COLUMNS)]
-    return {k: done[0][k] for k in SUPPORT_COLUMNS} if done else None
-
-
 def claims_report(stats: List[dict], comps: Sequence[Comparison],
                   rule: VerdictRule, metric: str, small: Optional[str],
                   min_support: int = MIN_SUPPORT,
                   rows: Sequence[dict] = ()) -> ClaimsReport:
     """The three claims and their sections for a sweep's comparisons
     (``stats``: :func:`..compare.group_stats.summarize`'s)."""
-    for s in stats:
-        s['support'] = _support_of(s)
     found = judge_convergence(comps, rule)
     by_key = {s['key']: s for s in stats}
     supports = [(by_key[c.key].get('support') or {}).get('boxes_small')

@@ -7,13 +7,12 @@ import sys
 import time
 from typing import List, Tuple
 
-from ...runs.run_status import RunState
 from ...analysis.grid_verdicts import ANYTIME
 from ...analysis.verdicts import level_text
 from ...analysis.descriptive import format_mean_std
 from ...utils.json_io import atomic_write
 from ...utils.display import fmt_duration
-from ..compare.comparison import VerdictRule, value_text
+from ..compare.comparison import VerdictRule, finished, value_text
 from ..spec import SweepSpec, group_axes
 from ..compare.rows import families, metric_columns, primary_name, small_name
 
@@ -132,8 +131,7 @@ def write_markdown(spec, rows, stats, c, notes, said, figures, md_path,
             'the cells lies above 0 (contradicted: below; the cells\' own '
             'verdicts, corrected by Holm, beside it); the tables and '
             'sections below are its evidence.', '']
-    missing = sum(1 for r in rows if r['state'] != RunState.DONE
-                  or r['primary'] is None)
+    missing = len(rows) - len(finished(rows))
     if missing:
         lines += [f'**Partial sweep: {missing} of {len(rows)} runs are '
                   'not in the table (see the notes).**', '']
