@@ -47,6 +47,8 @@ def family_header(comps: List[Comparison], rule: VerdictRule) -> str:
             f'error {100 * rule.alpha:g}%)' if rule.correction else
             'verdicts not corrected for the number of comparisons '
             '(--no-correction)')
+    if not m:
+        fwer = 'no comparison has enough data for a verdict yet'
     return f'Intervals: {kind}; {fwer}.'
 
 

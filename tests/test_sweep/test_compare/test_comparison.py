@@ -201,3 +201,5 @@ def test_every_command_says_the_same_on_degenerate_data(tmp_path, capsys,
                for line in seeds), seeds
     md = open(rep['md']).read()
     assert f'| higher AP | {claim.verdict} |' in md
+    assert ('no comparison has enough data for a verdict yet' in md) == (
+        word == 'not enough data')
