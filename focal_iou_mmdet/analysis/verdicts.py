@@ -103,10 +103,12 @@ def evidence_gaps(x: np.ndarray, resolution: float = 0.0,
     flat = (spread < max(float(resolution), 0.0) * (1 - 1e-6)) | zero
     reasons = out.reshape(-1)
     for i in np.flatnonzero(flat):
-        reasons[i] = (f'the differences\' spread, {spread[i]:.3g} points, '
-                      + ('is zero' if spread[i] == 0 or not resolution else
-                         f'is below the metric\'s resolution, {resolution:g}')
-                      + ': noise cannot be told from rounding')
+        reasons[i] = (
+            'the differences do not vary (spread 0): no interval'
+            if spread[i] == 0 else
+            f'the differences\' spread, {spread[i]:.3g} points, is below the '
+            f'metric\'s resolution, {resolution:g}: noise cannot be told '
+            'from rounding')
     return reasons.reshape(out.shape)
 
 

@@ -26,8 +26,8 @@ DECISIONS = ('beats', 'worse')
     ([], 0.0, '0 seed pairs; a verdict needs at least 3'),
     ([0.4], 0.0, '1 seed pair; a verdict needs at least 3'),
     ([0.1, 0.1], 0.0, '2 seed pairs; a verdict needs at least 3'),
-    ([0.1, 0.1, 0.1], 0.0, "the differences' spread, 0 points, is zero"),
-    ([30.1 - 30.0, 30.2 - 30.1, 30.3 - 30.2], 0.1, 'is zero'),  # round-off
+    ([0.1, 0.1, 0.1], 0.0, 'the differences do not vary (spread 0)'),
+    ([30.1 - 30.0, 30.2 - 30.1, 30.3 - 30.2], 0.1, 'do not vary'),  # round-off
     ([0.1, 0.2, 0.1], 0.1, 'is below the metric\'s resolution, 0.1'),
     ([0.0, 0.1, 0.2], 0.1, None),
     ([0.1, 0.2, 0.1], 0.0, None),
