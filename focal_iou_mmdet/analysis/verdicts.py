@@ -98,8 +98,9 @@ def evidence_gaps(x: np.ndarray, resolution: float = 0.0,
         out[...] = (f'{n} seed pair{"s" if n != 1 else ""}; a verdict needs '
                     f'at least {min_pairs}')
         return out
-    zero = np.atleast_1d(is_zero_spread(x.std(axis=-1, ddof=1), x)).ravel()
-    spread = np.where(zero, 0.0, np.atleast_1d(x.std(axis=-1, ddof=1)).ravel())
+    sd = x.std(axis=-1, ddof=1)
+    zero = np.atleast_1d(is_zero_spread(sd, x)).ravel()
+    spread = np.where(zero, 0.0, np.atleast_1d(sd).ravel())
     flat = (spread < max(float(resolution), 0.0) * (1 - 1e-6)) | zero
     reasons = out.reshape(-1)
     for i in np.flatnonzero(flat):

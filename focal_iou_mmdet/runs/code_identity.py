@@ -20,6 +20,15 @@ def _update(digest, path: str, name: str) -> None:
     digest.update(b'\0')
 
 
+def file_sha256(path: str) -> str:
+    """sha256 (hex) of a file's content, read in blocks."""
+    digest = hashlib.sha256()
+    with open(path, 'rb') as f:
+        for block in iter(lambda: f.read(1 << 20), b''):
+            digest.update(block)
+    return digest.hexdigest()
+
+
 def code_hash(configs: Iterable[str] = (),
               package_dir: Optional[str] = None,
               user_configs: Optional[Dict[str, bytes]] = None) -> str:
@@ -44,4 +53,4 @@ def code_hash(configs: Iterable[str] = (),
     return digest.hexdigest()
 
 
-__all__ = ['PACKAGE_DIR', 'SHORT', 'code_hash']
+__all__ = ['PACKAGE_DIR', 'SHORT', 'code_hash', 'file_sha256']

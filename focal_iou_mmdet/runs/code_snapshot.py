@@ -24,7 +24,6 @@ written with it).  Bytecode caches are removed before training (a planted
 ``.pyc`` would run instead of its checked source), and the training
 process writes none.  ``--refresh-code`` replaces a damaged snapshot.
 Checked once per process and snapshot."""
-import hashlib
 import json
 import os
 import os.path as osp
@@ -33,8 +32,8 @@ import shutil
 import tempfile
 from typing import Dict, List, Optional
 
-from .code_identity import PACKAGE_DIR, SHORT, code_hash
-from .config_lookup import shipped_config_roots
+from .code_identity import PACKAGE_DIR, SHORT, code_hash, file_sha256
+from .config_lookup import config_root_of
 from .snapshot_layout import USER_CONFIGS
 
 #: the snapshots' folder in a sweep folder
@@ -70,16 +69,6 @@ _EARLIER_TRAIN_SOURCES = (
     "run_mmdet_tool('train.py')\n",)
 
 
-def config_root_of(path: str) -> Optional[str]:
-    """The shipped config tree that holds ``path`` (None: elsewhere)."""
-    real = osp.realpath(path)
-    for root in shipped_config_roots():
-        root = osp.realpath(root)
-        if real.startswith(root + os.sep):
-            return root
-    return None
-
-
 def snapshot_key(config_root: Optional[str],
                  user_configs: Optional[Dict[str, bytes]] = None) -> str:
     """The content hash (short) of this package, ``config_root`` (None:
@@ -94,11 +83,6 @@ def _ignore(folder, names):
     """Copy folders and ``.py`` files only (what the key hashes)."""
     return [n for n in names if n == '__pycache__' or not (
         n.endswith('.py') or osp.isdir(osp.join(folder, n)))]
-
-
-def _sha256(path: str) -> str:
-    with open(path, 'rb') as f:
-        return hashlib.sha256(f.read()).hexdigest()
 
 
 def _files(path: str) -> Dict[str, str]:
@@ -136,7 +120,7 @@ def _changed(path: str, files: Dict[str, str]) -> List[str]:
         return ['its manifest.json is missing or unreadable']
     names = sorted(set(listed) | set(files) - {MANIFEST})
     return [n for n in names if n not in files or n not in listed
-            or _sha256(files[n]) != listed[n]]
+            or file_sha256(files[n]) != listed[n]]
 
 
 _VERIFIED: Dict[tuple, bool] = {}
@@ -186,7 +170,7 @@ def verify_snapshot(path: str, key: str) -> str:
 def _write_manifest(tmp: str) -> None:
     files = _files(tmp)
     with open(osp.join(tmp, MANIFEST), 'w') as f:
-        json.dump({n: _sha256(p) for n, p in sorted(files.items())}, f,
+        json.dump({n: file_sha256(p) for n, p in sorted(files.items())}, f,
                   indent=0)
 
 

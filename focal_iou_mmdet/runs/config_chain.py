@@ -17,8 +17,8 @@ import os.path as osp
 from dataclasses import dataclass, field
 from typing import Dict, List, Tuple
 
-from .code_identity import PACKAGE_DIR, code_hash
-from .config_lookup import shipped_config_roots
+from .code_identity import PACKAGE_DIR, code_hash, file_sha256
+from .config_lookup import config_root_of, shipped_config_roots
 
 OWN_PACKAGE = 'focal_iou_mmdet'
 
@@ -129,29 +129,22 @@ def package_versions(packages) -> Dict[str, str]:
     return out
 
 
-def _sha256(path: str) -> str:
-    with open(path, 'rb') as f:
-        return hashlib.sha256(f.read()).hexdigest()
-
-
 def shared_files(chain: ConfigChain) -> Dict[str, str]:
     """``{name: sha256}`` of the chain's files but the run's own: a
     shipped config by its path under its tree, any other by its path
     without the leading separator."""
     out = {}
     for path in chain.files[1:]:
-        out[display_name(path)] = _sha256(path)
+        out[display_name(path)] = file_sha256(path)
     return out
 
 
 def display_name(path: str) -> str:
     """A config file as notes name it: its path under the shipped tree,
     else its absolute path."""
-    for root in shipped_config_roots():
-        root = osp.realpath(root)
-        if path.startswith(root + os.sep):
-            return 'configs/' + osp.relpath(path, root).replace(os.sep, '/')
-    return path
+    root = config_root_of(path)
+    return path if root is None else 'configs/' + osp.relpath(
+        osp.realpath(path), root).replace(os.sep, '/')
 
 
 def chain_identity(chain: ConfigChain) -> dict:

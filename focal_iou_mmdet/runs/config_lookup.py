@@ -4,7 +4,7 @@
 tool runs: one clear line when it is neither, instead of a traceback."""
 import os
 import os.path as osp
-from typing import List
+from typing import List, Optional
 
 
 def shipped_config_roots():
@@ -13,6 +13,16 @@ def shipped_config_roots():
     pkg = osp.dirname(osp.dirname(osp.abspath(__file__)))
     return (osp.join(osp.dirname(pkg), 'configs'),
             osp.join(pkg, '.mim', 'configs'))
+
+
+def config_root_of(path: str) -> Optional[str]:
+    """The shipped config tree that holds ``path`` (None: elsewhere)."""
+    real = osp.realpath(path)
+    for root in shipped_config_roots():
+        root = osp.realpath(root)
+        if real.startswith(root + os.sep):
+            return root
+    return None
 
 
 def config_path(name: str) -> str:

@@ -16,12 +16,12 @@ recomputes it, an unchanged run only reads it.  It is JSON (data, never
 unpickled: a sweep folder may come from someone else).
 """
 import contextlib
-import hashlib
 import io
 import json
 from typing import Dict, Optional
 
 from ..utils.json_io import write_json
+from .code_identity import file_sha256
 from .config_dump import ConfigDumpError, read_literal
 
 #: COCOeval.stats index of each short name (bbox, maxDets 100)
@@ -32,12 +32,11 @@ CACHE_FILE = 'exact_metrics.json'
 LOGGED_TOLERANCE = 5e-4 + 1e-9
 
 
-def file_sha256(path: str) -> str:
-    digest = hashlib.sha256()
-    with open(path, 'rb') as f:
-        for block in iter(lambda: f.read(1 << 20), b''):
-            digest.update(block)
-    return digest.hexdigest()
+def evaluated_ann_file(run_dir) -> str:
+    """The annotation file the run was evaluated on, from the config
+    mmengine dumped when it trained (ConfigDumpError: not there)."""
+    return str(read_literal(run_dir.dumped_config,
+                            ['val_evaluator', 'ann_file']))
 
 
 def coco_stats(ann_file: str, detections_file: str) -> Dict[str, float]:
@@ -83,9 +82,7 @@ def exact_coco_metrics(run_dir, logged: Dict[str, Optional[float]]
     had or do not round to ``logged`` (its logged final metrics, same
     names) -- see the module doc."""
     try:
-        ann = read_literal(run_dir.dumped_config,
-                           ['val_evaluator', 'ann_file'])
-        stats = _computed(run_dir, str(ann))
+        stats = _computed(run_dir, evaluated_ann_file(run_dir))
     except (ConfigDumpError, OSError, ValueError, KeyError, IndexError,
             TypeError):
         return None
@@ -103,5 +100,5 @@ def exact_coco_metrics(run_dir, logged: Dict[str, Optional[float]]
     return out or None
 
 
-__all__ = ['CACHE_FILE', 'STATS_INDEX', 'coco_stats', 'exact_coco_metrics',
-           'file_sha256']
+__all__ = ['CACHE_FILE', 'LOGGED_TOLERANCE', 'STATS_INDEX', 'coco_stats',
+           'evaluated_ann_file', 'exact_coco_metrics']

@@ -121,6 +121,15 @@ class RunDir:
         with open(self.file(self.INFO)) as f:
             return json.load(f)
 
+    def planned_code(self) -> Optional[dict]:
+        """The code the plan recorded for the run (``run.json``'s
+        ``code``: :mod:`.config_chain`), or None."""
+        try:
+            code = self.read_info().get('code')
+        except (OSError, ValueError, AttributeError):
+            return None
+        return code if isinstance(code, dict) else None
+
     def write_info(self, info: dict) -> None:
         write_json(self.file(self.INFO), info)
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Dict, Optional
 
 from .config_chain import ConfigChain, ConfigChainError, base_node
-from .config_lookup import shipped_config_roots
+from .config_lookup import config_root_of
 
 USER_CONFIGS = 'user_configs'
 
@@ -29,14 +29,6 @@ class SnapshotLayout:
     config_root: Optional[str]
     user_configs: Dict[str, bytes]
     entry: str
-
-
-def _root_of(path: str) -> Optional[str]:
-    for root in shipped_config_roots():
-        root = osp.realpath(root)
-        if path.startswith(root + osp.sep):
-            return root
-    return None
 
 
 def _names(paths) -> Dict[str, str]:
@@ -84,12 +76,12 @@ def _rewritten(path: str, chain: ConfigChain, names: Dict[str, str],
 def snapshot_layout(chain: ConfigChain) -> SnapshotLayout:
     """The chain's layout in a snapshot (module doc); ConfigChainError for
     a chain over two shipped trees."""
-    roots = {_root_of(p) for p in chain.files} - {None}
+    roots = {config_root_of(p) for p in chain.files} - {None}
     if len(roots) > 1:
         raise ConfigChainError(f'config {chain.files[0]}: its bases come '
                                f'from two config trees ({sorted(roots)})')
     root = roots.pop() if roots else None
-    user = [p for p in chain.files if _root_of(p) is None]
+    user = [p for p in chain.files if config_root_of(p) is None]
     names = _names(user)
     own = chain.files[0]
     entry = f'{USER_CONFIGS}/{names[own]}' if own in names else \

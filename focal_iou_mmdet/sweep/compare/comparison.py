@@ -18,9 +18,9 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import List, Optional, Sequence, Tuple
 
-from ...runs.run_status import RunState
 from ...analysis.grid_verdicts import ANYTIME, FIXED, Verdict, grid_verdicts
 from ...analysis.verdicts import LOGGED_RESOLUTION
+from ...runs.run_status import RunState
 from ..spec import Run, SweepSpec, group_axes, group_key, hashable
 from ..spec.seed_rounds import recorded_options
 from .rows import collect

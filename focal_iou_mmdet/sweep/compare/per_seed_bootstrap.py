@@ -13,11 +13,10 @@ import json
 from typing import Dict, List, Optional, Tuple
 
 from ...analysis.intervals import Interval
-from ...runs.config_dump import ConfigDumpError, read_literal
+from ...runs.config_dump import ConfigDumpError
+from ...runs.exact_metrics import LOGGED_TOLERANCE, evaluated_ann_file
 from ..spec.sweep_spec import SweepSpec
 
-#: the logged AP is rounded to 3 decimals (mmdet's CocoMetric)
-AP_TOLERANCE = 6e-4
 
 
 class ImageBootstrap:
@@ -49,13 +48,12 @@ class ImageBootstrap:
         except (OSError, ValueError):
             return None, None
         try:
-            ann = read_literal(run_dir.dumped_config,
-                               ['val_evaluator', 'ann_file'])
+            ann = evaluated_ann_file(run_dir)
             matched = MatchedRun(self._ground_truth(ann), dets)
         except (ConfigDumpError, OSError, ValueError, KeyError) as e:
             return None, f'{row["run_id"]}: no bootstrap ({e})'
         ap, logged = matched.ap(), (row.get('primary') or 0.0) / 100
-        if ap is None or abs(ap - logged) > AP_TOLERANCE:
+        if ap is None or abs(ap - logged) > LOGGED_TOLERANCE:
             return None, (
                 f'{row["run_id"]}: no bootstrap: its detections and {ann} '
                 f'give AP {0 if ap is None else ap * 100:.1f}, not the '

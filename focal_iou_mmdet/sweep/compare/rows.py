@@ -33,7 +33,7 @@ def collect(spec: SweepSpec, runs: List[Run]) -> List[dict]:
     rows = []
     for run in runs:
         row = _row(run, results[run.id], states[spec.run_dir(run.id)], mixed)
-        row['_planned_code'] = _planned_code(spec.run_dir(run.id))
+        row['_planned_code'] = spec.run_dir(run.id).planned_code()
         res = results[run.id]
         _full_precision(row, spec.run_dir(run.id), res, mixed)
         if res.family is not None and res.family.sizes:
@@ -42,15 +42,6 @@ def collect(spec: SweepSpec, runs: List[Run]) -> List[dict]:
             row.update(counts or {})
         rows.append(row)
     return rows
-
-
-def _planned_code(run_dir) -> Optional[dict]:
-    """The code the run was planned with (its record's), or None."""
-    try:
-        code = run_dir.read_info().get('code')
-    except (OSError, ValueError, AttributeError):
-        return None
-    return code if isinstance(code, dict) else None
 
 
 def _full_precision(row: dict, run_dir, res, mixed: bool) -> None:

@@ -23,12 +23,12 @@ from typing import Dict, List, Optional
 
 from ...runs import (RunDir, RunLockError, RunState, RunStateError,
                      RunStatus)
-from ...utils.checkpoint_globals import unloadable_reason
 from ...runs.code_snapshot import TRAIN_SCRIPT, snapshot_of
 from ...runs.config_chain import (ConfigChain, ConfigChainError,
                                   chain_identity, config_chain)
-from ..spec.schema import check_run_env
+from ...utils.checkpoint_globals import unloadable_reason
 from ...utils.devices import training_device_name
+from ..spec.schema import check_run_env
 from . import Task
 from .base import TRAIN_TOOL
 from .processes import die_with_parent, disk_full, error_tail

@@ -15,7 +15,8 @@ from typing import Any, Dict, List, Optional
 
 from ...runs import config_path
 from ...runs.code_identity import SHORT
-from ...runs.code_snapshot import config_root_of, snapshot_of, take_snapshot
+from ...runs.code_snapshot import snapshot_of, take_snapshot
+from ...runs.config_lookup import config_root_of
 from ...runs.config_chain import (ConfigChainError, chain_identity,
                                   config_chain, identity_difference)
 from ...runs.snapshot_layout import snapshot_layout
@@ -116,7 +117,7 @@ class _Snapshots:
         entry)``: a run keeps the snapshot it was planned with (none if
         planned before snapshots); a new run, or with ``refresh`` one not
         started yet, gets the current code's.  A dry plan takes none."""
-        planned = _planned_code(run_dir)
+        planned = run_dir.planned_code()
         here = osp.dirname(run_dir.config_file)
         if planned is not None and not (self.refresh and
                                         not run_dir.has_started()):
@@ -181,13 +182,6 @@ def plan(spec: SweepSpec, force: bool = False, write: bool = True,
     return runs
 
 
-def _planned_code(run_dir) -> Optional[dict]:
-    try:
-        return run_dir.read_info().get('code')
-    except (OSError, ValueError, AttributeError):
-        return None
-
-
 def _identity_now(base: str) -> dict:
     """The code a run of ``base`` would train with if planned now."""
     try:
@@ -205,7 +199,7 @@ def code_changes(spec: SweepSpec, runs: List[Run]) -> List[str]:
     changed = []
     for run in runs:
         d = spec.run_dir(run.id)
-        planned = _planned_code(d) or {}
+        planned = d.planned_code() or {}
         if not planned.get('hash') or d.is_done():
             continue
         if run.base_config not in now:
@@ -242,7 +236,7 @@ def _write(spec: SweepSpec, runs: List[Run], texts: Dict[str, str],
                 run.base_config))
         # the code of the first plan stays (a later one only compares),
         # unless --refresh-code renews it for a run not started
-        code = _planned_code(run_dir)
+        code = run_dir.planned_code()
         if code is None or (refresh_code and not run_dir.has_started()):
             code = dict(codes[run.base_config], snapshot=run.snapshot,
                         entry=run.snapshot_entry)
