@@ -51,6 +51,12 @@ COCO_METRICS = MetricFamily(
         'coco/bbox_mAP_s': 'AP_s',
         'coco/bbox_mAP_m': 'AP_m',
         'coco/bbox_mAP_l': 'AP_l',
+        # CocoLocalizationMetric's (engine/metrics)
+        'coco/bbox_mAP_90': 'AP90',
+        'coco/bbox_mAP_75-95': 'AP75-95',
+        'coco/bbox_tp_IoU': 'tp_IoU',
+        'coco/bbox_oLRP': 'oLRP',
+        'coco/bbox_oLRP_loc': 'oLRP_loc',
     },
     small='AP_s', sizes=('AP_s', 'AP_m', 'AP_l'))
 

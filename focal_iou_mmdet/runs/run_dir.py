@@ -255,6 +255,12 @@ class RunDir:
         json), when its evaluator is a CocoMetric."""
         return self.file(self.PREDICTIONS_PREFIX + '.bbox.json')
 
+    @property
+    def match_file(self) -> str:
+        """Its detections matched to the ground truth, kept by content
+        (:func:`~.exact_metrics.run_match`)."""
+        return self.file('match.npz')
+
     def train_env(self) -> Dict[str, str]:
         """Variables of its training process: a CocoMetric validation
         dumps its detections to :attr:`predictions_file`.  Given at train

@@ -37,7 +37,7 @@ def mmdet_config_path(name: str) -> str:
 #: run's folder at train time, so that no generated config holds the
 #: folder's absolute path (a sweep folder can move)
 PREDICTIONS_PREFIX_ENV = 'FOCAL_IOU_PREDICTIONS_PREFIX'
-_COCO_METRICS = ('CocoMetric', 'mmdet.CocoMetric')
+_COCO_METRICS = ('CocoMetric', 'mmdet.CocoMetric', 'CocoLocalizationMetric')
 
 
 def _on_config_load(prefix: Optional[str], checks: Sequence) -> None:

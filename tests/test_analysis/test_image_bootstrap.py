@@ -6,10 +6,13 @@ import os
 import numpy as np
 import pytest
 from pycocotools.coco import COCO
-from pycocotools.cocoeval import COCOeval
 
-from focal_iou_mmdet.analysis.image_bootstrap import (MatchedRun,
-                                                      paired_bootstrap)
+from helpers.coco_detections import jittered_detections, pycocotools_eval
+
+from focal_iou_mmdet.analysis.image_bootstrap import (bootstrap_summary,
+                                                      paired_bootstrap,
+                                                      paired_draws)
+from focal_iou_mmdet.evaluation.coco_match import RunMatch
 from focal_iou_mmdet.datasets import generate_shapes_dataset
 
 
@@ -21,40 +24,18 @@ def coco_gt(tmp_path_factory):
         return COCO(os.path.join(root, 'annotations', 'instances_val.json'))
 
 
-def predictions(coco, jitter, seed, extra=2):
-    """Each ground-truth box moved by up to ``jitter`` of its size, plus
-    ``extra`` false positives per image, scores random."""
-    rng = np.random.default_rng(seed)
-    dets = []
-    for ann in coco.dataset['annotations']:
-        x, y, w, h = ann['bbox']
-        dx, dy = rng.uniform(-jitter, jitter, 2) * (w, h)
-        dets.append(dict(image_id=ann['image_id'],
-                         category_id=ann['category_id'],
-                         bbox=[x + dx, y + dy, w, h],
-                         score=float(rng.uniform(0.3, 1))))
-    for img in coco.getImgIds():
-        for _ in range(extra):
-            x, y = rng.uniform(0, 200, 2)
-            dets.append(dict(image_id=img, category_id=int(rng.integers(1, 5)),
-                             bbox=[x, y, 20.0, 20.0],
-                             score=float(rng.uniform(0, 0.6))))
-    return dets
+def predictions(coco, jitter, seed):
+    return jittered_detections(coco, jitter, seed)
 
 
 def pycocotools_stats(coco, dets):
-    with contextlib.redirect_stdout(io.StringIO()):
-        ev = COCOeval(coco, coco.loadRes(dets), 'bbox')
-        ev.evaluate()
-        ev.accumulate()
-        ev.summarize()
-    return ev.stats
+    return pycocotools_eval(coco, dets).stats
 
 
 @pytest.mark.parametrize('jitter', [0.05, 0.3])
 def test_full_sample_ap_equals_pycocotools(coco_gt, jitter):
     dets = predictions(coco_gt, jitter, seed=1)
-    run = MatchedRun(coco_gt, dets)
+    run = RunMatch.from_detections(coco_gt, dets)
     stats = pycocotools_stats(coco_gt, dets)
     assert run.ap() == pytest.approx(stats[0], abs=1e-12)
     assert run.ap(area='small') == pytest.approx(stats[3], abs=1e-12)
@@ -63,14 +44,14 @@ def test_full_sample_ap_equals_pycocotools(coco_gt, jitter):
 
 def test_identical_predictions_give_a_tight_interval_at_zero(coco_gt):
     dets = predictions(coco_gt, 0.2, seed=2)
-    a, b = MatchedRun(coco_gt, dets), MatchedRun(coco_gt, dets)
+    a, b = RunMatch.from_detections(coco_gt, dets), RunMatch.from_detections(coco_gt, dets)
     diff, lo, hi = paired_bootstrap(a, b, resamples=200)
     assert diff == lo == hi == 0.0
 
 
 def test_strictly_better_boxes_give_an_interval_above_zero(coco_gt):
-    good = MatchedRun(coco_gt, predictions(coco_gt, 0.03, seed=3))
-    bad = MatchedRun(coco_gt, predictions(coco_gt, 0.25, seed=3))
+    good = RunMatch.from_detections(coco_gt, predictions(coco_gt, 0.03, seed=3))
+    bad = RunMatch.from_detections(coco_gt, predictions(coco_gt, 0.25, seed=3))
     diff, lo, hi = paired_bootstrap(good, bad, resamples=300)
     assert 0 < lo <= diff <= hi
     diff_s, lo_s, hi_s = paired_bootstrap(good, bad, resamples=300,
@@ -85,7 +66,7 @@ def test_zero_one_weights_equal_pycocotools_on_that_subset(coco_gt):
     """Weight 1 on five images and 0 on the rest: the same AP as
     pycocotools on a set of those five images alone."""
     dets = predictions(coco_gt, 0.1, seed=4)
-    run = MatchedRun(coco_gt, dets)
+    run = RunMatch.from_detections(coco_gt, dets)
     w = np.zeros(len(run.img_ids))
     w[:5] = 1
     sub_ids = run.img_ids[:5]
@@ -100,3 +81,30 @@ def test_zero_one_weights_equal_pycocotools_on_that_subset(coco_gt):
     sub_dets = [d for d in dets if d['image_id'] in sub_ids]
     assert run.ap(w) == pytest.approx(pycocotools_stats(sub, sub_dets)[0],
                                       abs=1e-12)
+
+
+def test_the_same_seed_gives_the_same_interval_whatever_the_batch(
+        coco_gt, monkeypatch):
+    a = RunMatch.from_detections(coco_gt, predictions(coco_gt, 0.05, 7))
+    b = RunMatch.from_detections(coco_gt, predictions(coco_gt, 0.2, 7))
+    whole = bootstrap_summary(a, b, resamples=50, seed=3)
+    from focal_iou_mmdet.evaluation import coco_match
+    monkeypatch.setattr(coco_match, '_BATCH_ELEMENTS', 1)  # one at a time
+    one_by_one = bootstrap_summary(a, b, resamples=50, seed=3)
+    assert one_by_one[:3] == whole[:3]
+    assert one_by_one[3] == pytest.approx(whole[3], rel=1e-12)
+    assert bootstrap_summary(a, b, resamples=50, seed=4) != whole
+
+
+def test_every_metric_is_bootstrapped_from_one_draw(coco_gt):
+    """Better boxes: higher strict AP and true-positive IoU, lower
+    localisation error; the loose AP50 moves less than the strict AP."""
+    good = RunMatch.from_detections(coco_gt, predictions(coco_gt, 0.03, 3))
+    bad = RunMatch.from_detections(coco_gt, predictions(coco_gt, 0.2, 3))
+    draws = paired_draws(good, bad, resamples=200)
+    assert set(draws) >= {'AP', 'AP50', 'AP75', 'AP90', 'AP75-95',
+                          'tp_IoU', 'oLRP', 'oLRP_loc', 'matched'}
+    assert np.all(draws['tp_IoU'] > 0) and np.all(draws['oLRP_loc'] < 0)
+    assert draws['AP75-95'].mean() > draws['AP50'].mean() > -1
+    with pytest.raises(ValueError, match='area'):
+        paired_draws(good, bad, resamples=2, area='tiny')

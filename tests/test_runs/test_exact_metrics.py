@@ -7,14 +7,25 @@ import pytest
 from helpers import SHAPES_RETINANET, fake_coco_run, write_scalars
 from helpers.sweep_specs import cpu_spec
 
-from focal_iou_mmdet.runs.exact_metrics import (CACHE_FILE, coco_stats,
-                                                exact_coco_metrics)
+from helpers.coco_detections import pycocotools_eval
+from pycocotools.coco import COCO
+
+from focal_iou_mmdet.evaluation.coco_match import RunMatch
+from focal_iou_mmdet.runs.exact_metrics import exact_coco_metrics
 from focal_iou_mmdet.sweep.compare.rows import collect
 from focal_iou_mmdet.sweep.spec.seed_rounds import sweep_runs
 
 
 KEYS = {'AP': '', 'AP50': '_50', 'AP75': '_75', 'AP_s': '_s', 'AP_m': '_m',
         'AP_l': '_l'}
+
+
+def coco_stats(ann, detections_file):
+    """pycocotools' stats by short name (the reference)."""
+    with open(detections_file) as f:
+        dets = json.load(f)
+    stats = pycocotools_eval(COCO(ann), dets).stats
+    return {k: float(stats[i]) for i, k in enumerate(KEYS)}
 
 
 def _ground_truth(path):
@@ -59,20 +70,25 @@ def test_the_row_carries_full_precision_where_detections_give_it(tmp_path):
     [row] = collect(spec, [run])
     assert row['primary'] == pytest.approx(stats['AP'] * 100, abs=1e-9)
     assert row['primary'] != round(stats['AP'] * 100, 1)  # not the log's
-    assert {'primary', 'AP', 'AP50'} <= row['_exact']
-    assert os.path.isfile(d.file(CACHE_FILE))
+    assert {'primary', 'AP', 'AP50', 'AP75-95', 'tp_IoU'} <= row['_exact']
+    assert 0 < row['tp_IoU'] <= 100 and row['matched'] in range(1, 9)
+    assert os.path.isfile(d.match_file)
 
 
 def test_the_cache_is_keyed_by_content(tmp_path):
     spec, run, d, ann, stats = _run(tmp_path)
     logged = {'AP': round(stats['AP'], 3)}
     first = exact_coco_metrics(d, logged)
-    # a cache whose key matches is read, not recomputed
-    kept = json.load(open(d.file(CACHE_FILE)))
-    kept['stats']['AP'] = stats['AP'] + 1e-4
-    json.dump(kept, open(d.file(CACHE_FILE), 'w'))
-    assert exact_coco_metrics(d, logged)['AP'] == pytest.approx(
-        first['AP'] + 1e-4)
+    # a match whose key matches is read, not matched again: one with a
+    # category left out under the same key gives another AP
+    import numpy as np
+    with np.load(d.match_file) as z:
+        key = str(z['key'])
+    kept = RunMatch.load(d.match_file, key)
+    kept.areas = {a: [c if k else None for k, c in enumerate(cats)]
+                  for a, cats in kept.areas.items()}
+    kept.save(d.match_file, key)
+    assert exact_coco_metrics(d, {})['AP'] != pytest.approx(first['AP'])
     # changed detections: the key changes, the cache is not used
     _detections(d.predictions_file, 3.0)
     new = coco_stats(ann, d.predictions_file)

@@ -1,55 +1,63 @@
 """The report's adapter to the paired image bootstrap
 (:mod:`...analysis.image_bootstrap`): per seed pair of COCO runs whose last
-evaluation dumped its detections, ΔAP and ΔAP_s with their intervals.
+evaluation dumped its detections, the difference of every claim metric
+(AP, AP_s, the localization measures of :data:`LOCALIZATION`) with its
+interval.
 
-The ground truth is the annotation file the run was evaluated on, read
-from the config mmengine dumped when it trained (never executed, never the
-current environment). A run whose detections and that ground truth do not
-give back the AP the run logged is refused, with the reason: its interval
-would be about other data."""
-import contextlib
-import io
-import json
+Each run's match is the one the report's rows read
+(:func:`...runs.exact_metrics.run_match`: kept on disk by content, so an
+unchanged sweep only reads it).  The ground truth is the annotation file
+the run was evaluated on, read from the config mmengine dumped when it
+trained.  A run whose detections and that ground truth do not give back
+the AP the run logged is refused, with the reason: its interval would be
+about other data."""
+from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Tuple
 
+from ...analysis.image_bootstrap import paired_draws, summary_of
 from ...analysis.intervals import Interval
 from ...runs.config_dump import ConfigDumpError
-from ...runs.exact_metrics import LOGGED_TOLERANCE, evaluated_ann_file
+from ...runs.exact_metrics import (LOGGED_TOLERANCE, evaluated_ann_file,
+                                   run_match)
 from ..spec.sweep_spec import SweepSpec
 
+#: the tighter-boxes claim's measures (full set), its control first
+CONTROL = 'AP50'
+LOCALIZATION = ('AP50', 'AP75', 'AP90', 'AP75-95', 'tp_IoU', 'oLRP',
+                'oLRP_loc')
+
+
+@dataclass
+class SeedPairBootstrap:
+    """One seed pair's image bootstrap: an interval per metric (``AP``,
+    ``AP_s``, :data:`LOCALIZATION`), or the note why there is none; the
+    variance of ΔAP over the draws (:mod:`.noise_split`)."""
+    seed: object
+    intervals: Dict[str, Interval] = field(default_factory=dict)
+    note: Optional[str] = None
+    variance: Optional[float] = None
 
 
 class ImageBootstrap:
-    """Per seed pair, the paired bootstrap over validation images of ΔAP
-    and ΔAP_s (see the module doc)."""
+    """Per seed pair, the paired bootstrap over validation images (see the
+    module doc)."""
 
     RESAMPLES = 1000
 
     def __init__(self, spec: SweepSpec):
         self.spec = spec
-        self._gt: Dict[str, object] = {}
         self._matched: Dict[str, Tuple[object, Optional[str]]] = {}
 
-    def _ground_truth(self, ann: str):
-        if ann not in self._gt:
-            from pycocotools.coco import COCO
-            with contextlib.redirect_stdout(io.StringIO()):
-                self._gt[ann] = COCO(ann)
-        return self._gt[ann]
-
     def _match(self, row: dict) -> Tuple[object, Optional[str]]:
-        """``(MatchedRun or None, why not)``; no note where there is
+        """``(RunMatch or None, why not)``; no note where there is
         simply nothing to bootstrap (no dump: not a COCO evaluation)."""
-        from ...analysis.image_bootstrap import MatchedRun
+        import os
         run_dir = self.spec.run_dir(row['run_id'])
-        try:
-            with open(run_dir.predictions_file) as f:
-                dets = json.load(f)
-        except (OSError, ValueError):
+        if not os.path.isfile(run_dir.predictions_file):
             return None, None
         try:
             ann = evaluated_ann_file(run_dir)
-            matched = MatchedRun(self._ground_truth(ann), dets)
+            matched = run_match(run_dir, ann)
         except (ConfigDumpError, OSError, ValueError, KeyError) as e:
             return None, f'{row["run_id"]}: no bootstrap ({e})'
         ap, logged = matched.ap(), (row.get('primary') or 0.0) / 100
@@ -68,11 +76,9 @@ class ImageBootstrap:
         return self._matched[key]
 
     def pairs(self, seed_pairs: List[Tuple[object, dict, dict]]
-              ) -> List[tuple]:
-        """``[(seed, ΔAP interval, ΔAP_s interval, note, ΔAP variance)]``
-        per seed pair ``(seed, run, baseline run)`` (intervals None and a
-        note where a run was refused); the variance of ΔAP over the image
-        draws is the test set's sampling variance (:mod:`.noise_split`)."""
+              ) -> List[SeedPairBootstrap]:
+        """One :class:`SeedPairBootstrap` per seed pair ``(seed, run,
+        baseline run)`` of COCO runs."""
         out = []
         for seed, r, base in seed_pairs:
             if any(x['_family'] is None or x['_family'].name != 'coco'
@@ -80,24 +86,25 @@ class ImageBootstrap:
                 continue
             (a, why_a), (b, why_b) = self._run(r), self._run(base)
             if why_a or why_b:
-                out.append((seed, None, None, why_a or why_b, None))
+                out.append(SeedPairBootstrap(seed, note=why_a or why_b))
             elif a is not None and b is not None and a.img_ids == b.img_ids:
-                iv_all, iv_small, var = self._intervals(a, b)
-                out.append((seed, iv_all, iv_small, None, var))
+                out.append(self._intervals(seed, a, b))
         return out
 
-    def _intervals(self, a, b) -> tuple:
-        """``(ΔAP interval, ΔAP_s interval, variance of ΔAP)``."""
-        from ...analysis.image_bootstrap import bootstrap_summary
-        ivs, variances = [], []
-        for area in ('all', 'small'):
-            try:
-                d, lo, hi, var = bootstrap_summary(a, b, self.RESAMPLES,
-                                                   area=area)
-            except (TypeError, ValueError, IndexError):  # no such objects
-                ivs.append(None)
-                variances.append(None)
-                continue
-            ivs.append(Interval(d, lo, hi, len(a.img_ids), 'val images'))
-            variances.append(var)
-        return ivs[0], ivs[1], variances[0]
+    def _intervals(self, seed, a, b) -> SeedPairBootstrap:
+        found = SeedPairBootstrap(seed)
+        wanted = {'all': ('AP',) + LOCALIZATION, 'small': ('AP',)}
+        for area, metrics in wanted.items():
+            draws = paired_draws(a, b, self.RESAMPLES, area=area)
+            for metric in metrics:
+                name = metric + ('_s' if area == 'small' else '')
+                try:
+                    d, lo, hi, var = summary_of(a, b, draws[metric], metric,
+                                                area)
+                except ValueError:  # no such objects
+                    continue
+                found.intervals[name] = Interval(d, lo, hi, len(a.img_ids),
+                                                 'val images')
+                if name == 'AP':
+                    found.variance = var
+        return found

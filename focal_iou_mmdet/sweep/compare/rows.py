@@ -7,6 +7,7 @@ that were, the others are the logged values (rounded to 0.1 point)."""
 from collections import OrderedDict
 from typing import List, Optional
 
+from ...evaluation.coco_match import percent_scale
 from ...runs import FAMILIES, MetricFamily
 from ...runs.code_identity import SHORT
 from ...runs.exact_metrics import exact_coco_metrics
@@ -56,7 +57,8 @@ def _full_precision(row: dict, run_dir, res, mixed: bool) -> None:
     if not exact:
         return
     for m, v in exact.items():
-        row[metric_label(family, m, mixed)] = None if v is None else v * 100
+        row[metric_label(family, m, mixed)] = None if v is None else \
+            v * percent_scale(m)
     names = {metric_label(family, m, mixed) for m in exact}
     if family.primary in exact:
         row['primary'] = None if exact[family.primary] is None else \

@@ -95,7 +95,7 @@ class ClaimsReport:
             if comp is None:
                 continue
             split = noise_split(comp.differences(),
-                                [b[4] for b in s['bootstrap']])
+                                [b.variance for b in s['bootstrap']])
             if split is not None:
                 lines.append(f'- {comp.label}: {split.line()}')
         if not lines:

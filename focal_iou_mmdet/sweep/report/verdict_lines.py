@@ -60,16 +60,16 @@ def verdicts(stats: List[dict], metric: str, small: str) -> List[str]:
         if comp is None or comp.verdict is None:
             continue
         out.append('- ' + verdict_line(comp, metric))
-        out += [_bootstrap_line(seed, b_all, b_small, note, metric, small)
-                for seed, b_all, b_small, note, _ in s['bootstrap']
-                if b_all or note]
+        out += [_bootstrap_line(b, metric, small) for b in s['bootstrap']
+                if b.intervals.get(metric) or b.note]
     return out
 
 
-def _bootstrap_line(seed, b_all, b_small, note, metric, small) -> str:
-    who = f'seed {seed}' if seed is not None else 'run pair'
-    if note:
-        return f'  - {who}: {note}'
+def _bootstrap_line(b, metric, small) -> str:
+    who = f'seed {b.seed}' if b.seed is not None else 'run pair'
+    if b.note:
+        return f'  - {who}: {b.note}'
+    b_all, b_small = b.intervals[metric], b.intervals.get(small)
     text = (f'  - {who}, paired bootstrap ({ImageBootstrap.RESAMPLES} '
             f'resamples of {b_all.n} val images): Δ{metric} {b_all.cell()}')
     if b_small is not None:

@@ -1,0 +1,3 @@
+from .coco_localization_metric import CocoLocalizationMetric
+
+__all__ = ['CocoLocalizationMetric']

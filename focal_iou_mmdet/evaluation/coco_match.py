@@ -1,0 +1,363 @@
+"""One run's detections matched to the COCO ground truth, kept compact, and
+every box metric the report reads computed from it -- with each validation
+image counted any number of times (the image bootstrap's resamples).
+
+COCOeval's ``evaluate`` matches detections to ground truth per image and
+category at each IoU threshold (``evalImgs``: ``dtMatches``, ``dtIgnore``,
+``gtIgnore``; the pair's IoU in ``ious``).  Its ``accumulate`` sorts a
+category's detections by score and reads precision at 101 recall points
+from cumulative true and false positive counts.  Precision only rises at a
+true positive and the recall points are first reached at one, so only the
+detections that are a true positive at some threshold (*events*) need a
+row here; the others are counted into the next event's row, image by
+image.  A COCO-val run of 500,000 detections keeps a few tens of thousands
+of rows, and a resample's AP is a cumulative sum over those.  With every
+image counted once, AP, AP50 and AP75 equal ``COCOeval.stats`` (tested).
+
+Localization measures from the same match (IoU threshold 0.5):
+
+- ``tp_IoU``: the mean IoU of the true positives with their ground truth;
+- ``oLRP`` and ``oLRP_loc``: optimal Localisation-Recall-Precision error
+  and its localisation component (Oksuz, Cam, Akbas, Kalkan, "Localization
+  Recall Precision (LRP): A New Performance Metric for Object Detection",
+  ECCV 2018; "One Metric to Measure them All: Localisation Recall
+  Precision (LRP) for Evaluating Visual Detection Tasks", TPAMI 2022):
+  per class ``LRP = (sum over TP of (1 - IoU) / (1 - tau) + FP + FN) /
+  (TP + FP + FN)`` minimised over the score threshold (no detection at
+  all: 1); ``oLRP_loc`` is the mean ``1 - IoU`` of the true positives at
+  that optimum.  Both are averaged over the classes with ground truth (the
+  localisation component over those whose optimum keeps a detection).
+  Lower is better.
+"""
+from dataclasses import dataclass
+from typing import Dict, List, Optional, Sequence
+
+import numpy as np
+
+#: COCOeval's area ranges by name, in its order
+AREAS = ('all', 'small', 'medium', 'large')
+#: COCOeval's IoU thresholds and recall points (bbox)
+IOU_THRESHOLDS = np.linspace(.5, 0.95, 10)
+RECALL_POINTS = np.linspace(.0, 1.00, 101)
+#: the IoU threshold of LRP (and of a true positive's IoU)
+LRP_TAU = 0.5
+#: AP over a range of thresholds: name -> threshold indices
+AP_RANGES = {'AP': slice(0, 10), 'AP50': slice(0, 1), 'AP75': slice(5, 6),
+             'AP90': slice(8, 9), 'AP75-95': slice(5, 10)}
+#: every metric :meth:`RunMatch.metrics` gives, and which way is better
+HIGHER_IS_BETTER = {**{k: True for k in AP_RANGES}, 'tp_IoU': True,
+                    'oLRP': False, 'oLRP_loc': False, 'matched': True}
+#: the metrics that are counts (the others are fractions, shown in percent)
+COUNTS = ('matched',)
+
+
+def percent_scale(name: str) -> float:
+    """The factor a metric is shown with: 100 for a fraction (``AP_s``,
+    ``tp_IoU``; any size suffix), 1 for a count."""
+    return 1.0 if name.split('_')[0] in COUNTS else 100.0
+
+
+@dataclass
+class CategoryRows:
+    """One category in one area range: its events in score order.
+
+    ``image``: (R,) image index of each event; ``tp``: (T, R) bool, a true
+    positive at threshold t; ``iou``: (R,) IoU with its match at 0.5 (0
+    where unmatched there); ``counted``: (E, 4) int rows ``(event row,
+    image, threshold mask, count)`` -- detections not ignored at the
+    thresholds in the mask, counted at that row (the event's own
+    detection included); ``gt_count``: (I,) not-ignored ground truths per
+    image."""
+    image: np.ndarray
+    tp: np.ndarray
+    iou: np.ndarray
+    counted: np.ndarray
+    gt_count: np.ndarray
+
+    def counted_per_row(self, weights: np.ndarray) -> np.ndarray:
+        """(T, B, R) cumulative weighted count of not-ignored detections
+        up to each row, per threshold, for ``weights`` (B, I)."""
+        n_t, n_r = self.tp.shape
+        out = np.zeros((n_t, weights.shape[0], n_r))
+        for bits, matrix in self._by_mask():
+            per_row = np.asarray(matrix @ weights.T).T      # (B, R)
+            for t in range(n_t):
+                if bits >> t & 1:
+                    out[t] += per_row
+        return np.cumsum(out, axis=2)
+
+    def _by_mask(self):
+        """``[(threshold mask, sparse (R, I) counts)]``, built once."""
+        if getattr(self, '_matrices', None) is None:
+            from scipy.sparse import csr_matrix
+            row, img, mask, count = self.counted.T
+            shape = (self.tp.shape[1], len(self.gt_count))
+            self._matrices = [
+                (int(bits), csr_matrix((count[mask == bits].astype(float),
+                                        (row[mask == bits],
+                                         img[mask == bits])), shape=shape))
+                for bits in np.unique(mask)]
+        return self._matrices
+
+
+def _category_rows(evals, n_img: int, max_det: int,
+                   ious_of) -> Optional[CategoryRows]:
+    """Rows of one category in one area from its ``[(image index,
+    evalImg)]``; ``ious_of(evalImg)``: IoU of each detection with its
+    match at threshold 0.5."""
+    if not evals:
+        return None
+    n_t = len(IOU_THRESHOLDS)
+    gt_count = np.zeros(n_img, np.int64)
+    for i, e in evals:
+        gt_count[i] = np.count_nonzero(np.asarray(e['gtIgnore']) == 0)
+    scores = np.concatenate([np.asarray(e['dtScores'][:max_det], float)
+                             for _, e in evals])
+    if not len(scores):
+        return CategoryRows(np.zeros(0, np.int64), np.zeros((n_t, 0), bool),
+                            np.zeros(0), np.zeros((0, 4), np.int64),
+                            gt_count)
+    order = np.argsort(-scores, kind='mergesort')
+    det_image = np.concatenate([np.full(len(e['dtScores'][:max_det]), i)
+                                for i, e in evals]).astype(np.int64)[order]
+    matched = np.concatenate([np.asarray(e['dtMatches'])[:, :max_det]
+                              for _, e in evals], axis=1)[:, order] != 0
+    ignored = np.concatenate([np.asarray(e['dtIgnore'])[:, :max_det]
+                              for _, e in evals], axis=1)[:, order] != 0
+    iou = np.concatenate([ious_of(e) for _, e in evals])[order]
+    tp = matched & ~ignored
+    events = np.flatnonzero(tp.any(axis=0))
+    keep = np.arange(len(scores)) <= (events[-1] if len(events) else -1)
+    mask = ((~ignored).astype(np.int64) << np.arange(n_t)[:, None]).sum(0)
+    keep &= mask != 0
+    pos = np.flatnonzero(keep)
+    key = np.stack([np.searchsorted(events, pos), det_image[pos],
+                    mask[pos]], axis=1)
+    uniq, count = np.unique(key, axis=0, return_counts=True) if len(key) \
+        else (np.zeros((0, 3), np.int64), np.zeros(0, np.int64))
+    counted = np.concatenate([uniq, count[:, None]], axis=1).astype(np.int64)
+    return CategoryRows(det_image[events], tp[:, events],
+                        np.where(tp[0, events], iou[events], 0.0), counted,
+                        gt_count)
+
+
+def _weighted_category(c: CategoryRows, w: np.ndarray) -> dict:
+    """Per resample (rows of ``w``): AP per threshold (nan without ground
+    truth), the class's oLRP and its localisation part, and the true
+    positives' count and summed IoU at 0.5."""
+    n_b = w.shape[0]
+    npig = w @ c.gt_count
+    has_gt = npig > 0
+    n_t, n_r = c.tp.shape
+    nan = np.full(n_b, np.nan)
+    if n_r == 0:
+        ap = np.where(has_gt[:, None], 0.0, np.nan) * np.ones((n_b, n_t))
+        return dict(ap=ap, olrp=np.where(has_gt, 1.0, np.nan),
+                    olrp_loc=nan, tp=np.zeros(n_b), iou_sum=np.zeros(n_b))
+    wr = w[:, c.image]                                   # (B, R)
+    tp_cum = np.cumsum(c.tp[:, None, :] * wr[None], axis=2)   # (T, B, R)
+    seen = c.counted_per_row(w)
+    pr = np.where(c.tp[:, None, :], tp_cum / (seen + np.spacing(1)), 0.0)
+    env = np.maximum.accumulate(pr[:, :, ::-1], axis=2)[:, :, ::-1]
+    with np.errstate(divide='ignore', invalid='ignore'):
+        rc = tp_cum / npig[None, :, None]
+    reached = np.searchsorted(RECALL_POINTS, rc.ravel(), side='right') \
+        .reshape(rc.shape)
+    first = np.diff(reached, axis=2, prepend=0)
+    ap = (env * first).sum(axis=2).T / len(RECALL_POINTS)   # (B, T)
+    ap[~has_gt] = np.nan
+    # LRP at tau 0.5, at each true positive (threshold index 0)
+    tp0, fp0 = tp_cum[0], seen[0] - tp_cum[0]
+    loc = np.cumsum(c.tp[0] * (1 - c.iou) * wr, axis=1)
+    with np.errstate(divide='ignore', invalid='ignore'):
+        lrp = (loc / (1 - LRP_TAU) + fp0 + (npig[:, None] - tp0)) / \
+            (npig[:, None] + fp0)
+        lrp = np.where(c.tp[0][None] & (tp0 > 0), lrp, np.inf)
+        best = np.argmin(lrp, axis=1)
+        low = lrp[np.arange(n_b), best]
+        loc_at = loc[np.arange(n_b), best] / tp0[np.arange(n_b), best]
+    olrp = np.where(has_gt, np.minimum(low, 1.0), np.nan)
+    olrp_loc = np.where(has_gt & (low < 1.0), loc_at, np.nan)
+    iou_sum = (c.tp[0] * c.iou * wr).sum(axis=1)
+    return dict(ap=ap, olrp=olrp, olrp_loc=olrp_loc, tp=tp0[:, -1],
+                iou_sum=iou_sum)
+
+
+#: the fields of a saved match, per area and category
+_FIELDS = ('image', 'tp', 'iou', 'counted', 'gt_count')
+#: budget of one batch of resamples: thresholds x resamples x rows
+_BATCH_ELEMENTS = 4_000_000
+
+
+class RunMatch:
+    """A run's detections matched to the ground truth (module doc):
+    per area range, one :class:`CategoryRows` per category (None where the
+    category has neither ground truth nor detections in the set)."""
+
+    def __init__(self, img_ids: Sequence[int], cat_ids: Sequence[int],
+                 areas: Dict[str, List[Optional[CategoryRows]]]):
+        self.img_ids = list(img_ids)
+        self.cat_ids = list(cat_ids)
+        self.areas = areas
+
+    @classmethod
+    def from_cocoeval(cls, ev, areas: Sequence[str] = AREAS) -> 'RunMatch':
+        """From a bbox ``COCOeval`` after ``evaluate()`` (default
+        parameters: ten IoU thresholds, the four area ranges, maxDets
+        100)."""
+        p = ev.params
+        if np.shape(p.iouThrs) != IOU_THRESHOLDS.shape or \
+                not np.allclose(p.iouThrs, IOU_THRESHOLDS) or \
+                [list(a) for a in p.areaRng][:1] != [[0, 1e10]]:
+            raise ValueError('COCOeval with non-default thresholds or areas')
+        n_img, max_det = len(p.imgIds), p.maxDets[-1]
+        n_area = len(p.areaRng)
+        ious_of = _iou_lookup(ev, max_det)
+        found = {}
+        for area in areas:
+            a0 = AREAS.index(area)
+            found[area] = [
+                _category_rows(
+                    [(i, e) for i in range(n_img) for e in
+                     [ev.evalImgs[(k0 * n_area + a0) * n_img + i]]
+                     if e is not None], n_img, max_det, ious_of)
+                for k0 in range(len(p.catIds))]
+        return cls(p.imgIds, p.catIds, found)
+
+    @classmethod
+    def from_detections(cls, coco_gt, detections: Sequence[dict],
+                        areas: Sequence[str] = AREAS) -> 'RunMatch':
+        """Match ``detections`` (COCO result dicts) to ``coco_gt`` with
+        pycocotools (ValueError: no detections)."""
+        import contextlib
+        import io
+        from pycocotools.cocoeval import COCOeval
+        if not detections:
+            raise ValueError('a run without detections has no AP curve')
+        with contextlib.redirect_stdout(io.StringIO()):
+            ev = COCOeval(coco_gt, coco_gt.loadRes(list(detections)), 'bbox')
+            ev.params.imgIds = sorted(coco_gt.getImgIds())
+            ev.evaluate()
+        return cls.from_cocoeval(ev, areas)
+
+    # -- metrics -----------------------------------------------------------
+    def metrics(self, area: str = 'all',
+                weights: Optional[np.ndarray] = None) -> Dict[str, float]:
+        """Every metric of :data:`HIGHER_IS_BETTER` (AP as a fraction;
+        ``matched``: the true positives at IoU 0.5), image ``i`` counted
+        ``weights[i]`` times (None: once); nan where undefined."""
+        w = np.ones(len(self.img_ids)) if weights is None else \
+            np.asarray(weights, float)
+        return {k: float(v[0]) for k, v in self.draws(area, w[None]).items()}
+
+    def ap(self, weights: Optional[np.ndarray] = None, area: str = 'all'
+           ) -> Optional[float]:
+        """COCO AP (IoU .50:.95, maxDets 100); None where no category has
+        ground truth among the counted images."""
+        v = self.metrics(area, weights)['AP']
+        return None if np.isnan(v) else v
+
+    def draws(self, area: str, weights: np.ndarray) -> Dict[str, np.ndarray]:
+        """:meth:`metrics` for each row of ``weights`` (B, images), in
+        batches of bounded memory."""
+        cats = [c for c in self.areas[area] if c is not None]
+        rows = max([c.tp.shape[1] for c in cats] + [1])
+        size = max(1, _BATCH_ELEMENTS // (len(IOU_THRESHOLDS) * rows))
+        parts = [self._batch(cats, weights[s:s + size])
+                 for s in range(0, len(weights), size)]
+        return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+
+    @staticmethod
+    def _batch(cats: List[CategoryRows], w: np.ndarray
+               ) -> Dict[str, np.ndarray]:
+        per = [_weighted_category(c, w) for c in cats]
+        if not per:
+            nan = np.full(len(w), np.nan)
+            return {k: nan for k in HIGHER_IS_BETTER}
+        ap = np.stack([p['ap'] for p in per], axis=1)       # (B, K, T)
+        out = {}
+        with np.errstate(invalid='ignore', divide='ignore'):
+            for name, sel in AP_RANGES.items():
+                valid = ~np.isnan(ap[:, :, 0])
+                out[name] = np.where(
+                    valid.any(1), np.nansum(ap[:, :, sel].mean(2), axis=1)
+                    / valid.sum(1), np.nan)
+            tp = sum(p['tp'] for p in per)
+            out['tp_IoU'] = sum(p['iou_sum'] for p in per) / tp
+            for name in ('olrp', 'olrp_loc'):
+                v = np.stack([p[name] for p in per], axis=1)
+                n = (~np.isnan(v)).sum(1)
+                out['oLRP' + name[4:]] = np.where(
+                    n > 0, np.nansum(v, axis=1) / np.maximum(n, 1), np.nan)
+        out['matched'] = tp
+        return out
+
+    # -- on disk (arrays only: loaded without pickle) -----------------------
+    def save(self, path: str, key: str = '') -> None:
+        """Write the match to ``path`` (``.npz``) with a ``key`` naming
+        what it was computed from; written to a temporary name first."""
+        import os
+        arrays = dict(img_ids=np.asarray(self.img_ids, np.int64),
+                      cat_ids=np.asarray(self.cat_ids, np.int64),
+                      key=np.asarray(key), areas=np.asarray(list(self.areas)))
+        for area, cats in self.areas.items():
+            arrays[f'{area}/present'] = np.asarray(
+                [c is not None for c in cats])
+            for name in _FIELDS:
+                parts = [getattr(c, name) for c in cats if c is not None]
+                arrays[f'{area}/{name}/sizes'] = np.asarray(
+                    [p.shape[-1 if name == 'tp' else 0] for p in parts],
+                    np.int64)
+                arrays[f'{area}/{name}'] = np.concatenate(
+                    parts, axis=1 if name == 'tp' else 0) if parts else \
+                    np.zeros(0)
+        tmp = f'{path}.{os.getpid()}.tmp.npz'
+        np.savez_compressed(tmp, **arrays)
+        os.replace(tmp, path)
+
+    @classmethod
+    def load(cls, path: str, key: Optional[str] = None
+             ) -> Optional['RunMatch']:
+        """The match saved at ``path``; None where it is missing,
+        unreadable or was computed from something else than ``key``."""
+        try:
+            with np.load(path, allow_pickle=False) as z:
+                if key is not None and str(z['key']) != key:
+                    return None
+                areas = {}
+                for area in (str(a) for a in z['areas']):
+                    split = {}
+                    for name in _FIELDS:
+                        ends = np.cumsum(z[f'{area}/{name}/sizes'])[:-1]
+                        split[name] = np.split(z[f'{area}/{name}'], ends,
+                                               axis=1 if name == 'tp' else 0)
+                    it = iter(zip(*(split[n] for n in _FIELDS)))
+                    areas[area] = [CategoryRows(*next(it)) if present
+                                   else None
+                                   for present in z[f'{area}/present']]
+                return cls(z['img_ids'].tolist(), z['cat_ids'].tolist(),
+                           areas)
+        except (OSError, ValueError, KeyError, StopIteration):
+            return None
+
+
+def _iou_lookup(ev, max_det: int):
+    """``evalImg -> IoU of each of its detections with the ground truth
+    it matched at the first threshold`` (0: none), from ``ev.ious``."""
+    def ious_of(e) -> np.ndarray:
+        dt = np.asarray(e['dtMatches'])[0, :max_det]
+        out = np.zeros(len(dt))
+        if not np.any(dt):
+            return out
+        key = (e['image_id'], e['category_id'])
+        gt_ids = [g['id'] for g in ev._gts[key]]
+        column = {g: j for j, g in enumerate(gt_ids)}
+        table = np.asarray(ev.ious[key])
+        for d in np.flatnonzero(dt):
+            out[d] = table[d, column[int(dt[d])]]
+        return out
+    return ious_of
+
+
+__all__ = ['AP_RANGES', 'AREAS', 'COUNTS', 'CategoryRows', 'HIGHER_IS_BETTER', 'percent_scale',
+           'IOU_THRESHOLDS', 'LRP_TAU', 'RECALL_POINTS', 'RunMatch']
