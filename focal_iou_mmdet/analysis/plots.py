@@ -1,7 +1,8 @@
 """PNG figures of runs grouped by detector (matplotlib, no display)."""
 import math
 import textwrap
-from typing import Dict, List, Set, Tuple
+from dataclasses import dataclass
+from typing import Dict, List, Optional, Set, Tuple
 
 import matplotlib
 
@@ -12,6 +13,8 @@ from ..runs import RunResult  # noqa: E402
 from ..utils.json_io import atomic_write  # noqa: E402
 from .descriptive import MeanStd, mean_curve  # noqa: E402
 
+#: the most cells a forest panel shows
+MAX_FOREST_ROWS = 40
 #: detector -> [(label, the label's runs over seeds)]
 CurvePanels = Dict[str, List[Tuple[str, List[RunResult]]]]
 #: detector -> [(label, {'AP_s': (mean, std), 'AP_m': ..., 'AP_l': ...})]
@@ -202,62 +205,113 @@ def _sequence_panel(ax, one: SequencePath, metric: str, level: str) -> None:
 ForestRow = Tuple[str, float, object, object, str]
 
 
-def plot_forest(rows: List[ForestRow], aggregate, path: str,
-                metric: str = 'AP', interval: str = '95% t') -> str:
-    """One row per cell: its paired difference and interval, coloured by
-    verdict; the grid's aggregate ``(mean, low, high)`` (or None) as a
-    diamond at the bottom; the zero line."""
-    rows = rows[:40]
-    fig, ax = plt.subplots(figsize=(7.5, 1.2 + 0.35 * (len(rows) + 2)))
+@dataclass
+class ForestPanel:
+    """One claim metric of a forest plot: a row per cell and the grid's
+    aggregate ``(mean, low, high, iqm)`` (None: not enough data); the
+    intervals' kind and level as they were computed."""
+    metric: str
+    rows: List[ForestRow]
+    aggregate: Optional[Tuple[float, float, float, float]]
+    cell_interval: str
+    aggregate_interval: str
+
+
+def _interval_text(mean, low, high) -> str:
+    if low is None or not math.isfinite(low) or not math.isfinite(high):
+        return f'{mean:+.2f}'
+    return f'{mean:+.2f} [{low:+.2f}, {high:+.2f}]'
+
+
+def _forest_panel(ax, panel: ForestPanel) -> None:
     colours = {'beats': 'tab:green', 'worse': 'tab:red'}
+    rows = panel.rows[:MAX_FOREST_ROWS]
+    labels, texts = [], []
     for i, (label, mean, low, high, verdict) in enumerate(rows):
         y = len(rows) - i + 1
         c = colours.get(verdict, 'tab:gray')
         if low is not None and math.isfinite(low) and math.isfinite(high):
             ax.plot([low, high], [y, y], color=c, lw=2)
         ax.plot([mean], [y], 's', color=c, ms=5)
-    if aggregate is not None:
-        m, lo, hi = aggregate
+        labels.append((y, label))
+        texts.append((y, f'{_interval_text(mean, low, high)}  {verdict}'))
+    if panel.aggregate is not None:
+        m, lo, hi, iqm = panel.aggregate
         ax.fill([lo, m, hi, m], [0.5, 0.8, 0.5, 0.2], color='black')
+        labels.append((0.5, 'grid mean'))
+        texts.append((0.5, f'mean {_interval_text(m, lo, hi)}; '
+                           f'IQM {iqm:+.2f}'))
     ax.axvline(0.0, color='0.4', lw=0.8)
-    ax.set_yticks([len(rows) - i + 1 for i in range(len(rows))]
-                  + ([0.5] if aggregate is not None else []),
-                  [textwrap.shorten(r[0], 60) for r in rows]
-                  + (['aggregate'] if aggregate is not None else []),
-                  fontsize=8)
-    ax.set(xlabel=f'Δ{metric} (points), {interval} interval',
+    ax.set_yticks([y for y, _ in labels], [t for _, t in labels], fontsize=8)
+    right = ax.secondary_yaxis('right')
+    right.set_yticks([y for y, _ in texts], [t for _, t in texts],
+                     fontsize=7)
+    right.tick_params(length=0)
+    ax.set(xlabel=f'Δ{panel.metric} (points); cells: {panel.cell_interval}'
+           f' intervals; mean: {panel.aggregate_interval}',
            ylim=(-0.2, len(rows) + 1.8))
+    ax.xaxis.label.set_size(8)
+    ax.set_title(f'Δ{panel.metric}', fontsize=9)
     ax.grid(axis='x', alpha=0.3)
-    return _save(fig, path, f'Δ{metric} per cell (green: beats, red: '
-                 'worse, after Holm) and the grid aggregate', [])
 
 
-#: (label, epochs, mean, low, high): a comparison's paired difference per
-#: epoch with its interval (low/high None where there is none)
-PairedCurve = Tuple[str, list, list, list, list]
+def plot_forest(panels: List[ForestPanel], path: str) -> str:
+    """One panel per claim metric: a row per cell with its paired
+    difference and interval (coloured by its verdict after Holm), the
+    difference, interval and verdict printed at the right, and the grid's
+    mean as a diamond (its IQM beside it); the zero line."""
+    n = max([len(p.rows[:MAX_FOREST_ROWS]) for p in panels] + [1])
+    fig, axes = plt.subplots(len(panels), 1, squeeze=False,
+                             figsize=(10.5, len(panels) * (1.3 + 0.32 * (n + 2))))
+    for ax, panel in zip(axes[:, 0], panels):
+        _forest_panel(ax, panel)
+    return _save(fig, path, 'Per cell and over the grid (green: beats, red: '
+                 'worse, after Holm)', [])
+
+
+#: (metric, epochs, mean, low, high): a comparison's paired difference of
+#: one metric per epoch with its interval (low/high None where there is
+#: none)
+PairedSeries = Tuple[str, list, list, list, list]
+#: (label, [series]): one comparison's panel
+PairedCurve = Tuple[str, List[PairedSeries]]
+
+
+def _series(ax, series: PairedSeries, title: str, interval: str) -> None:
+    metric, epochs, mean, low, high = series
+    ax.axhline(0.0, color='0.4', lw=0.8)
+    ax.plot(epochs, mean, marker='o', ms=3, label=f'mean Δ{metric}')
+    ok = [i for i, lo in enumerate(low) if lo is not None
+          and math.isfinite(lo) and math.isfinite(high[i])]
+    if ok:
+        ax.fill_between([epochs[i] for i in ok], [low[i] for i in ok],
+                        [high[i] for i in ok], alpha=0.25,
+                        label=f'{interval} interval')
+    ax.set(xlabel='epoch', ylabel=f'Δ{metric} (points)',
+           title=textwrap.fill(title, 45))
+    ax.title.set_size(9)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7)
 
 
 def plot_paired_curves(curves: List[PairedCurve], path: str,
-                       metric: str = 'AP', interval: str = '95% t') -> str:
-    """Per comparison (a panel): the paired Δ of the metric at each epoch
-    with its interval over the seed pairs, and the zero line."""
+                       interval: str = '95% t') -> str:
+    """Per comparison (a column of panels, titled by its cell): the
+    paired Δ of each metric at each epoch with its ``interval`` over the
+    seed pairs (named with its kind and level), and the zero line."""
     notes = []
     if len(curves) > MAX_PANELS:
         notes.append(f'{MAX_PANELS} of {len(curves)} comparisons')
         curves = curves[:MAX_PANELS]
-    fig, axes, cols = _grid(len(curves), 1, 4.5, 3.2)
-    for k, (label, epochs, mean, low, high) in enumerate(curves):
-        ax = axes[k // cols][k % cols]
-        ax.axhline(0.0, color='0.4', lw=0.8)
-        ax.plot(epochs, mean, marker='o', ms=3, label=f'mean Δ{metric}')
-        ok = [i for i, lo in enumerate(low) if lo is not None
-              and math.isfinite(lo) and math.isfinite(high[i])]
-        if ok:
-            ax.fill_between([epochs[i] for i in ok], [low[i] for i in ok],
-                            [high[i] for i in ok], alpha=0.25,
-                            label=interval)
-        ax.set(xlabel='epoch', ylabel=f'Δ{metric} (points)',
-               title=textwrap.fill(label, 45))
-        ax.grid(alpha=0.3)
-        ax.legend(fontsize=7)
-    return _save(fig, path, f'paired Δ{metric} per epoch', notes)
+    per = max([len(series) for _, series in curves] + [1])
+    fig, axes, cols = _grid(len(curves), per, 4.5, 3.0 * per)
+    for k, (label, series) in enumerate(curves):
+        for r in range(per):
+            ax = axes[(k // cols) * per + r][k % cols]
+            if r < len(series):
+                _series(ax, series[r], label, interval)
+            else:
+                ax.axis('off')
+    metrics = ', '.join(dict.fromkeys(s[0] for _, ser in curves
+                                      for s in ser))
+    return _save(fig, path, f'paired Δ per epoch ({metrics})', notes)

@@ -79,6 +79,23 @@ def claim_word(verdict: str) -> str:
     return CLAIM_WORDS.get(verdict, NOT_SHOWN)
 
 
+def all_of(verdicts: Sequence[str]) -> str:
+    """One verdict from several tests of the same data that must all
+    hold (an intersection-union test: each at level alpha, the
+    conjunction is a level-alpha test; Berger, "Multiparameter hypothesis
+    testing and acceptance sampling", Technometrics 1982): ``beats``
+    (``worse``) only where every one is; ``not enough data`` where any
+    one has not; else the first one's undecided word."""
+    verdicts = list(verdicts)
+    if not verdicts or NOT_ENOUGH in verdicts:
+        return NOT_ENOUGH
+    for word in (BEATS, WORSE):
+        if all(v == word for v in verdicts):
+            return word
+    return next((v for v in verdicts if v not in (BEATS, WORSE)),
+                UNDECIDED[FIXED])
+
+
 def evidence_gap(differences: Sequence[float], resolution: float = 0.0,
                  min_pairs: int = MIN_SEED_PAIRS) -> Optional[str]:
     """Why ``differences`` (one per seed pair) are not enough data for a
@@ -139,6 +156,6 @@ def verdict_words(low, high, precision: Optional[float] = None,
 __all__ = ['ANYTIME', 'BEATS', 'CLAIM_WORDS', 'DECISIONS', 'DEFAULT_ALPHA',
            'EQUIVALENT', 'level_text',
            'FIXED', 'LOGGED_RESOLUTION', 'MIN_SEED_PAIRS', 'NOT_ENOUGH',
-           'NOT_SHOWN', 'UNDECIDED', 'WORSE', 'ZERO_SPREAD', 'claim_word',
+           'NOT_SHOWN', 'UNDECIDED', 'WORSE', 'ZERO_SPREAD', 'all_of', 'claim_word',
            'evidence_gap', 'evidence_gaps', 'is_zero_spread',
            'verdict_words']

@@ -1,6 +1,8 @@
-"""The paper's three claims -- faster convergence, higher AP, better AP on
-small objects -- answered across the whole grid: per claim a verdict and
-its evidence (how many cells decide after Holm, the grid's aggregate).
+"""The paper's claims -- faster convergence, higher AP, better AP on small
+objects -- and its mechanism, tighter boxes (strict-threshold AP against
+AP50 as the control), answered across the whole grid: per claim a verdict
+and its evidence (how many cells decide after Holm, the grid's
+aggregate).
 
 The aggregate (:mod:`...analysis.aggregate`) is a fixed-n bootstrap.  A
 sweep run ``--until-decided`` added seeds after looking, so its aggregate
@@ -15,16 +17,17 @@ where no cell passes the minimum-evidence rule (the one verdict function,
 are the evidence beside it.
 """
 from dataclasses import dataclass
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 from scipy import stats as st
 
 from ...analysis.aggregate import (IQM_TRIM, Aggregate, NotEnoughData,
                                    aggregate_differences)
-from ...analysis.grid_verdicts import ANYTIME, grid_verdicts
+from ...analysis.grid_verdicts import ANYTIME, Verdict, grid_verdicts
 from ...analysis.verdicts import (BEATS, LOGGED_RESOLUTION, NOT_ENOUGH,
-                                  WORSE, claim_word)
+                                  WORSE, all_of, claim_word, level_text)
+from ...evaluation.coco_match import HIGHER_IS_BETTER
 from .comparison import Comparison, VerdictRule
 
 #: fewer ground-truth boxes of a size than this behind its AP get a note
@@ -50,6 +53,15 @@ class GridAggregate:
     def word(self) -> str:
         """The claim's word for the aggregate's verdict."""
         return claim_word(self.values.verdict)
+
+
+def aggregate_interval_name(rule: VerdictRule) -> str:
+    """What kind of interval the grid's aggregate has under ``rule``, at
+    its level (as the figures label it)."""
+    level = level_text(rule.alpha)
+    if rule.kind == ANYTIME:
+        return f'mean of the cells\' anytime {level} intervals (Bonferroni)'
+    return f'{level} stratified bootstrap'
 
 
 def grid_aggregate(cells: Dict[str, Sequence[float]], rule: VerdictRule,
@@ -82,12 +94,23 @@ def grid_aggregate(cells: Dict[str, Sequence[float]], rule: VerdictRule,
 
 
 @dataclass(frozen=True)
+class ClaimPanel:
+    """One metric of a claim, as the forest plot draws it: each cell's
+    verdict (corrected over the grid) and the grid's aggregate."""
+    metric: str
+    cells: Tuple[Tuple[Comparison, Optional[Verdict]], ...]
+    aggregate: Optional[GridAggregate]
+
+
+@dataclass(frozen=True)
 class Claim:
-    """One row of the claims table, and the aggregate behind it."""
+    """One row of the claims table, the aggregate behind it, and the
+    metrics it was read from (:class:`ClaimPanel`)."""
     claim: str
     verdict: str
     evidence: str
     aggregate: Optional[GridAggregate] = None
+    panels: Tuple[ClaimPanel, ...] = ()
 
 
 def resolution_of(comps: Sequence[Comparison], metric: str = 'primary'
@@ -108,14 +131,17 @@ def cell_count(verdicts: Sequence, words=(BEATS, WORSE),
     return text
 
 
-def _claim(name: str, verdicts, aggregate, metric: str, names, extra=''):
+def _claim(name: str, verdicts, aggregate, metric: str, names, extra='',
+           comps: Sequence = ()):
+    panels = (ClaimPanel(metric, tuple(zip(comps, verdicts)), aggregate),) \
+        if comps else ()
     if aggregate is None:
         whys = sorted({v.why for v in verdicts if v is not None and v.why})
         return Claim(name, NOT_ENOUGH, 'no cell has enough data' + (
             f' ({"; ".join(whys)})' if whys else
-            ': no finished seed pair') + extra)
+            ': no finished seed pair') + extra, panels=panels)
     return Claim(name, aggregate.word, cell_count(verdicts, names=names)
-                 + '; ' + aggregate.text(metric) + extra, aggregate)
+                 + '; ' + aggregate.text(metric) + extra, aggregate, panels)
 
 
 def ap_claim(comps: Sequence[Comparison], rule: VerdictRule, metric: str
@@ -123,7 +149,7 @@ def ap_claim(comps: Sequence[Comparison], rule: VerdictRule, metric: str
     cells = {c.label: c.differences() for c in comps}
     return _claim(f'higher {metric}', [c.verdict for c in comps],
                   grid_aggregate(cells, rule, resolution_of(comps)), metric,
-                  (BEATS, WORSE))
+                  (BEATS, WORSE), comps=comps)
 
 
 def convergence_claim(found: Sequence, rule: VerdictRule, metric: str
@@ -142,7 +168,8 @@ def convergence_claim(found: Sequence, rule: VerdictRule, metric: str
     return _claim('faster convergence', [c.verdict for c in found],
                   grid_aggregate(cells, rule, LOGGED_RESOLUTION),
                   f'{metric} over epochs',
-                  ('faster', 'slower'), extra)
+                  ('faster', 'slower'), extra,
+                  comps=[c.comparison for c in found])
 
 
 def small_claim(comps: Sequence[Comparison], rule: VerdictRule,
@@ -170,7 +197,98 @@ def small_claim(comps: Sequence[Comparison], rule: VerdictRule,
     return _claim(name, verdicts,
                   grid_aggregate({c.label: d for c, d in zip(comps, diffs)},
                                  rule, resolution_of(comps, small)), small,
-                  (BEATS, WORSE), extra)
+                  (BEATS, WORSE), extra, comps=comps)
+
+
+#: the tighter-boxes claim: the strict measure, its control (a gain in
+#: both could be more detections, not tighter boxes), and the measures
+#: its evidence shows
+STRICT, CONTROL = 'AP75-95', 'AP50'
+LOCALIZATION_EVIDENCE = ('AP50', 'AP75', 'AP90', 'tp_IoU', 'oLRP_loc')
+
+
+def _measure_text(name: str, agg: Optional[GridAggregate]) -> str:
+    if agg is None:
+        return f'Δ{name} n/a'
+    better = '' if HIGHER_IS_BETTER.get(name, True) else \
+        ' (lower is better)'
+    return (f'Δ{name} {agg.mean:+.2f} [{agg.low:+.2f}, {agg.high:+.2f}]'
+            + better)
+
+
+def tighter_boxes_claim(comps: Sequence[Comparison], rule: VerdictRule
+                        ) -> Claim:
+    """Tighter boxes: the strict AP (IoU .75:.95) improves *and* it
+    improves more than the control AP50 -- both over the grid's aggregate
+    (intersection-union, :func:`...analysis.verdicts.all_of`); a cell
+    counts where both of its corrected verdicts beat."""
+    name = 'tighter boxes'
+    strict = [c.differences(STRICT) for c in comps]
+    if not any(strict):
+        return Claim(name, 'not measured', 'no compared run has its '
+                     'detections matched (a COCO evaluation that stored them)')
+    gap = [c.gap_differences(STRICT, CONTROL) for c in comps]
+    res = [max(c.resolution(STRICT), c.resolution(CONTROL)) for c in comps]
+    v_strict = grid_verdicts(strict, rule.kind, rule.alpha,
+                             correction=rule.correction, resolution=res)
+    v_gap = grid_verdicts(gap, rule.kind, rule.alpha,
+                          correction=rule.correction, resolution=res)
+    cells = lambda d: {c.label: x for c, x in zip(comps, d)}  # noqa: E731
+    agg_strict = grid_aggregate(cells(strict), rule, max(res))
+    agg_gap = grid_aggregate(cells(gap), rule, max(res))
+    if agg_strict is None or agg_gap is None:
+        return _claim(name, v_strict + v_gap, None, STRICT, ())
+    word = claim_word(all_of([agg_strict.verdict, agg_gap.verdict]))
+    iou = [c.differences('tp_IoU') for c in comps]
+    panels = (ClaimPanel(STRICT, tuple(zip(comps, v_strict)), agg_strict),
+              ClaimPanel('tp_IoU', tuple(zip(comps, grid_verdicts(
+                  iou, rule.kind, rule.alpha, correction=rule.correction,
+                  resolution=[c.resolution('tp_IoU') for c in comps]))),
+                  grid_aggregate(cells(iou), rule,
+                                 resolution_of(comps, 'tp_IoU'))))
+    both = sum(1 for a, b in zip(v_strict, v_gap) if a is not None and
+               b is not None and a.corrected == b.corrected == BEATS)
+    decided = sum(1 for a in v_strict if a is not None and
+                  a.p_value is not None)
+    others = [_measure_text(m, grid_aggregate(
+        {c.label: c.differences(m) for c in comps}, rule,
+        resolution_of(comps, m))) for m in LOCALIZATION_EVIDENCE]
+    return Claim(name, word, (
+        f'tighter in {both} of {decided} cells after Holm; '
+        + agg_strict.text(STRICT) + f'; beyond the control '
+        f'Δ({STRICT} - {CONTROL}) {agg_gap.mean:+.2f} [{agg_gap.low:+.2f}, '
+        f'{agg_gap.high:+.2f}]; ' + ', '.join(others)), agg_strict, panels)
+
+
+@dataclass(frozen=True)
+class SizeTightness:
+    """One object size's strict AP and true-positive IoU over the grid,
+    and the true positives (IoU 0.5) behind them, per run."""
+    size: str
+    strict: Optional[GridAggregate]
+    iou: Optional[GridAggregate]
+    matched: Tuple[int, int]
+
+
+def tighter_by_size(comps: Sequence[Comparison], rule: VerdictRule,
+                    sizes=('small', 'medium', 'large')) -> List[SizeTightness]:
+    """The tighter-boxes measures by COCO object size (sizes no run has
+    matched boxes of are left out)."""
+    out = []
+    for size in sizes:
+        sfx = '_' + size[0]
+        matched = [r.get('matched' + sfx) for c in comps
+                   for _, a, b in c.pairs() for r in (a, b)]
+        matched = [int(m) for m in matched if m is not None]
+        if not matched or not max(matched):
+            continue
+        agg = [grid_aggregate({c.label: c.differences(m + sfx)
+                               for c in comps}, rule,
+                              resolution_of(comps, m + sfx))
+               for m in (STRICT, 'tp_IoU')]
+        out.append(SizeTightness(size, agg[0], agg[1],
+                                 (min(matched), max(matched))))
+    return out
 
 
 def claims_table(claims: Sequence[Claim]) -> List[str]:
@@ -179,6 +297,9 @@ def claims_table(claims: Sequence[Claim]) -> List[str]:
         f'| {c.claim} | {c.verdict} | {c.evidence} |' for c in claims]
 
 
-__all__ = ['Claim', 'GridAggregate', 'MIN_SUPPORT', 'ap_claim',
+__all__ = ['CONTROL', 'Claim', 'ClaimPanel', 'GridAggregate',
+           'aggregate_interval_name', 'LOCALIZATION_EVIDENCE',
+           'MIN_SUPPORT', 'STRICT', 'SizeTightness', 'ap_claim',
+           'tighter_boxes_claim', 'tighter_by_size',
            'cell_count', 'claims_table', 'convergence_claim', 'grid_aggregate',
            'resolution_of', 'small_claim']

@@ -94,6 +94,29 @@ class Comparison:
                 if r.get(metric) is not None and b.get(metric) is not None]
 
 
+    def gap_differences(self, metric: str, control: str) -> List[float]:
+        """Seed by seed, the variant's ``metric - control`` minus its
+        baseline's (how much more ``metric`` moved than ``control``)."""
+        ok = lambda r: r.get(metric) is not None and \
+            r.get(control) is not None  # noqa: E731
+        return [(r[metric] - r[control]) - (b[metric] - b[control])
+                for _, r, b in self.pairs() if ok(r) and ok(b)]
+
+    @property
+    def cell(self) -> str:
+        """``retinanet · shapes-large``: the axis values the variant shares
+        with its baseline (what the grid's cell is)."""
+        return ' · '.join(value_text(v) for v, b in
+                          zip(self.key, self.baseline) if v == b)
+
+    @property
+    def change(self) -> str:
+        """``focal-iou vs iou``: what the variant changes."""
+        pairs = [(v, b) for v, b in zip(self.key, self.baseline) if v != b]
+        return ', '.join(value_text(v) for v, _ in pairs) + ' vs ' + \
+            ', '.join(value_text(b) for _, b in pairs)
+
+
 def groups(spec: SweepSpec, rows: Sequence[dict]
            ) -> 'OrderedDict[Tuple, list]':
     """Runs that differ only in their seed, in plan order."""

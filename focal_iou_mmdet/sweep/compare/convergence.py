@@ -17,7 +17,7 @@ epoch, read from mmengine's records):
   percentile bootstrap over the seed pairs (fixed-n sweeps with 3 or more
   pairs; none where the seeds were added after looking).
 """
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence
 
 import numpy as np
@@ -42,6 +42,10 @@ class Convergence:
     censored: int
     verdict: Optional[Verdict] = None
     ratio_interval: Optional[tuple] = None
+    #: the paired Δ of the true positives' mean IoU at each common epoch
+    #: (runs evaluated by CocoLocalizationMetric; else empty)
+    localization_epochs: List[int] = field(default_factory=list)
+    localization: List[Optional[Verdict]] = field(default_factory=list)
 
     @property
     def word(self) -> str:
@@ -74,11 +78,20 @@ def first_epoch_at(curve: Dict[int, float], target: float) -> Optional[int]:
                 None)
 
 
-def _paired_curves(comp: Comparison) -> List[tuple]:
-    """Per seed pair ``(variant curve, baseline curve)`` in percent."""
+#: the short name of the per-epoch localization measure
+LOCALIZATION = 'tp_IoU'
+
+
+def _paired_curves(comp: Comparison, short: Optional[str] = None
+                   ) -> List[tuple]:
+    """Per seed pair ``(variant curve, baseline curve)`` in percent, of
+    the primary metric (or the one of that short name)."""
     out = []
     for _, run, base in comp.pairs():
-        a, b = run['_result'].curve(), base['_result'].curve()
+        family = run['_family']
+        key = None if short is None else next(
+            (k for k, v in family.keys.items() if v == short), '')
+        a, b = run['_result'].curve(key), base['_result'].curve(key)
         if a and b:
             out.append(({e: v * 100 for e, v in a.items()},
                         {e: v * 100 for e, v in b.items()}))
@@ -108,19 +121,27 @@ def _ratio_interval(ratios: List[float], rule: VerdictRule):
     return float(lo), float(hi)
 
 
+def _per_epoch(curves: Sequence[tuple], rule: VerdictRule) -> tuple:
+    """``(common epochs, interval of the paired Δ at each)``; logged
+    values, so at the log's resolution."""
+    common = sorted(set.intersection(*(set(a) & set(b) for a, b in curves))
+                    ) if curves else []
+    return common, [interval_of([a[e] - b[e] for a, b in curves], rule,
+                                LOGGED_RESOLUTION) for e in common]
+
+
 def convergence_of(comp: Comparison, rule: VerdictRule) -> Convergence:
     """A comparison's :class:`Convergence`, its verdict not yet set
     (:func:`judge_convergence` corrects over the grid)."""
     curves = _paired_curves(comp)
-    common = sorted(set.intersection(*(set(a) & set(b) for a, b in curves))
-                    ) if curves else []
-    per_epoch = [interval_of([a[e] - b[e] for a, b in curves], rule,
-                             LOGGED_RESOLUTION) for e in common]
+    common, per_epoch = _per_epoch(curves, rule)
     area = [float(np.mean([a[e] - b[e] for e in common]))
             for a, b in curves] if common else []
     ratios, censored = _ratios(curves)
+    loc_epochs, loc = _per_epoch(_paired_curves(comp, LOCALIZATION), rule)
     return Convergence(comp, common, per_epoch, area, ratios, censored,
-                       ratio_interval=_ratio_interval(ratios, rule))
+                       ratio_interval=_ratio_interval(ratios, rule),
+                       localization_epochs=loc_epochs, localization=loc)
 
 
 def judge_convergence(comps: Sequence[Comparison], rule: VerdictRule
@@ -136,5 +157,5 @@ def judge_convergence(comps: Sequence[Comparison], rule: VerdictRule
     return found
 
 
-__all__ = ['Convergence', 'WORDS', 'convergence_of', 'first_epoch_at',
+__all__ = ['Convergence', 'LOCALIZATION', 'WORDS', 'convergence_of', 'first_epoch_at',
            'judge_convergence']

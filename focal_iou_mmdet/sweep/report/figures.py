@@ -3,14 +3,15 @@ import os.path as osp
 from collections import OrderedDict
 from typing import List, Tuple
 
-from ...analysis.plots import (plot_ap_by_size, plot_confidence_sequences,
-                               plot_forest, plot_paired_curves,
-                               plot_training_curves)
+from ...analysis.plots import (ForestPanel, plot_ap_by_size,
+                               plot_confidence_sequences, plot_forest,
+                               plot_paired_curves, plot_training_curves)
 from ...analysis.grid_verdicts import ANYTIME
 from ...analysis.sequential import sequence_path
 from ...analysis.verdicts import level_text
 from ..spec import SweepSpec
 from ..compare.comparison import value_text
+from ..compare.convergence import LOCALIZATION
 from ..compare.rows import families, primary_name
 
 
@@ -74,21 +75,50 @@ def _sequence_paths(stats: List[dict]) -> list:
     return out
 
 
+def _cell_labels(comps) -> dict:
+    """Each comparison's row label: its cell (``retinanet · shapes``),
+    with what it changes where a cell holds several comparisons."""
+    cells = [c.cell for c in comps]
+    return {id(c): c.cell if cells.count(c.cell) == 1 else
+            f'{c.cell} · {c.change}' for c in comps}
+
+
+def _forest_panels(claims) -> List[ForestPanel]:
+    out = []
+    for claim in claims.claims:
+        for panel in claim.panels:
+            rows = [(c, v) for c, v in panel.cells if v is not None]
+            if not rows:
+                continue
+            labels = _cell_labels([c for c, _ in rows])
+            agg = panel.aggregate
+            out.append(ForestPanel(
+                panel.metric,
+                [(labels[id(c)], v.mean, v.low, v.high, v.corrected)
+                 for c, v in rows],
+                agg and (agg.mean, agg.low, agg.high, agg.iqm),
+                rows[0][1].interval_name, claims.aggregate_interval))
+    return out
+
+
 def _claims_figures(claims, out_dir: str, metric: str) -> List[str]:
-    comps = [c.comparison for c in claims.convergence]
-    judged = [c for c in comps if c.verdict is not None]
-    if not judged:
+    panels = _forest_panels(claims)
+    if not panels:
         return []
-    name = judged[0].verdict.interval_name
-    rows = [(c.label, c.verdict.mean, c.verdict.low, c.verdict.high,
-             c.verdict.corrected) for c in judged]
-    agg = claims.aggregate
-    out = [plot_forest(rows, agg and (agg.mean, agg.low, agg.high),
-                       osp.join(out_dir, 'forest_plot.png'), metric, name)]
-    curves = [(c.comparison.label, c.epochs, [v.mean for v in c.per_epoch],
-               [v.low for v in c.per_epoch], [v.high for v in c.per_epoch])
-              for c in claims.convergence if c.epochs]
+    out = [plot_forest(panels, osp.join(out_dir, 'forest_plot.png'))]
+    found = [c for c in claims.convergence if c.epochs]
+    labels = _cell_labels([c.comparison for c in found])
+    series = lambda name, epochs, vs: (  # noqa: E731
+        name, epochs, [v.mean for v in vs], [v.low for v in vs],
+        [v.high for v in vs])
+    curves = [(labels[id(c.comparison)],
+               [series(metric, c.epochs, c.per_epoch)] +
+               ([series(LOCALIZATION, c.localization_epochs,
+                        c.localization)] if c.localization_epochs else []))
+              for c in found]
     if curves:
+        interval = next((v.interval_name for c in found
+                         for v in c.per_epoch if v is not None), '')
         out.append(plot_paired_curves(
-            curves, osp.join(out_dir, 'convergence.png'), metric, name))
+            curves, osp.join(out_dir, 'convergence.png'), interval))
     return out

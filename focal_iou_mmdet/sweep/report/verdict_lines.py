@@ -9,6 +9,7 @@ from ...analysis.grid_verdicts import ANYTIME
 from ...analysis.verdicts import (LOGGED_RESOLUTION, MIN_SEED_PAIRS,
                                   level_text)
 from ..compare.comparison import Comparison, VerdictRule, verdict_line
+from ..compare.claims import STRICT
 from ..compare.per_seed_bootstrap import ImageBootstrap
 
 
@@ -74,4 +75,9 @@ def _bootstrap_line(b, metric, small) -> str:
             f'resamples of {b_all.n} val images): Δ{metric} {b_all.cell()}')
     if b_small is not None:
         text += f', Δ{small} {b_small.cell()}'
-    return text + f': {b_all.verdict()}'
+    text += f': {b_all.verdict()}'
+    tight = [(m, b.intervals[m]) for m in (STRICT, 'tp_IoU')
+             if m in b.intervals]
+    if tight:
+        text += '; ' + ', '.join(f'Δ{m} {iv.cell()}' for m, iv in tight)
+    return text
