@@ -11,7 +11,7 @@ Introduction to the Bootstrap", 1993, ch. 13: percentile intervals).  The
 draws are made one resample after another from ``seed`` and evaluated in
 batches, so the same seed gives the same intervals whatever the batch.
 """
-from typing import Dict, Tuple
+from typing import Dict, Sequence, Tuple
 
 import numpy as np
 
@@ -49,6 +49,41 @@ def paired_draws(a: RunMatch, b: RunMatch, resamples: int = 1000,
         d = (da[k] - db[k]) * percent_scale(k)
         out[k] = d[~np.isnan(d)]
     return out
+
+
+def kept_paired_draws(a: RunMatch, b: RunMatch, path: str,
+                      resamples: int = 1000, seed: int = 0,
+                      areas: Sequence[str] = ('all',)
+                      ) -> Dict[str, Dict[str, np.ndarray]]:
+    """``{area: paired_draws(...)}``, read from ``path`` (``.npz``) where
+    it was kept for the same two matches (their keys), resamples and seed,
+    else computed and kept there (arrays only: read without pickle).
+    Matches without a key are never kept."""
+    import json
+    import os
+    key = json.dumps([a.key, b.key, resamples, seed, list(areas)]) \
+        if a.key and b.key else None
+    if key is not None:
+        try:
+            with np.load(path, allow_pickle=False) as z:
+                if str(z['key']) == key:
+                    return {area: {k.split('/', 1)[1]: z[k] for k in z.files
+                                   if k.startswith(area + '/')}
+                            for area in areas}
+        except (OSError, ValueError, KeyError):
+            pass
+    found = {area: paired_draws(a, b, resamples, seed, area)
+             for area in areas}
+    if key is not None:
+        tmp = f'{path}.{os.getpid()}.tmp.npz'
+        try:
+            np.savez(tmp, key=np.asarray(key), **{
+                f'{area}/{k}': v for area, d in found.items()
+                for k, v in d.items()})
+            os.replace(tmp, path)
+        except OSError:
+            pass
+    return found
 
 
 def bootstrap_draws(a: RunMatch, b: RunMatch, resamples: int = 1000,
@@ -90,5 +125,6 @@ def paired_bootstrap(a: RunMatch, b: RunMatch, resamples: int = 1000,
 
 
 __all__ = ['MatchedRun', 'bootstrap_draws', 'bootstrap_summary',
+           'kept_paired_draws',
            'paired_bootstrap', 'paired_draws', 'resample_weights',
            'summary_of']

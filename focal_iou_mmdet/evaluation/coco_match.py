@@ -29,21 +29,16 @@ Localization measures from the same match (IoU threshold 0.5):
   localisation component over those whose optimum keeps a detection).
   Lower is better.
 """
-from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence
 
 import numpy as np
 
+from .weighted_accumulate import (AP_RANGES, IOU_THRESHOLDS, LRP_TAU,
+                                  RECALL_POINTS, AreaRows, CategoryRows,
+                                  summarize)
+
 #: COCOeval's area ranges by name, in its order
 AREAS = ('all', 'small', 'medium', 'large')
-#: COCOeval's IoU thresholds and recall points (bbox)
-IOU_THRESHOLDS = np.linspace(.5, 0.95, 10)
-RECALL_POINTS = np.linspace(.0, 1.00, 101)
-#: the IoU threshold of LRP (and of a true positive's IoU)
-LRP_TAU = 0.5
-#: AP over a range of thresholds: name -> threshold indices
-AP_RANGES = {'AP': slice(0, 10), 'AP50': slice(0, 1), 'AP75': slice(5, 6),
-             'AP90': slice(8, 9), 'AP75-95': slice(5, 10)}
 #: every metric :meth:`RunMatch.metrics` gives, and which way is better
 HIGHER_IS_BETTER = {**{k: True for k in AP_RANGES}, 'tp_IoU': True,
                     'oLRP': False, 'oLRP_loc': False, 'matched': True}
@@ -55,49 +50,6 @@ def percent_scale(name: str) -> float:
     """The factor a metric is shown with: 100 for a fraction (``AP_s``,
     ``tp_IoU``; any size suffix), 1 for a count."""
     return 1.0 if name.split('_')[0] in COUNTS else 100.0
-
-
-@dataclass
-class CategoryRows:
-    """One category in one area range: its events in score order.
-
-    ``image``: (R,) image index of each event; ``tp``: (T, R) bool, a true
-    positive at threshold t; ``iou``: (R,) IoU with its match at 0.5 (0
-    where unmatched there); ``counted``: (E, 4) int rows ``(event row,
-    image, threshold mask, count)`` -- detections not ignored at the
-    thresholds in the mask, counted at that row (the event's own
-    detection included); ``gt_count``: (I,) not-ignored ground truths per
-    image."""
-    image: np.ndarray
-    tp: np.ndarray
-    iou: np.ndarray
-    counted: np.ndarray
-    gt_count: np.ndarray
-
-    def counted_per_row(self, weights: np.ndarray) -> np.ndarray:
-        """(T, B, R) cumulative weighted count of not-ignored detections
-        up to each row, per threshold, for ``weights`` (B, I)."""
-        n_t, n_r = self.tp.shape
-        out = np.zeros((n_t, weights.shape[0], n_r))
-        for bits, matrix in self._by_mask():
-            per_row = np.asarray(matrix @ weights.T).T      # (B, R)
-            for t in range(n_t):
-                if bits >> t & 1:
-                    out[t] += per_row
-        return np.cumsum(out, axis=2)
-
-    def _by_mask(self):
-        """``[(threshold mask, sparse (R, I) counts)]``, built once."""
-        if getattr(self, '_matrices', None) is None:
-            from scipy.sparse import csr_matrix
-            row, img, mask, count = self.counted.T
-            shape = (self.tp.shape[1], len(self.gt_count))
-            self._matrices = [
-                (int(bits), csr_matrix((count[mask == bits].astype(float),
-                                        (row[mask == bits],
-                                         img[mask == bits])), shape=shape))
-                for bits in np.unique(mask)]
-        return self._matrices
 
 
 def _category_rows(evals, n_img: int, max_det: int,
@@ -141,48 +93,6 @@ def _category_rows(evals, n_img: int, max_det: int,
                         gt_count)
 
 
-def _weighted_category(c: CategoryRows, w: np.ndarray) -> dict:
-    """Per resample (rows of ``w``): AP per threshold (nan without ground
-    truth), the class's oLRP and its localisation part, and the true
-    positives' count and summed IoU at 0.5."""
-    n_b = w.shape[0]
-    npig = w @ c.gt_count
-    has_gt = npig > 0
-    n_t, n_r = c.tp.shape
-    nan = np.full(n_b, np.nan)
-    if n_r == 0:
-        ap = np.where(has_gt[:, None], 0.0, np.nan) * np.ones((n_b, n_t))
-        return dict(ap=ap, olrp=np.where(has_gt, 1.0, np.nan),
-                    olrp_loc=nan, tp=np.zeros(n_b), iou_sum=np.zeros(n_b))
-    wr = w[:, c.image]                                   # (B, R)
-    tp_cum = np.cumsum(c.tp[:, None, :] * wr[None], axis=2)   # (T, B, R)
-    seen = c.counted_per_row(w)
-    pr = np.where(c.tp[:, None, :], tp_cum / (seen + np.spacing(1)), 0.0)
-    env = np.maximum.accumulate(pr[:, :, ::-1], axis=2)[:, :, ::-1]
-    with np.errstate(divide='ignore', invalid='ignore'):
-        rc = tp_cum / npig[None, :, None]
-    reached = np.searchsorted(RECALL_POINTS, rc.ravel(), side='right') \
-        .reshape(rc.shape)
-    first = np.diff(reached, axis=2, prepend=0)
-    ap = (env * first).sum(axis=2).T / len(RECALL_POINTS)   # (B, T)
-    ap[~has_gt] = np.nan
-    # LRP at tau 0.5, at each true positive (threshold index 0)
-    tp0, fp0 = tp_cum[0], seen[0] - tp_cum[0]
-    loc = np.cumsum(c.tp[0] * (1 - c.iou) * wr, axis=1)
-    with np.errstate(divide='ignore', invalid='ignore'):
-        lrp = (loc / (1 - LRP_TAU) + fp0 + (npig[:, None] - tp0)) / \
-            (npig[:, None] + fp0)
-        lrp = np.where(c.tp[0][None] & (tp0 > 0), lrp, np.inf)
-        best = np.argmin(lrp, axis=1)
-        low = lrp[np.arange(n_b), best]
-        loc_at = loc[np.arange(n_b), best] / tp0[np.arange(n_b), best]
-    olrp = np.where(has_gt, np.minimum(low, 1.0), np.nan)
-    olrp_loc = np.where(has_gt & (low < 1.0), loc_at, np.nan)
-    iou_sum = (c.tp[0] * c.iou * wr).sum(axis=1)
-    return dict(ap=ap, olrp=olrp, olrp_loc=olrp_loc, tp=tp0[:, -1],
-                iou_sum=iou_sum)
-
-
 #: the fields of a saved match, per area and category
 _FIELDS = ('image', 'tp', 'iou', 'counted', 'gt_count')
 #: budget of one batch of resamples: thresholds x resamples x rows
@@ -199,6 +109,9 @@ class RunMatch:
         self.img_ids = list(img_ids)
         self.cat_ids = list(cat_ids)
         self.areas = areas
+        self._rows: Dict[str, AreaRows] = {}
+        #: what the match was computed from, where it was saved or read
+        self.key: Optional[str] = None
 
     @classmethod
     def from_cocoeval(cls, ev, areas: Sequence[str] = AREAS) -> 'RunMatch':
@@ -260,37 +173,23 @@ class RunMatch:
     def draws(self, area: str, weights: np.ndarray) -> Dict[str, np.ndarray]:
         """:meth:`metrics` for each row of ``weights`` (B, images), in
         batches of bounded memory."""
-        cats = [c for c in self.areas[area] if c is not None]
-        rows = max([c.tp.shape[1] for c in cats] + [1])
-        size = max(1, _BATCH_ELEMENTS // (len(IOU_THRESHOLDS) * rows))
-        parts = [self._batch(cats, weights[s:s + size])
+        rows = self._area_rows(area)
+        if not rows.n_cat:
+            return {k: np.full(len(weights), np.nan)
+                    for k in HIGHER_IS_BETTER}
+        size = max(1, _BATCH_ELEMENTS // (len(IOU_THRESHOLDS) *
+                                          max(rows.tp.shape[1], 1)))
+        parts = [summarize(rows.per_category(weights[s:s + size]))
                  for s in range(0, len(weights), size)]
         return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
 
-    @staticmethod
-    def _batch(cats: List[CategoryRows], w: np.ndarray
-               ) -> Dict[str, np.ndarray]:
-        per = [_weighted_category(c, w) for c in cats]
-        if not per:
-            nan = np.full(len(w), np.nan)
-            return {k: nan for k in HIGHER_IS_BETTER}
-        ap = np.stack([p['ap'] for p in per], axis=1)       # (B, K, T)
-        out = {}
-        with np.errstate(invalid='ignore', divide='ignore'):
-            for name, sel in AP_RANGES.items():
-                valid = ~np.isnan(ap[:, :, 0])
-                out[name] = np.where(
-                    valid.any(1), np.nansum(ap[:, :, sel].mean(2), axis=1)
-                    / valid.sum(1), np.nan)
-            tp = sum(p['tp'] for p in per)
-            out['tp_IoU'] = sum(p['iou_sum'] for p in per) / tp
-            for name in ('olrp', 'olrp_loc'):
-                v = np.stack([p[name] for p in per], axis=1)
-                n = (~np.isnan(v)).sum(1)
-                out['oLRP' + name[4:]] = np.where(
-                    n > 0, np.nansum(v, axis=1) / np.maximum(n, 1), np.nan)
-        out['matched'] = tp
-        return out
+    def _area_rows(self, area: str) -> AreaRows:
+        """The area's categories end to end, built once."""
+        if area not in self._rows:
+            self._rows[area] = AreaRows(
+                [c for c in self.areas[area] if c is not None],
+                len(self.img_ids))
+        return self._rows[area]
 
     # -- on disk (arrays only: loaded without pickle) -----------------------
     def save(self, path: str, key: str = '') -> None:
@@ -314,6 +213,7 @@ class RunMatch:
         tmp = f'{path}.{os.getpid()}.tmp.npz'
         np.savez_compressed(tmp, **arrays)
         os.replace(tmp, path)
+        self.key = key
 
     @classmethod
     def load(cls, path: str, key: Optional[str] = None
@@ -335,8 +235,10 @@ class RunMatch:
                     areas[area] = [CategoryRows(*next(it)) if present
                                    else None
                                    for present in z[f'{area}/present']]
-                return cls(z['img_ids'].tolist(), z['cat_ids'].tolist(),
-                           areas)
+                found = cls(z['img_ids'].tolist(), z['cat_ids'].tolist(),
+                            areas)
+                found.key = str(z['key'])
+                return found
         except (OSError, ValueError, KeyError, StopIteration):
             return None
 
@@ -359,5 +261,6 @@ def _iou_lookup(ev, max_det: int):
     return ious_of
 
 
-__all__ = ['AP_RANGES', 'AREAS', 'COUNTS', 'CategoryRows', 'HIGHER_IS_BETTER', 'percent_scale',
+__all__ = ['AP_RANGES', 'AREAS', 'COUNTS', 'CategoryRows', 'HIGHER_IS_BETTER',
+           'percent_scale',
            'IOU_THRESHOLDS', 'LRP_TAU', 'RECALL_POINTS', 'RunMatch']

@@ -261,6 +261,12 @@ class RunDir:
         (:func:`~.exact_metrics.run_match`)."""
         return self.file('match.npz')
 
+    @property
+    def paired_draws_file(self) -> str:
+        """The image bootstrap's draws of this run against its baseline
+        seed, kept under both matches' keys (the report's)."""
+        return self.file('paired_draws.npz')
+
     def train_env(self) -> Dict[str, str]:
         """Variables of its training process: a CocoMetric validation
         dumps its detections to :attr:`predictions_file`.  Given at train

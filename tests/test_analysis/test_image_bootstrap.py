@@ -108,3 +108,31 @@ def test_every_metric_is_bootstrapped_from_one_draw(coco_gt):
     assert draws['AP75-95'].mean() > draws['AP50'].mean() > -1
     with pytest.raises(ValueError, match='area'):
         paired_draws(good, bad, resamples=2, area='tiny')
+
+
+def test_kept_draws_are_read_only_for_the_same_matches(coco_gt, tmp_path):
+    from focal_iou_mmdet.analysis.image_bootstrap import kept_paired_draws
+    a = RunMatch.from_detections(coco_gt, predictions(coco_gt, 0.05, 8))
+    b = RunMatch.from_detections(coco_gt, predictions(coco_gt, 0.2, 8))
+    path = str(tmp_path / 'draws.npz')
+    a.key, b.key = 'a1', 'b1'
+    first = kept_paired_draws(a, b, path, resamples=20)
+    # kept: a file altered under the same key is what is read
+    with np.load(path) as z:
+        arrays = {k: z[k] for k in z.files}
+    arrays['all/AP'] = arrays['all/AP'] + 100
+    np.savez(path, **arrays)
+    again = kept_paired_draws(a, b, path, resamples=20)
+    assert np.allclose(again['all']['AP'], first['all']['AP'] + 100)
+    # another match (its detections changed): drawn again, not read
+    b.key = 'b2'
+    fresh = kept_paired_draws(a, b, path, resamples=20)
+    assert np.allclose(fresh['all']['AP'], first['all']['AP'])
+    # other resamples: drawn again
+    assert len(kept_paired_draws(a, b, path, resamples=30)['all']['AP']) \
+        == 30
+    # matches without a key are never kept
+    a.key = None
+    os.remove(path)
+    kept_paired_draws(a, b, path, resamples=5)
+    assert not os.path.exists(path)

@@ -5,8 +5,9 @@ evaluation dumped its detections, the difference of every claim metric
 interval.
 
 Each run's match is the one the report's rows read
-(:func:`...runs.exact_metrics.run_match`: kept on disk by content, so an
-unchanged sweep only reads it).  The ground truth is the annotation file
+(:func:`...runs.exact_metrics.run_match`: kept on disk by content), and a
+seed pair's draws are kept in the variant run's folder under the two
+matches' keys, so a report on an unchanged sweep only reads them.  The ground truth is the annotation file
 the run was evaluated on, read from the config mmengine dumped when it
 trained.  A run whose detections and that ground truth do not give back
 the AP the run logged is refused, with the reason: its interval would be
@@ -14,7 +15,7 @@ about other data."""
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Tuple
 
-from ...analysis.image_bootstrap import paired_draws, summary_of
+from ...analysis.image_bootstrap import kept_paired_draws, summary_of
 from ...analysis.intervals import Interval
 from ...runs.config_dump import ConfigDumpError
 from ...runs.exact_metrics import (LOGGED_TOLERANCE, evaluated_ann_file,
@@ -88,14 +89,17 @@ class ImageBootstrap:
             if why_a or why_b:
                 out.append(SeedPairBootstrap(seed, note=why_a or why_b))
             elif a is not None and b is not None and a.img_ids == b.img_ids:
-                out.append(self._intervals(seed, a, b))
+                kept = self.spec.run_dir(r['run_id']).paired_draws_file
+                out.append(self._intervals(seed, a, b, kept))
         return out
 
-    def _intervals(self, seed, a, b) -> SeedPairBootstrap:
+    def _intervals(self, seed, a, b, kept: str) -> SeedPairBootstrap:
         found = SeedPairBootstrap(seed)
         wanted = {'all': ('AP',) + LOCALIZATION, 'small': ('AP',)}
+        all_draws = kept_paired_draws(a, b, kept, self.RESAMPLES,
+                                      areas=tuple(wanted))
         for area, metrics in wanted.items():
-            draws = paired_draws(a, b, self.RESAMPLES, area=area)
+            draws = all_draws[area]
             for metric in metrics:
                 name = metric + ('_s' if area == 'small' else '')
                 try:
