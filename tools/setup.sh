@@ -39,7 +39,7 @@ pip_q() { "$VPY" -m pip install --disable-pip-version-check -q "$@"; }
 
 # The stamp records what is installed; the heavy part is skipped when the
 # requirements did not change.
-REQ_KEY="torch=$TORCH_VERSION mmcv=$MMCV_VERSION mmengine=$MMENGINE_VERSION mmdet=$MMDET_VERSION v10"
+REQ_KEY="torch=$TORCH_VERSION mmcv=$MMCV_VERSION mmengine=$MMENGINE_VERSION mmdet=$MMDET_VERSION v11"
 STAMP="$VENV/.focal_iou_deps"
 if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$REQ_KEY" ]; then
     log "dependencies up to date ($REQ_KEY)"
@@ -73,7 +73,7 @@ else
     # pytest<9: pytest 9 derives a test's node id anew, so pytest-xdist's
     # --dist loadgroup (make test) can no longer tag it and ignores groups
     pip_q -c "$CONSTRAINTS" "mmengine==$MMENGINE_VERSION" "mmdet==$MMDET_VERSION" \
-        pycocotools matplotlib "pytest<9" "pytest-xdist>=3.5" "hypothesis>=6" \
+        pycocotools "faster-coco-eval>=1.6" "numba>=0.59" matplotlib "pytest<9" "pytest-xdist>=3.5" "hypothesis>=6" \
         "pydantic>=2,<3" pyyaml "ruamel.yaml>=0.18" build \
         click colorama model-index pandas requests rich tabulate \
         "mkdocs>=1.6,<2" "mkdocs-material>=9.5,<10" \
