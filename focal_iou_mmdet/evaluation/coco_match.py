@@ -33,15 +33,18 @@ from typing import Dict, List, Optional, Sequence
 
 import numpy as np
 
+from .box_matching import AREA_RANGES, match_per_category
 from .weighted_accumulate import (AP_RANGES, IOU_THRESHOLDS, LRP_TAU,
                                   RECALL_POINTS, AreaRows, CategoryRows,
-                                  summarize)
+                                  category_rows, summarize)
 
 #: COCOeval's area ranges by name, in its order
-AREAS = ('all', 'small', 'medium', 'large')
+AREAS = tuple(AREA_RANGES)
 #: every metric :meth:`RunMatch.metrics` gives, and which way is better
 HIGHER_IS_BETTER = {**{k: True for k in AP_RANGES}, 'tp_IoU': True,
                     'oLRP': False, 'oLRP_loc': False, 'matched': True}
+#: who matches detections to the ground truth (RunMatch.from_detections)
+MATCHERS = ('compiled', 'pycocotools')
 #: the metrics that are counts (the others are fractions, shown in percent)
 COUNTS = ('matched',)
 
@@ -66,31 +69,18 @@ def _category_rows(evals, n_img: int, max_det: int,
     scores = np.concatenate([np.asarray(e['dtScores'][:max_det], float)
                              for _, e in evals])
     if not len(scores):
-        return CategoryRows(np.zeros(0, np.int64), np.zeros((n_t, 0), bool),
-                            np.zeros(0), np.zeros((0, 4), np.int64),
-                            gt_count)
-    order = np.argsort(-scores, kind='mergesort')
-    det_image = np.concatenate([np.full(len(e['dtScores'][:max_det]), i)
-                                for i, e in evals]).astype(np.int64)[order]
-    matched = np.concatenate([np.asarray(e['dtMatches'])[:, :max_det]
-                              for _, e in evals], axis=1)[:, order] != 0
-    ignored = np.concatenate([np.asarray(e['dtIgnore'])[:, :max_det]
-                              for _, e in evals], axis=1)[:, order] != 0
-    iou = np.concatenate([ious_of(e) for _, e in evals])[order]
-    tp = matched & ~ignored
-    events = np.flatnonzero(tp.any(axis=0))
-    keep = np.arange(len(scores)) <= (events[-1] if len(events) else -1)
-    mask = ((~ignored).astype(np.int64) << np.arange(n_t)[:, None]).sum(0)
-    keep &= mask != 0
-    pos = np.flatnonzero(keep)
-    key = np.stack([np.searchsorted(events, pos), det_image[pos],
-                    mask[pos]], axis=1)
-    uniq, count = np.unique(key, axis=0, return_counts=True) if len(key) \
-        else (np.zeros((0, 3), np.int64), np.zeros(0, np.int64))
-    counted = np.concatenate([uniq, count[:, None]], axis=1).astype(np.int64)
-    return CategoryRows(det_image[events], tp[:, events],
-                        np.where(tp[0, events], iou[events], 0.0), counted,
-                        gt_count)
+        return category_rows(np.zeros(0), np.zeros(0, np.int64),
+                             np.zeros((n_t, 0), bool),
+                             np.zeros((n_t, 0), bool), np.zeros(0), gt_count)
+    return category_rows(
+        scores,
+        np.concatenate([np.full(len(e['dtScores'][:max_det]), i)
+                        for i, e in evals]).astype(np.int64),
+        np.concatenate([np.asarray(e['dtMatches'])[:, :max_det]
+                        for _, e in evals], axis=1) != 0,
+        np.concatenate([np.asarray(e['dtIgnore'])[:, :max_det]
+                        for _, e in evals], axis=1) != 0,
+        np.concatenate([ious_of(e) for _, e in evals]), gt_count)
 
 
 #: the fields of a saved match, per area and category
@@ -139,17 +129,26 @@ class RunMatch:
 
     @classmethod
     def from_detections(cls, coco_gt, detections: Sequence[dict],
-                        areas: Sequence[str] = AREAS) -> 'RunMatch':
-        """Match ``detections`` (COCO result dicts) to ``coco_gt`` with
-        pycocotools (ValueError: no detections)."""
+                        areas: Sequence[str] = AREAS,
+                        matcher: str = 'compiled') -> 'RunMatch':
+        """Match ``detections`` (COCO result dicts) to ``coco_gt``:
+        ``matcher`` 'compiled' (:mod:`.box_matching`, the default) or
+        'pycocotools' (``COCOeval.evaluate``); the same match either way
+        (tested).  ValueError: no detections, or an unknown matcher."""
+        if not detections:
+            raise ValueError('a run without detections has no AP curve')
+        if matcher not in MATCHERS:
+            raise ValueError(f'matcher={matcher!r}: use one of {MATCHERS}')
+        img_ids = sorted(coco_gt.getImgIds())
+        if matcher == 'compiled':
+            return cls(img_ids, sorted(coco_gt.getCatIds()),
+                       match_per_category(coco_gt, detections, areas))
         import contextlib
         import io
         from pycocotools.cocoeval import COCOeval
-        if not detections:
-            raise ValueError('a run without detections has no AP curve')
         with contextlib.redirect_stdout(io.StringIO()):
             ev = COCOeval(coco_gt, coco_gt.loadRes(list(detections)), 'bbox')
-            ev.params.imgIds = sorted(coco_gt.getImgIds())
+            ev.params.imgIds = img_ids
             ev.evaluate()
         return cls.from_cocoeval(ev, areas)
 
@@ -262,5 +261,5 @@ def _iou_lookup(ev, max_det: int):
 
 
 __all__ = ['AP_RANGES', 'AREAS', 'COUNTS', 'CategoryRows', 'HIGHER_IS_BETTER',
-           'percent_scale',
+           'MATCHERS', 'percent_scale',
            'IOU_THRESHOLDS', 'LRP_TAU', 'RECALL_POINTS', 'RunMatch']

@@ -45,6 +45,33 @@ class CategoryRows:
     gt_count: np.ndarray
 
 
+def category_rows(scores, det_image, matched, ignored, iou, gt_count
+                  ) -> CategoryRows:
+    """One category's rows from its detections in COCOeval's
+    concatenation order (image by image, each image's by score):
+    ``matched``/``ignored`` (T, D) per threshold, ``iou`` (D) with the
+    match at 0.5, ``gt_count`` (I) not-ignored ground truths per image."""
+    n_t = len(IOU_THRESHOLDS)
+    order = np.argsort(-np.asarray(scores, float), kind='mergesort')
+    det_image = np.asarray(det_image, np.int64)[order]
+    matched, ignored = matched[:, order], ignored[:, order]
+    iou = np.asarray(iou, float)[order]
+    tp = matched & ~ignored
+    events = np.flatnonzero(tp.any(axis=0))
+    keep = np.arange(len(order)) <= (events[-1] if len(events) else -1)
+    mask = ((~ignored).astype(np.int64) << np.arange(n_t)[:, None]).sum(0)
+    keep &= mask != 0
+    pos = np.flatnonzero(keep)
+    key = np.stack([np.searchsorted(events, pos), det_image[pos],
+                    mask[pos]], axis=1)
+    uniq, count = np.unique(key, axis=0, return_counts=True) if len(key) \
+        else (np.zeros((0, 3), np.int64), np.zeros(0, np.int64))
+    counted = np.concatenate([uniq, count[:, None]], axis=1).astype(np.int64)
+    return CategoryRows(det_image[events], tp[:, events],
+                        np.where(tp[0, events], iou[events], 0.0), counted,
+                        np.asarray(gt_count, np.int64))
+
+
 class AreaRows:
     """The categories of one area range end to end (module doc)."""
 
@@ -177,4 +204,5 @@ def summarize(per: Dict[str, np.ndarray]) -> Dict[str, np.ndarray]:
 
 
 __all__ = ['AP_RANGES', 'AreaRows', 'CategoryRows', 'IOU_THRESHOLDS',
+           'category_rows',
            'LRP_TAU', 'RECALL_POINTS', 'summarize']

@@ -12,7 +12,8 @@ from helpers.coco_detections import jittered_detections, pycocotools_eval
 from pycocotools.coco import COCO
 
 from focal_iou_mmdet.datasets import generate_shapes_dataset
-from focal_iou_mmdet.evaluation.coco_match import (IOU_THRESHOLDS, LRP_TAU,
+from focal_iou_mmdet.evaluation.coco_match import (AREAS, IOU_THRESHOLDS,
+                                                   LRP_TAU, MATCHERS,
                                                    RunMatch)
 
 
@@ -40,13 +41,14 @@ STATS = {('all', 'AP'): 0, ('all', 'AP50'): 1, ('all', 'AP75'): 2,
          ('small', 'AP'): 3, ('medium', 'AP'): 4, ('large', 'AP'): 5}
 
 
+@pytest.mark.parametrize('matcher', MATCHERS)
 @pytest.mark.parametrize('dataset', ['shapes', 'aquarium'])
 @pytest.mark.parametrize('jitter', [0.03, 0.15, 0.4])
-def test_ap_equals_every_cocoeval_stat(request, dataset, jitter):
+def test_ap_equals_every_cocoeval_stat(request, dataset, jitter, matcher):
     gt = request.getfixturevalue(f'{dataset}_gt')
     dets = jittered_detections(gt, jitter, seed=1, size=400.0)
     ev = pycocotools_eval(gt, dets)
-    match = RunMatch.from_detections(gt, dets)
+    match = RunMatch.from_detections(gt, dets, matcher=matcher)
     for (area, name), i in STATS.items():
         got = match.metrics(area)[name]
         want = ev.stats[i]
@@ -204,3 +206,64 @@ def test_default_thresholds_only(shapes_gt):
         ev.evaluate()
     with pytest.raises(ValueError, match='non-default'):
         RunMatch.from_cocoeval(ev)
+
+
+def _hard_set():
+    """Crowd boxes, boxes of every size, score ties, 130 detections of one
+    class in one image, detections that overlap two objects."""
+    rng = np.random.default_rng(9)
+    images = [dict(id=i, width=300, height=300) for i in (3, 7, 11)]
+    anns = []
+    for img in (3, 7, 11):
+        for k in range(12):
+            w, h = rng.uniform(4, 150, 2)
+            anns.append(dict(id=len(anns) + 1, image_id=img,
+                             category_id=int(rng.integers(1, 4)),
+                             bbox=[float(rng.uniform(0, 150)),
+                                   float(rng.uniform(0, 150)), w, h],
+                             area=float(w * h * rng.uniform(0.5, 1)),
+                             iscrowd=int(k % 5 == 0)))
+    gt = COCO()
+    gt.dataset = dict(images=images, annotations=anns, categories=[
+        dict(id=c, name=str(c)) for c in (1, 2, 3, 9)])
+    with contextlib.redirect_stdout(io.StringIO()):
+        gt.createIndex()
+    dets = []
+    for a in anns:
+        for _ in range(3):
+            x, y, w, h = a['bbox']
+            dets.append(dict(image_id=a['image_id'],
+                             category_id=a['category_id'],
+                             bbox=[x + rng.normal(0, 0.1 * w),
+                                   y + rng.normal(0, 0.1 * h),
+                                   w * rng.uniform(0.8, 1.2), h],
+                             score=float(rng.choice([0.3, 0.5, 0.9]))))
+    for _ in range(130):
+        dets.append(dict(image_id=7, category_id=2, score=float(
+            rng.choice([0.1, 0.2])), bbox=[float(rng.uniform(0, 200)),
+                                           float(rng.uniform(0, 200)),
+                                           40.0, 30.0]))
+    return gt, dets
+
+
+@pytest.mark.parametrize('dataset', ['shapes', 'aquarium', 'hard'])
+def test_the_compiled_matcher_gives_pycocotools_match(request, dataset):
+    """Every row of every category and area range is the same as from
+    pycocotools' evalImgs: per-image matches, ignores and IoUs."""
+    if dataset == 'hard':
+        gt, dets = _hard_set()
+    else:
+        gt = request.getfixturevalue(f'{dataset}_gt')
+        dets = jittered_detections(gt, 0.25, seed=3, size=400.0)
+    ref = RunMatch.from_detections(gt, dets, matcher='pycocotools')
+    mine = RunMatch.from_detections(gt, dets, matcher='compiled')
+    assert mine.img_ids == ref.img_ids and mine.cat_ids == ref.cat_ids
+    for area in AREAS:
+        for a, b in zip(ref.areas[area], mine.areas[area]):
+            assert (a is None) == (b is None)
+            if a is None:
+                continue
+            for field in ('image', 'tp', 'iou', 'counted', 'gt_count'):
+                assert np.array_equal(getattr(a, field), getattr(b, field))
+    with pytest.raises(ValueError, match="matcher='fast'"):
+        RunMatch.from_detections(gt, dets, matcher='fast')
