@@ -140,6 +140,10 @@ def main(argv=None):
                    help='image counts of the growth table (comma-separated)')
     a = p.parse_args(argv)
     sizes = sorted({int(x) for x in a.growth.split(',') if x} | {a.images})
+    with tempfile.TemporaryDirectory() as tmp:
+        warm = _timed(lambda: measure(50, a, tmp))[1]
+    print(f'(first use in a process: {warm:.1f} s at 50 images, numba\'s '
+          'compilation or its cache included; not in the table)')
     print('| images | boxes | detections/run | pycocotools evaluate + '
           'accumulate | matching | bootstrap (2 areas) | second report, one '
           'pair |\n|---|---|---|---|---|---|---|', flush=True)

@@ -60,9 +60,16 @@ def _claim(out):
     return {c.claim: c for c in out['claims'].claims}['tighter boxes']
 
 
-def test_tighter_boxes_are_found_beyond_the_control(tmp_path, val_set):
+@pytest.fixture(scope='module')
+def tighter(tmp_path_factory, val_set):
+    """The sweep whose variant's boxes are tighter, and its report."""
+    tmp_path = tmp_path_factory.mktemp('tighter')
     spec, runs = _sweep(tmp_path, val_set, 'tighter')
-    out = report(spec, runs, str(tmp_path / 'rep'))
+    return spec, report(spec, runs, str(tmp_path / 'rep'))
+
+
+def test_tighter_boxes_are_found_beyond_the_control(tighter):
+    spec, out = tighter
     claim = _claim(out)
     assert claim.verdict == 'supported', claim.evidence
     assert 'tighter in 2 of 2 cells after Holm' in claim.evidence
@@ -89,8 +96,14 @@ def test_more_detections_are_not_tighter_boxes(tmp_path, val_set):
     assert 'tighter in 0 of 2 cells' in claim.evidence
 
 
-def test_claims_only_prints_the_fourth_claim(tmp_path, val_set, capsys):
-    spec, _ = _sweep(tmp_path, val_set, 'tighter')
+def test_claims_only_prints_the_fourth_claim(tighter, capsys):
+    """The same verdict, and an unchanged sweep's matches and draws are
+    read, not computed again."""
+    spec, _ = tighter
+    kept = [os.path.getmtime(spec.run_dir(r.id).file(name))
+            for r in sweep_runs(spec) for name in ('match.npz',)]
     assert sweep_main(['report', spec.path, '--claims-only']) == 0
     out = capsys.readouterr().out
     assert '| tighter boxes | supported |' in out
+    assert kept == [os.path.getmtime(spec.run_dir(r.id).file('match.npz'))
+                    for r in sweep_runs(spec)]
