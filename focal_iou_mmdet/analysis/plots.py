@@ -262,7 +262,7 @@ def plot_forest(panels: List[ForestPanel], path: str) -> str:
     mean as a diamond (its IQM beside it); the zero line."""
     n = max([len(p.rows[:MAX_FOREST_ROWS]) for p in panels] + [1])
     fig, axes = plt.subplots(len(panels), 1, squeeze=False,
-                             figsize=(10.5, len(panels) * (1.3 + 0.32 * (n + 2))))
+                             figsize=(11.5, len(panels) * (1.3 + 0.32 * (n + 2))))
     for ax, panel in zip(axes[:, 0], panels):
         _forest_panel(ax, panel)
     return _save(fig, path, 'Per cell and over the grid (green: beats, red: '
