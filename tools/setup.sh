@@ -97,6 +97,13 @@ if [ -f "$PKG_STAMP" ] && [ "$(cat "$PKG_STAMP")" = "$PKG_KEY" ]; then
 else
     log "installing focal_iou_mmdet from $ROOT"
     pip_q --no-deps --no-build-isolation --force-reinstall "$ROOT"
+    # numba compiles the COCO match once per copy of the code and caches
+    # it beside the code: the installed copy, and this checkout's
+    log "compiling the COCO match (numba, cached)"
+    WARM="from focal_iou_mmdet.evaluation.coco_match import compile_kernels as c; c()"
+    VPY_ABS="$(cd "$(dirname "$VPY")" && pwd)/$(basename "$VPY")"
+    (cd / && "$VPY_ABS" -c "$WARM" >/dev/null)
+    (cd "$ROOT" && "$VPY_ABS" -c "$WARM" >/dev/null)
     echo "$PKG_KEY" > "$PKG_STAMP"
 fi
 log "ready: $VENV"

@@ -76,14 +76,14 @@ def _pair_iou(d, g, crowd):  # pragma: no cover
     return inter / union
 
 
-@numba.njit(cache=True, parallel=True)
+@numba.njit(cache=True)
 def _match_groups(gt_start, gt_end, dt_start, dt_end, gt_box, gt_area,
                   crowd, dt_box, ranges, thresholds, matched, ignored,
                   iou0, gt_ignored):  # pragma: no cover
     """COCOeval.evaluateImg for every (image, category) group, area range
     and threshold (module doc); writes the per-detection and per-ground-
     truth outputs."""
-    for q in numba.prange(gt_start.shape[0]):
+    for q in range(gt_start.shape[0]):
         gs, ng, ds, nd = gt_start[q], gt_end[q] - gt_start[q], dt_start[q], \
             dt_end[q] - dt_start[q]
         ious = np.zeros((nd, ng))

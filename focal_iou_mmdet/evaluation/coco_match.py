@@ -242,6 +242,22 @@ class RunMatch:
             return None
 
 
+def compile_kernels() -> None:
+    """Compile (or load from numba's cache) the matching and accumulate
+    kernels on a one-box set, so that the first real match does not pay
+    for it (``tools/setup.sh`` calls it once per install)."""
+    from pycocotools.coco import COCO
+    gt = COCO()
+    gt.dataset = dict(images=[dict(id=1)], categories=[dict(id=1)],
+                      annotations=[dict(id=1, image_id=1, category_id=1,
+                                        bbox=[0, 0, 10, 10], area=100,
+                                        iscrowd=0)])
+    gt.createIndex()
+    match = RunMatch.from_detections(gt, [dict(
+        image_id=1, category_id=1, bbox=[1, 0, 10, 10], score=0.5)])
+    match.draws('all', np.ones((2, 1)))
+
+
 def _iou_lookup(ev, max_det: int):
     """``evalImg -> IoU of each of its detections with the ground truth
     it matched at the first threshold`` (0: none), from ``ev.ious``."""
@@ -261,5 +277,5 @@ def _iou_lookup(ev, max_det: int):
 
 
 __all__ = ['AP_RANGES', 'AREAS', 'COUNTS', 'CategoryRows', 'HIGHER_IS_BETTER',
-           'MATCHERS', 'percent_scale',
+           'MATCHERS', 'compile_kernels', 'percent_scale',
            'IOU_THRESHOLDS', 'LRP_TAU', 'RECALL_POINTS', 'RunMatch']

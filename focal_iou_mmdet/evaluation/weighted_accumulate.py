@@ -104,7 +104,7 @@ class AreaRows:
         (B,) at IoU 0.5."""
         w = np.ascontiguousarray(w, dtype=float)
         n_b, (n_t, n_r) = w.shape[0], self.tp.shape
-        npig = w @ self.gt_count.T                          # (B, K)
+        npig = np.ascontiguousarray(w @ self.gt_count.T)    # (B, K)
         seen = np.zeros((max(len(self.by_mask), 1), n_b, n_r))
         bits = np.zeros(len(seen), np.int64)
         for m, (b, matrix) in enumerate(self.by_mask):
