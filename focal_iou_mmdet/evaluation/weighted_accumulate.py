@@ -85,7 +85,8 @@ class AreaRows:
         cat = lambda f, axis=0, empty=(0,): np.concatenate(  # noqa: E731
             [f(c) for c in cats], axis=axis) if cats else np.zeros(empty)
         self.image = cat(lambda c: c.image).astype(np.int64)
-        self.tp = cat(lambda c: c.tp, 1, (n_t, 0)).astype(bool)
+        self.tp = np.ascontiguousarray(cat(lambda c: c.tp, 1, (n_t, 0)),
+                                       dtype=bool)
         self.iou = cat(lambda c: c.iou).astype(float)
         self.gt_count = np.stack([c.gt_count for c in cats]).astype(float) \
             if cats else np.zeros((0, n_img))
