@@ -1,5 +1,5 @@
 """COCOeval's per-image matching (``evaluate``, bbox) as one compiled loop:
-the same matches as pycocotools, image and category at a time, in parallel.
+the same matches as pycocotools, image and category at a time.
 
 For each image and category pycocotools sorts the detections by score
 (stable; the first 100 kept) and the ground truths with the ignored ones
@@ -34,7 +34,9 @@ def _group_ids(img: np.ndarray, cat: np.ndarray, n_cat: int) -> np.ndarray:
 
 def _ground_truth(coco_gt, img_index, cat_index) -> Tuple[np.ndarray, ...]:
     """Ground-truth arrays in the (image, category, dataset) order
-    COCOeval holds them: group, xywh boxes, ``area`` field, crowd."""
+    COCOeval holds them: group, xywh boxes, ``area`` field, crowd, and
+    whether the annotation id is nonzero (pycocotools records a match by
+    the ground truth's id, so one matched to id 0 counts as unmatched)."""
     anns = [a for i in sorted(img_index) for a in coco_gt.imgToAnns.get(i, [])
             if a['category_id'] in cat_index]
     img = np.array([img_index[a['image_id']] for a in anns], np.int64)
@@ -44,7 +46,9 @@ def _ground_truth(coco_gt, img_index, cat_index) -> Tuple[np.ndarray, ...]:
     boxes = np.array([a['bbox'] for a in anns], float).reshape(-1, 4)
     area = np.array([a['area'] for a in anns], float)
     crowd = np.array([bool(a.get('iscrowd', 0)) for a in anns], bool)
-    return group[order], boxes[order], area[order], crowd[order]
+    counts = np.array([a['id'] != 0 for a in anns], bool)
+    return group[order], boxes[order], area[order], crowd[order], \
+        counts[order]
 
 
 def _detections(dets, img_index, cat_index) -> Tuple[np.ndarray, ...]:
@@ -78,8 +82,8 @@ def _pair_iou(d, g, crowd):  # pragma: no cover
 
 @numba.njit(cache=True)
 def _match_groups(gt_start, gt_end, dt_start, dt_end, gt_box, gt_area,
-                  crowd, dt_box, ranges, thresholds, matched, ignored,
-                  iou0, gt_ignored):  # pragma: no cover
+                  crowd, gt_counts, dt_box, ranges, thresholds, matched,
+                  ignored, iou0, gt_ignored):  # pragma: no cover
     """COCOeval.evaluateImg for every (image, category) group, area range
     and threshold (module doc); writes the per-detection and per-ground-
     truth outputs."""
@@ -112,15 +116,18 @@ def _match_groups(gt_start, gt_end, dt_start, dt_end, gt_box, gt_area,
                         if ious[d, j] < best:
                             continue
                         best, m = ious[d, j], gi
+                    found = m > -1 and gt_counts[gs + order[m]]
                     if m > -1:
                         taken[m] = True
-                        matched[a, t, ds + d] = True
                         ignored[a, t, ds + d] = ig[order[m]]
+                    if found:
+                        matched[a, t, ds + d] = True
                         if t == 0:
                             iou0[a, ds + d] = ious[d, order[m]]
                     else:
                         w, h = dt_box[ds + d, 2], dt_box[ds + d, 3]
-                        ignored[a, t, ds + d] = w * h < lo or w * h > hi
+                        ignored[a, t, ds + d] = ignored[a, t, ds + d] or \
+                            w * h < lo or w * h > hi
 
 
 def match_per_category(coco_gt, detections: Sequence[dict],
@@ -132,8 +139,8 @@ def match_per_category(coco_gt, detections: Sequence[dict],
     img_ids, cat_ids = sorted(coco_gt.getImgIds()), sorted(coco_gt.getCatIds())
     img_index = {i: k for k, i in enumerate(img_ids)}
     cat_index = {c: k for k, c in enumerate(cat_ids)}
-    g_group, g_box, g_area, crowd = _ground_truth(coco_gt, img_index,
-                                                  cat_index)
+    g_group, g_box, g_area, crowd, g_counts = _ground_truth(
+        coco_gt, img_index, cat_index)
     d_group, d_box, scores = _detections(detections, img_index, cat_index)
     groups = np.union1d(g_group, d_group)
     ranges = np.array([AREA_RANGES[a] for a in areas], float)
@@ -145,8 +152,8 @@ def match_per_category(coco_gt, detections: Sequence[dict],
     side = lambda a, s: np.searchsorted(a, groups, side=s)  # noqa: E731
     _match_groups(side(g_group, 'left'), side(g_group, 'right'),
                   side(d_group, 'left'), side(d_group, 'right'), g_box,
-                  g_area, crowd, d_box, ranges, IOU_THRESHOLDS, matched,
-                  ignored, iou0, gt_ignored)
+                  g_area, crowd, g_counts, d_box, ranges, IOU_THRESHOLDS,
+                  matched, ignored, iou0, gt_ignored)
     n_cat, n_img = len(cat_ids), len(img_ids)
     present = np.zeros(n_cat, bool)
     present[groups % n_cat] = True

@@ -122,7 +122,7 @@ class AreaRows:
         return out
 
 
-@numba.njit(cache=True, parallel=True)
+@numba.njit(cache=True)
 def _accumulate(tp, image, iou, starts, ends, seen, bits, w, npig, rec, tau,
                 ap, olrp, olrp_loc, tp_sum, iou_sum):  # pragma: no cover
     """COCOeval's accumulate per resample ``b`` and category ``k`` (rows
@@ -136,7 +136,7 @@ def _accumulate(tp, image, iou, starts, ends, seen, bits, w, npig, rec, tau,
     longest = 1
     for k in range(n_k):
         longest = max(longest, ends[k] - starts[k])
-    for b in numba.prange(n_b):
+    for b in range(n_b):
         pr = np.empty(longest)
         first = np.empty(longest, np.int64)
         for k in range(n_k):

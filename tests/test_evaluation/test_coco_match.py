@@ -210,7 +210,8 @@ def test_default_thresholds_only(shapes_gt):
 
 def _hard_set():
     """Crowd boxes, boxes of every size, score ties, 130 detections of one
-    class in one image, detections that overlap two objects."""
+    class in one image, detections that overlap two objects, an
+    annotation whose id is 0."""
     rng = np.random.default_rng(9)
     images = [dict(id=i, width=300, height=300) for i in (3, 7, 11)]
     anns = []
@@ -223,6 +224,7 @@ def _hard_set():
                                    float(rng.uniform(0, 150)), w, h],
                              area=float(w * h * rng.uniform(0.5, 1)),
                              iscrowd=int(k % 5 == 0)))
+    anns[4]['id'] = 0  # pycocotools counts a match to id 0 as none
     gt = COCO()
     gt.dataset = dict(images=images, annotations=anns, categories=[
         dict(id=c, name=str(c)) for c in (1, 2, 3, 9)])
