@@ -242,6 +242,14 @@ def snapshot_of(run_path: str, key: Optional[str]) -> Optional[str]:
     return verify_snapshot(path, key)
 
 
+def compiled_cache_of(snapshot: str) -> str:
+    """Where numba keeps the compiled code of a snapshot's runs: beside
+    the snapshot (``_code/<key>.compiled``), never in it -- the snapshot
+    is verified before each start and holds nothing but its sources, so a
+    cache inside would be removed and every run would compile again."""
+    return snapshot.rstrip(os.sep) + '.compiled'
+
+
 __all__ = ['MANIFEST', 'SNAPSHOTS', 'SnapshotError', 'TRAIN_SCRIPT',
-           'config_root_of', 'snapshot_base', 'snapshot_key', 'snapshot_of',
+           'compiled_cache_of', 'config_root_of', 'snapshot_base', 'snapshot_key', 'snapshot_of',
            'take_snapshot', 'verify_snapshot']

@@ -23,7 +23,8 @@ from typing import Dict, List, Optional
 
 from ...runs import (RunDir, RunLockError, RunState, RunStateError,
                      RunStatus)
-from ...runs.code_snapshot import TRAIN_SCRIPT, snapshot_of
+from ...runs.code_snapshot import (TRAIN_SCRIPT, compiled_cache_of,
+                                  snapshot_of)
 from ...runs.config_chain import (ConfigChain, ConfigChainError,
                                   chain_identity, config_chain)
 from ...utils.checkpoint_globals import unloadable_reason
@@ -182,8 +183,10 @@ class _Attempt:
         env = dict(os.environ, **check_run_env(self.info.get('env', {})))
         env.update(self.task.env())
         env.update(self.run_dir.train_env())
-        if self._snapshot():  # no bytecode beside the checked sources
+        snapshot = self._snapshot()
+        if snapshot:  # no bytecode beside the checked sources
             env['PYTHONDONTWRITEBYTECODE'] = '1'
+            env['NUMBA_CACHE_DIR'] = compiled_cache_of(snapshot)
         return env
 
     def _log_header(self, attempt, checkpoint_note, cmd) -> str:

@@ -119,7 +119,10 @@ def test_local_sweep_killed_and_restarted(tmp_path, tiny_shapes):
         list(d) + ['_code', 'results.csv', 'results.md',
                    'training_curves.png'])
     # both runs trained with the sweep's snapshot of the code
-    [snapshot] = os.listdir(work_dir / '_code')
+    # numba's compiled code beside the snapshot, never in it
+    [snapshot] = [n for n in os.listdir(work_dir / '_code')
+                  if not n.endswith('.compiled')]
+    assert os.path.isdir(work_dir / '_code' / f'{snapshot}.compiled')
     for path in d.values():
         assert f'_code/{snapshot}/train.py' in attempts_of(path)[-1]
         # the code it trained with: the planned identity, the same for
