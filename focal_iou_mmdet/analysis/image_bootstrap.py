@@ -17,8 +17,6 @@ import numpy as np
 
 from ..evaluation.coco_match import AREAS, RunMatch, percent_scale
 
-#: kept for callers that name the match by its old name
-MatchedRun = RunMatch
 
 
 def resample_weights(n_images: int, resamples: int, seed: int
@@ -124,7 +122,7 @@ def paired_bootstrap(a: RunMatch, b: RunMatch, resamples: int = 1000,
     return bootstrap_summary(a, b, resamples, seed, level, area)[:3]
 
 
-__all__ = ['MatchedRun', 'bootstrap_draws', 'bootstrap_summary',
+__all__ = ['bootstrap_draws', 'bootstrap_summary',
            'kept_paired_draws',
            'paired_bootstrap', 'paired_draws', 'resample_weights',
            'summary_of']

@@ -85,7 +85,8 @@ def _category_rows(evals, n_img: int, max_det: int,
 
 #: the fields of a saved match, per area and category
 _FIELDS = ('image', 'tp', 'iou', 'counted', 'gt_count')
-#: budget of one batch of resamples: thresholds x resamples x rows
+#: a batch holds this many (thresholds x rows) elements' worth of
+#: resamples (bounded memory whatever the set's size)
 _BATCH_ELEMENTS = 4_000_000
 
 

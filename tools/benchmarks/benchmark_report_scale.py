@@ -112,7 +112,8 @@ def measure(images, a, out_dir):
 
 def second_report(coco, runs, matches, out_dir) -> float:
     """A second report on an unchanged pair: hash both detection files,
-    read both kept matches, their metrics, and the kept bootstrap draws."""
+    read both kept matches and their metrics (the kept bootstrap draws
+    are not read here)."""
     from focal_iou_mmdet.runs.code_identity import file_sha256
     paths = []
     for k, (dets, m) in enumerate(zip(runs, matches)):

@@ -1,8 +1,7 @@
 """The report's adapter to the paired image bootstrap
 (:mod:`...analysis.image_bootstrap`): per seed pair of COCO runs whose last
 evaluation dumped its detections, the difference of every claim metric
-(AP, AP_s, the localization measures of :data:`LOCALIZATION`) with its
-interval.
+(every metric of the run's match, and AP_s) with its interval.
 
 Each run's match is the one the report's rows read
 (:func:`...runs.exact_metrics.run_match`: kept on disk by content), and a
@@ -17,21 +16,21 @@ from typing import Dict, List, Optional, Tuple
 
 from ...analysis.image_bootstrap import kept_paired_draws, summary_of
 from ...analysis.intervals import Interval
+from ...evaluation.coco_match import COUNTS, HIGHER_IS_BETTER
 from ...runs.config_dump import ConfigDumpError
 from ...runs.exact_metrics import (LOGGED_TOLERANCE, evaluated_ann_file,
                                    run_match)
 from ..spec.sweep_spec import SweepSpec
 
-#: the tighter-boxes claim's measures (full set), its control first
-CONTROL = 'AP50'
-LOCALIZATION = ('AP50', 'AP75', 'AP90', 'AP75-95', 'tp_IoU', 'oLRP',
-                'oLRP_loc')
+#: the differences bootstrapped on the full set: every metric of the
+#: match but the counts
+FULL_SET = tuple(m for m in HIGHER_IS_BETTER if m not in COUNTS)
 
 
 @dataclass
 class SeedPairBootstrap:
-    """One seed pair's image bootstrap: an interval per metric (``AP``,
-    ``AP_s``, :data:`LOCALIZATION`), or the note why there is none; the
+    """One seed pair's image bootstrap: an interval per metric
+    (:data:`FULL_SET` and ``AP_s``), or the note why there is none; the
     variance of ΔAP over the draws (:mod:`.noise_split`)."""
     seed: object
     intervals: Dict[str, Interval] = field(default_factory=dict)
@@ -95,7 +94,7 @@ class ImageBootstrap:
 
     def _intervals(self, seed, a, b, kept: str) -> SeedPairBootstrap:
         found = SeedPairBootstrap(seed)
-        wanted = {'all': ('AP',) + LOCALIZATION, 'small': ('AP',)}
+        wanted = {'all': FULL_SET, 'small': ('AP',)}
         all_draws = kept_paired_draws(a, b, kept, self.RESAMPLES,
                                       areas=tuple(wanted))
         for area, metrics in wanted.items():
